@@ -1,0 +1,185 @@
+/**
+ * The `vql` command line, modelled on `velociraptor query`.
+ *
+ *   vql query "<VQL>" [--format json|jsonl|csv|text] [--max_wait S] [--env K=V]... [--output FILE]
+ *
+ * Exit status: 0 on success; 1 on a parse error, a bad flag, or when any ERROR-level log
+ * line was printed (as Velociraptor does); 130 on a second Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import {
+  Session, createRegistry, formatError, formatStatement, parseScript, VqlError,
+  type LogLevel, type VDict,
+} from '../vql/index.ts';
+import { Batcher } from './batcher.ts';
+import { FORMATS, makeWriter, type OutputFormat } from './output.ts';
+
+const USAGE = `usage: vql <command> [flags]
+
+commands:
+  query "<VQL>"...   run VQL statements and print their rows
+
+query flags:
+  --format FMT       json (default), jsonl, csv or text
+  --max_wait S       print a batch at least every S seconds (default 10)
+  --env K=V          set a scope variable (a string); repeatable
+  --timeout S        cancel the query after S seconds (0: never)
+  --output FILE      write rows to FILE instead of stdout
+  -f, --from_files   the arguments are files containing VQL
+`;
+
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+interface QueryFlags {
+  format: OutputFormat;
+  maxWait: number;
+  env: Record<string, string>;
+  timeout: number;
+  output?: string;
+  fromFiles: boolean;
+}
+
+function parseQueryFlags(args: string[]): { flags: QueryFlags; queries: string[] } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'json' },
+      max_wait: { type: 'string', default: '10' },
+      env: { type: 'string', multiple: true, default: [] },
+      timeout: { type: 'string', default: '0' },
+      output: { type: 'string' },
+      from_files: { type: 'boolean', short: 'f', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const format = values.format as OutputFormat;
+  if (!FORMATS.includes(format)) fail(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`);
+  const maxWait = Number(values.max_wait);
+  if (!(maxWait > 0)) fail(`--max_wait must be a positive number of seconds, not '${values.max_wait}'`);
+  const timeout = Number(values.timeout);
+  if (!(timeout >= 0)) fail(`--timeout must be a number of seconds, not '${values.timeout}'`);
+  const env: Record<string, string> = {};
+  for (const kv of values.env as string[]) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) fail(`--env takes KEY=VALUE, not '${kv}'`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if (positionals.length === 0) fail('query: give at least one VQL query, e.g. vql query "SELECT * FROM info()"');
+  return { flags: { format, maxWait, env, timeout, output: values.output, fromFiles: values.from_files as boolean }, queries: positionals };
+}
+
+const LEVEL_PREFIX: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' };
+
+async function query(args: string[]): Promise<number> {
+  const { flags, queries } = parseQueryFlags(args);
+  const texts = flags.fromFiles ? queries.map((f) => readFileSync(f, 'utf8')) : queries;
+  const scripts = [];
+  for (const text of texts) {
+    try {
+      scripts.push(parseScript(text));
+    } catch (e) {
+      if (e instanceof VqlError) {
+        process.stderr.write(`vql: error: Unable to parse VQL Query: ${formatError(e)}\n`);
+        return 1;
+      }
+      throw e;
+    }
+  }
+
+  let file: WriteStream | undefined;
+  if (flags.output) file = createWriteStream(flags.output, { mode: 0o600 });
+  const sink = (text: string) => {
+    if (file) file.write(text);
+    else process.stdout.write(text);
+  };
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const timer = flags.timeout > 0 ? setTimeout(() => {
+    process.stderr.write(`vql: timeout after ${flags.timeout}s\n`);
+    controller.abort();
+  }, flags.timeout * 1000) : null;
+
+  let errors = 0;
+  const session = new Session({
+    registry: createRegistry(),
+    vars: flags.env,
+    signal: controller.signal,
+    log: (level, message) => {
+      if (level === 'error') errors++;
+      if (level === 'debug') return;
+      process.stderr.write(`${LEVEL_PREFIX[level]}: ${message}\n`);
+    },
+  });
+
+  try {
+    for (const script of scripts) {
+      for (const st of script.statements) {
+        if (controller.signal.aborted) break;
+        const writer = makeWriter(flags.format, sink, formatStatement(st));
+        const batcher = new Batcher<VDict>((rows) => writer.batch(rows), flags.maxWait * 1000);
+        try {
+          for await (const rows of session.execute(st)) {
+            for (const r of rows) batcher.push(r as VDict);
+          }
+        } catch (e) {
+          if (!(e instanceof VqlError)) throw e;
+          errors++;
+          process.stderr.write(`ERROR: ${e.message}\n`);
+        } finally {
+          batcher.close();
+          writer.end();
+        }
+      }
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  if (file) await new Promise<void>((resolve) => file!.end(resolve));
+  else if (flags.format === 'json' && process.stdout.isTTY) process.stdout.write('\n');
+  return errors > 0 ? 1 : 0;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'query':
+        return await query(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        fail(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`vql: error: ${(e as Error).message}\n\n${USAGE}`);
+      return 1;
+    }
+    throw e;
+  }
+}

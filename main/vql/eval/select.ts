@@ -1,0 +1,311 @@
+/**
+ * The SELECT pipeline (SPEC section 6): FROM → lazy columns → WHERE → GROUP BY → ORDER BY →
+ * LIMIT. Everything streams batch by batch except GROUP BY and ORDER BY, which buffer.
+ */
+import type { ExprColumn, Select } from '../ast/nodes.ts';
+import { columnName } from '../ast/format.ts';
+import { ABSENT, GET_MEMBER, MEMBERS, VDict, isHostObject, type Absent, type Value } from '../values/types.ts';
+import { goText } from '../values/gofmt.ts';
+import { AggContext, Scope, type Layer } from './scope.ts';
+import { then, type MaybePromise } from './maybe.ts';
+import { StoredQuery, collectRows } from './query-values.ts';
+import { columnValue, compileExpr, installSubqueryCompiler, isAbort, type Compiled } from './expression.ts';
+import { compileSource } from './source.ts';
+import { LinkedAbort, maybeYield, type RowStream } from './stream.ts';
+import { truthy } from '../protocols/truthy.ts';
+import { force } from './coerce.ts';
+import { lt } from '../protocols/compare.ts';
+
+const PENDING: unique symbol = Symbol('pending');
+
+/** One output column definition. */
+interface ColumnDef {
+  readonly name: string;
+  readonly fn: Compiled;
+}
+
+/** A compiled SELECT. `open(scope)` runs it in that scope. */
+export interface CompiledSelect {
+  readonly ast: Select;
+  open(scope: Scope): RowStream;
+}
+
+/**
+ * The layout of output columns: `*` positions and named columns. Without `*` the layout is
+ * the same for every row and is computed once.
+ */
+type LayoutItem = { star: true } | { star: false; def: ColumnDef };
+
+class StaticLayout {
+  readonly names: string[];
+  readonly fns: Compiled[];
+  readonly index: Map<string, number>;
+  constructor(defs: ColumnDef[]) {
+    // Duplicate names: the last definition wins and takes the last position (SPEC 6.2.4).
+    const order: ColumnDef[] = [];
+    for (const d of defs) {
+      const at = order.findIndex((o) => o.name === d.name);
+      if (at >= 0) order.splice(at, 1);
+      order.push(d);
+    }
+    this.names = order.map((d) => d.name);
+    this.fns = order.map((d) => d.fn);
+    this.index = new Map(this.names.map((n, i) => [n, i]));
+  }
+}
+
+/** Member names of an input row, for `*`. */
+function rowMembers(row: Value): readonly string[] {
+  if (row instanceof VDict) return row.keys();
+  if (row instanceof Scope) return [];
+  if (isHostObject(row)) return row[MEMBERS]();
+  return [];
+}
+
+function rowGet(row: Value, name: string): Value | Absent {
+  if (row instanceof VDict) return row.get(name);
+  if (isHostObject(row)) return row[GET_MEMBER](name);
+  return ABSENT;
+}
+
+/**
+ * A row whose columns are computed on demand, at most once (SPEC 6.2). It is also the
+ * WHERE layer, so aliases resolve through `lookupName`.
+ */
+export class LazyRow implements Layer {
+  values: Value[];
+  constructor(
+    readonly names: readonly string[],
+    readonly fns: ReadonlyArray<Compiled | null>,
+    readonly index: ReadonlyMap<string, number>,
+    public scope: Scope,
+    initial?: Value[],
+  ) {
+    this.values = initial ?? new Array(names.length).fill(PENDING);
+  }
+
+  lookupName(name: string): MaybePromise<Value | Absent> {
+    const i = this.index.get(name);
+    if (i === undefined) return ABSENT;
+    return this.column(i);
+  }
+
+  column(i: number): MaybePromise<Value> {
+    const v = this.values[i];
+    if (v !== PENDING) return v;
+    const s = this.scope;
+    const r = then(this.fns[i]!(s), (x) => columnValue(x, s));
+    if (r instanceof Promise) {
+      return r.then((x) => {
+        this.values[i] = x;
+        return x;
+      });
+    }
+    this.values[i] = r;
+    return r;
+  }
+
+  /** Computes every remaining column in order and returns the output dict. */
+  materialize(): MaybePromise<VDict> {
+    for (let i = 0; i < this.values.length; i++) {
+      if (this.values[i] === PENDING) {
+        const r = this.column(i);
+        if (r instanceof Promise) return r.then(() => this.materialize());
+      }
+    }
+    const d = new VDict();
+    const m = d.map;
+    for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, this.values[i]);
+    return d;
+  }
+}
+
+/** SPEC 8.1: a `{SELECT}` column collapses single-column rows and single-row results. */
+function compileSubqueryColumn(q: StoredQuery): Compiled {
+  return (s) =>
+    collectRows(q, s).then((rows) => {
+      const vals = rows.map((r) => (r instanceof VDict && r.size === 1 ? r.values()[0] : r));
+      if (vals.length === 0) return null;
+      if (vals.length === 1) return vals[0];
+      return vals;
+    });
+}
+
+function columnDef(c: ExprColumn): ColumnDef {
+  const name = c.alias ? c.alias.name : columnName(c);
+  if (c.expr.kind === 'Subquery') {
+    const q = compileSelectToQuery(c.expr.select);
+    const fn = compileSubqueryColumn(q);
+    // The value is already collapsed; columnValue must not re-run it.
+    return { name, fn };
+  }
+  return { name, fn: compileExpr(c.expr) };
+}
+
+/** Compiles a SELECT. */
+export function compileSelect(sel: Select): CompiledSelect {
+  const items: LayoutItem[] = sel.columns.map((c) => (c.kind === 'Star' ? { star: true } : { star: false, def: columnDef(c) }));
+  const hasStar = items.some((i) => i.star);
+  const staticLayout = hasStar ? null : new StaticLayout(items.map((i) => (i as { def: ColumnDef }).def));
+  const source = compileSource(sel.from);
+  const where = sel.where ? compileExpr(sel.where) : null;
+  const groupBy = sel.groupBy ? compileExpr(sel.groupBy) : null;
+  const orderBy = sel.orderBy;
+  const limit = sel.limit;
+
+  const makeRow = (input: Value, qs: Scope): LazyRow => {
+    const colScope = qs.child(input);
+    if (staticLayout) return new LazyRow(staticLayout.names, staticLayout.fns, staticLayout.index, colScope);
+    return dynamicRow(items, input, colScope);
+  };
+
+  async function* open(scope: Scope): RowStream {
+    const qs = scope.child(null);
+    if (qs.tooDeep) {
+      scope.log('error', 'Stack overflow: recursion depth limit reached in a query');
+      return;
+    }
+    // LIMIT cancels everything upstream once reached (SPEC 13).
+    const link = limit !== undefined ? new LinkedAbort(qs.signal) : null;
+    let emitted = 0;
+    const buffered: VDict[] | null = groupBy || orderBy ? [] : null;
+    // Producers below compute no more rows than this query (and its consumers) can use.
+    const parent = qs.demand;
+    let demand = parent;
+    if (buffered) demand = undefined;
+    else if (limit !== undefined) {
+      const own = Math.max(1, limit);
+      demand = { get remaining() { return Math.min(own - emitted, parent ? parent.remaining : Infinity); } };
+    }
+    const runScope = (link ? qs.withSignal(link.signal) : qs).withDemand(demand);
+    const bins = groupBy ? new Map<string, { agg: AggContext; row: VDict | null }>() : null;
+    try {
+      for await (const batch of source(runScope)) {
+        const out: VDict[] = [];
+        for (const input of batch) {
+          const row = makeRow(input, runScope);
+          if (where) {
+            const ws = row.scope.child(row);
+            let keep = where(ws);
+            if (keep instanceof Promise) keep = await keep;
+            let t = truthy(keep, ws);
+            if (t instanceof Promise) t = await t;
+            if (!t) continue;
+          }
+          if (bins) {
+            const ws = row.scope.child(row);
+            let key = groupBy!(ws);
+            if (key instanceof Promise) key = await key;
+            let kv = force(key, ws);
+            if (kv instanceof Promise) kv = await kv;
+            const k = goText(kv);
+            let bin = bins.get(k);
+            if (!bin) {
+              bin = { agg: new AggContext(), row: null };
+              bins.set(k, bin);
+            }
+            row.scope = row.scope.withAgg(bin.agg);
+            let d = row.materialize();
+            if (d instanceof Promise) d = await d;
+            bin.row = d;
+            continue;
+          }
+          let d = row.materialize();
+          if (d instanceof Promise) d = await d;
+          if (buffered) {
+            buffered.push(d);
+            continue;
+          }
+          out.push(d);
+          emitted++;
+          if (limit !== undefined && emitted >= limit) break;
+        }
+        if (out.length) yield out;
+        if (limit !== undefined && emitted >= limit && !buffered) {
+          link!.abort();
+          return;
+        }
+        const y = maybeYield();
+        if (y) await y;
+      }
+      if (!buffered) return;
+      let rows: VDict[] = bins ? [...bins.values()].map((b) => b.row!) : buffered;
+      if (orderBy) rows = sortRows(rows, orderBy.column.name, orderBy.desc);
+      if (limit !== undefined) rows = rows.slice(0, Math.max(1, limit));
+      for (let i = 0; i < rows.length; i += 512) yield rows.slice(i, i + 512);
+    } catch (e) {
+      if (isAbort(e)) return;
+      throw e;
+    } finally {
+      link?.dispose();
+    }
+  }
+
+  return { ast: sel, open };
+}
+
+
+/** Builds a lazy row for a column list with `*` (layout depends on the row's members). */
+function dynamicRow(items: LayoutItem[], input: Value, colScope: Scope): LazyRow {
+  const names: string[] = [];
+  const fns: Array<Compiled | null> = [];
+  const values: Value[] = [];
+  const index = new Map<string, number>();
+  const remove = (name: string) => {
+    const at = index.get(name);
+    if (at === undefined) return;
+    names.splice(at, 1);
+    fns.splice(at, 1);
+    values.splice(at, 1);
+    index.clear();
+    names.forEach((n, i) => index.set(n, i));
+  };
+  for (const it of items) {
+    if (it.star) {
+      for (const m of rowMembers(input)) {
+        if (index.has(m)) continue;
+        const v = rowGet(input, m);
+        if (v === ABSENT) continue;
+        index.set(m, names.length);
+        names.push(m);
+        fns.push(null);
+        values.push(v);
+      }
+    } else {
+      remove(it.def.name);
+      index.set(it.def.name, names.length);
+      names.push(it.def.name);
+      fns.push(it.def.fn);
+      values.push(PENDING);
+    }
+  }
+  return new LazyRow(names, fns, index, colScope, values);
+}
+
+/**
+ * ORDER BY (SPEC 12): ascending by `<`, null as "". DESC reverses, so ties come out in
+ * reverse input order, as the reference's insertion sort does for small inputs.
+ */
+function sortRows(rows: VDict[], column: string, desc: boolean): VDict[] {
+  const key = (r: VDict): Value | Absent => {
+    const v = r.get(column);
+    return v === null ? '' : v;
+  };
+  const sorted = rows.slice().sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === ABSENT || y === ABSENT) return 0;
+    if (lt(x, y)) return -1;
+    if (lt(y, x)) return 1;
+    return 0;
+  });
+  return desc ? sorted.reverse() : sorted;
+}
+
+/** Compiles a SELECT into a StoredQuery (a `{SELECT}` argument or column). */
+export function compileSelectToQuery(sel: Select, name = ''): StoredQuery {
+  const c = compileSelect(sel);
+  return new StoredQuery(name, (s) => c.open(s));
+}
+
+installSubqueryCompiler((sel) => compileSelectToQuery(sel));

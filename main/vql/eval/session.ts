@@ -1,0 +1,135 @@
+/**
+ * Sessions (SPEC section 4): statements evaluated in order against one session scope.
+ * A LET adds a binding layer; a SELECT streams normalized rows.
+ */
+import type { Let, Select, Statement } from '../ast/nodes.ts';
+import { VDict, toValue, type Value } from '../values/types.ts';
+import { VqlError } from '../errors.ts';
+import type { Registry } from '../registry.ts';
+import { AggContext, Bindings, Scope, type Env, type Logger } from './scope.ts';
+import { MaterializedQuery, StoredExpression, StoredQuery, collectRows, isQuery } from './query-values.ts';
+import { compileExpr, compileParams, isAbort } from './expression.ts';
+import { compileSelect } from './select.ts';
+import { normalizeRow } from './normalize.ts';
+import type { RowStream } from './stream.ts';
+
+/** The recursion guard default (SPEC 5.5: the exact limit does not matter). */
+export const DEFAULT_MAX_DEPTH = 200;
+
+export interface SessionOptions {
+  readonly registry: Registry;
+  /** Variables visible to every statement (`--env K=V`, artifact parameters...). */
+  readonly vars?: Record<string, unknown> | VDict;
+  /** Extra layers pushed below `vars` (host environments), lowest first. */
+  readonly layers?: readonly unknown[];
+  readonly log?: Logger;
+  readonly signal?: AbortSignal;
+  readonly maxDepth?: number;
+}
+
+const noSignal = new AbortController().signal;
+
+/** One scope for a sequence of statements; LET bindings persist between them. */
+export class Session {
+  scope: Scope;
+  readonly env: Env;
+
+  constructor(opts: SessionOptions) {
+    this.env = {
+      registry: opts.registry,
+      log: opts.log ?? (() => {}),
+      maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
+      context: new Map(),
+    };
+    let s = new Scope(null, new VDict([['NULL', null]]), this.env, new AggContext(), 0, opts.signal ?? noSignal);
+    for (const layer of opts.layers ?? []) s = s.child(layer);
+    if (opts.vars) s = s.child(opts.vars instanceof VDict ? opts.vars : VDict.fromObject(opts.vars));
+    this.scope = s;
+  }
+
+  /** Binds a variable in a new top layer, as a LET would. */
+  bind(name: string, value: Value): void {
+    const vars = new Map([[name, toValue(value)]]);
+    const s = this.scope;
+    this.scope = new Scope(s, new Bindings(vars), this.env, s.agg, s.depth, s.signal);
+  }
+
+  /**
+   * Executes one statement. A SELECT yields batches of normalized rows; a LET yields
+   * nothing. A plugin error ends this statement with a VqlError.
+   */
+  async *execute(stmt: Statement): RowStream {
+    if (stmt.kind === 'Let') {
+      await this.let(stmt);
+      return;
+    }
+    yield* this.select(stmt);
+  }
+
+  private async *select(stmt: Select): RowStream {
+    const compiled = compileSelect(stmt);
+    const scope = this.scope;
+    try {
+      for await (const batch of compiled.open(scope)) {
+        const out: Value[] = new Array(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const r = normalizeRow(batch[i], scope);
+          out[i] = r instanceof Promise ? await r : r;
+        }
+        yield out;
+      }
+    } catch (e) {
+      if (isAbort(e) || scope.signal.aborted) return;
+      throw e;
+    }
+  }
+
+  private async let(stmt: Let): Promise<void> {
+    const name = stmt.name.name;
+    if (this.env.registry.functions.has(name)) {
+      this.env.log('warn', `LET ${name} shadows the builtin function ${name}(): calls to ${name}(...) still use the builtin`);
+    }
+    let params = stmt.params && stmt.params.length > 0 ? compileParams(stmt.params) : undefined;
+    let value: Value;
+    if (stmt.materialize) {
+      if (params) {
+        this.env.log('warn', `LET ${name}(...) <= ignores its parameters and is evaluated now`);
+        params = undefined;
+      }
+      value = await this.evaluateNow(stmt.body);
+    } else if (stmt.body.kind === 'Select') {
+      const c = compileSelect(stmt.body);
+      value = new StoredQuery(name, (s) => c.open(s), params);
+    } else {
+      value = new StoredExpression(name, compileExpr(stmt.body), params);
+    }
+    this.bind(name, value);
+  }
+
+  private async evaluateNow(body: Select | Let['body']): Promise<Value> {
+    const scope = this.scope.child(null);
+    if (body.kind === 'Select') {
+      const c = compileSelect(body);
+      const rows: Value[] = [];
+      for await (const b of c.open(scope)) for (const r of b) rows.push(r);
+      return new MaterializedQuery(rows);
+    }
+    const v = await compileExpr(body)(scope);
+    if (v instanceof MaterializedQuery) return v;
+    if (isQuery(v)) return new MaterializedQuery(await collectRows(v, scope));
+    return v;
+  }
+
+  /** Executes statements in order, yielding each statement's index with its row batches. */
+  async *executeAll(statements: readonly Statement[]): AsyncGenerator<{ index: number; rows: Value[] }> {
+    for (let i = 0; i < statements.length; i++) {
+      if (this.scope.signal.aborted) return;
+      try {
+        for await (const rows of this.execute(statements[i]!)) yield { index: i, rows };
+      } catch (e) {
+        if (!(e instanceof VqlError)) throw e;
+        this.env.log('error', e.message);
+      }
+    }
+  }
+}

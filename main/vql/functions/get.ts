@@ -1,0 +1,27 @@
+import { ABSENT, type Value } from '../values/types.ts';
+import type { FunctionDef } from '../registry.ts';
+import { index, member } from '../protocols/member.ts';
+
+/** `get(item, member)`: a dotted path lookup; integer parts index (SPEC 14.2). */
+export const get: FunctionDef = {
+  name: 'get',
+  doc: 'Look up a dotted path in an item (default: the scope): get(item=x, member="a.0.b").',
+  args: {
+    item: { type: 'any', doc: 'The value to look in (default: the current scope)' },
+    member: { type: 'string', required: true, doc: 'Dotted path; integer parts index arrays' },
+    default: { type: 'any', doc: 'Returned when the path is missing' },
+  },
+  async run({ args, scope }) {
+    let v: Value = args.item === undefined ? scope : args.item;
+    for (const part of String(args.member).split('.')) {
+      if (/^-?\d+$/.test(part)) {
+        v = await index(v, Number(part), scope);
+      } else {
+        const r = await member(v, part, scope);
+        v = r === ABSENT ? null : r;
+      }
+      if (v === null || v === undefined) return args.default ?? null;
+    }
+    return v;
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * `npm run bench [-- --json] [--runs N] [--only NAME]`: the engine benchmarks of issue 2.
+ * Prints the median of N (default 7) runs in ms and rows/s, or JSON `[{name, median_ms, rows}]`.
+ * Runs the bundled engine (dist/) through the same batch API the CLI and the app use.
+ */
+import { runBatches, createRegistry } from '../main/vql/index.ts';
+
+interface Bench {
+  name: string;
+  query?: string;
+  /** A plain TypeScript loop doing the same work (the floor). */
+  plain?: () => number;
+}
+
+const RANGE = 'range(start=0, step=1, end=10000)';
+const benches: Bench[] = [
+  { name: 'Range10k', query: `SELECT format(format='value %v', args=_value) AS Value FROM ${RANGE} WHERE Value =~ '.' AND 1 = 1 AND _value > 10` },
+  { name: 'Foreach10k', query: `SELECT * FROM foreach(row={ SELECT * FROM ${RANGE} }, query={ SELECT format(format='value %v', args=_value) FROM scope() })` },
+  { name: 'ForeachWithWorkers10k', query: `SELECT * FROM foreach(row={ SELECT * FROM ${RANGE} }, query={ SELECT format(format='value %v', args=_value) FROM scope() }, workers=10)` },
+  { name: 'Filter1M', query: 'SELECT _value AS V, _value * 2 AS Double FROM range(start=0, end=1000000) WHERE V > 10 AND Double < 1500000' },
+  {
+    name: 'Filter1M (plain TypeScript loop)',
+    plain: () => {
+      const out: Array<{ V: number; Double: number }> = [];
+      for (let i = 0; i < 1_000_000; i++) {
+        const row = { _value: i };
+        const V = row._value;
+        const Double = row._value * 2;
+        if (V > 10 && Double < 1_500_000) out.push({ V, Double });
+      }
+      return out.length;
+    },
+  },
+  { name: 'GroupBy100k', query: 'SELECT count() AS Count, _value > 50000 AS High FROM range(start=0, end=100000) GROUP BY High' },
+];
+
+async function once(b: Bench): Promise<{ ms: number; rows: number }> {
+  const t0 = performance.now();
+  let rows = 0;
+  if (b.plain) rows = b.plain();
+  else {
+    const registry = createRegistry();
+    for await (const batch of runBatches(b.query!, { registry })) rows += batch.length;
+  }
+  return { ms: performance.now() - t0, rows };
+}
+
+const argv = process.argv.slice(2);
+const asJson = argv.includes('--json');
+const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 7;
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+
+const results: Array<{ name: string; median_ms: number; rows: number }> = [];
+for (const b of benches) {
+  if (only && !b.name.startsWith(only)) continue;
+  await once(b); // warm-up
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < Math.max(5, runs); i++) {
+    const r = await once(b);
+    times.push(r.ms);
+    rows = r.rows;
+  }
+  times.sort((x, y) => x - y);
+  const median = times[Math.floor(times.length / 2)]!;
+  results.push({ name: b.name, median_ms: Math.round(median * 100) / 100, rows });
+  if (!asJson) {
+    const rate = rows / (median / 1000);
+    console.log(`${b.name.padEnd(34)} ${median.toFixed(1).padStart(9)} ms  ${rows.toString().padStart(8)} rows  ${Math.round(rate).toLocaleString('en-US').padStart(12)} rows/s`);
+  }
+}
+if (asJson) console.log(JSON.stringify(results, null, 1));
