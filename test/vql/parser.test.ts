@@ -320,6 +320,13 @@ describe('parse errors name what was expected and what was found', () => {
     );
   });
 
+  test('the first problem in the text is reported, lexical or not', () => {
+    assert.throws(() => parseStatement("SELECT foo bar FROM x WHERE name = 'abc"), { code: 'ParseError', message: /found 'bar'/ });
+    assert.throws(() => parseStatement("SELECT foo FROM x WHERE name = 'abc"), { code: 'LexError', message: /^unterminated string/ });
+    assert.throws(() => parseScript('SELECT 1 FROM x; SELECT 2 FROM y'), { code: 'LexError', message: /no statement separator/ });
+    assert.throws(() => parseLambda('x => x @ 1'), { code: 'LexError' });
+  });
+
   test('deep nesting is a ParseError, not a stack overflow', () => {
     const deep = '('.repeat(5000) + '1' + ')'.repeat(5000);
     assert.match(parseError(() => parseExpression(deep)).message, /nested too deeply/);

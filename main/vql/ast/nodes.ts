@@ -168,7 +168,10 @@ export interface Subquery {
   readonly span: Span;
 }
 
-/** `[ list ]` as a whole argument value. `[x]` (one item, no trailing comma) is x itself. */
+/**
+ * `[ list ]` as a whole argument value. `[x]` (one item, no trailing comma) is x itself when
+ * evaluated; the parser still returns an ArrayArg for it so canonical text keeps the brackets.
+ */
 export interface ArrayArg {
   readonly kind: 'ArrayArg';
   readonly items: readonly Expr[];

@@ -10,7 +10,7 @@ import { truthy } from '../protocols/truthy.ts';
 import { then, type MaybePromise } from './maybe.ts';
 import type { Scope } from './scope.ts';
 import { toRowStream } from './iterate.ts';
-import type { RowStream } from './stream.ts';
+import type { RowSource } from './stream.ts';
 
 /** A `lazy` argument: evaluated at most once, when the function asks for it. */
 export class LazyArg {
@@ -30,7 +30,7 @@ export class LazyArg {
 /** A `query` argument: the value converted to rows (SPEC 10.2), opened in a chosen scope. */
 export class QueryArg {
   constructor(readonly value: Value) {}
-  open(scope: Scope): RowStream {
+  open(scope: Scope): RowSource {
     return toRowStream(this.value, scope);
   }
 }
@@ -119,7 +119,7 @@ export function describe(v: Value): string {
 }
 
 /** Rows of a query-valued argument, for plugins that take them eagerly. */
-export function openArgQuery(v: Value, scope: Scope): RowStream {
+export function openArgQuery(v: Value, scope: Scope): RowSource {
   if (v instanceof QueryArg) return v.open(scope);
   if (isQuery(v)) return openQuery(v, scope);
   return toRowStream(v, scope);

@@ -6,9 +6,9 @@
 import type { Arg, ArgValue, Expr, Param, Select, SymbolRef } from '../ast/nodes.ts';
 import { ABSENT, Lazy, VBytes, VDict, makeFloat, toValue, type Value } from '../values/types.ts';
 import { isFloat, isInt, toNumber } from '../values/kinds.ts';
-import { checkArgNames, didYouMean } from '../args.ts';
+import { checkArgNames, didYouMean, type ArgSpec } from '../args.ts';
 import type { FunctionDef } from '../registry.ts';
-import { AggContext, Bindings, type Scope } from './scope.ts';
+import { AggContext, Bindings, type LogLevel, type Scope } from './scope.ts';
 import { sequence, then, then2, type MaybePromise } from './maybe.ts';
 import { CallSiteQuery, MaterializedQuery, StoredExpression, StoredQuery, collectRows, isQuery, type CompiledParam } from './query-values.ts';
 import { CoerceError, LazyArg, coerce, force } from './coerce.ts';
@@ -169,14 +169,27 @@ function compileOr(ops: Compiled[], texts: readonly string[]): Compiled {
 /** SPEC 9.2: the first falsy operand gives FALSE; all truthy gives TRUE, or the last value after `&&`. */
 function compileAnd(ops: Compiled[], texts: readonly string[]): Compiled {
   const lastIsAmp = texts[texts.length - 1] === '&&';
-  const step = (s: Scope, i: number): MaybePromise<Value> =>
-    then(ops[i]!(s), (v) =>
+  const last = ops.length - 1;
+  const slow = (s: Scope, i: number, pending: MaybePromise<Value>): MaybePromise<Value> =>
+    then(pending, (v) =>
       then(truthy(v, s), (t) => {
         if (!t) return false;
-        if (i === ops.length - 1) return lastIsAmp ? v : true;
+        if (i === last) return lastIsAmp ? v : true;
         return step(s, i + 1);
       }),
     );
+  const step = (s: Scope, from: number): MaybePromise<Value> => {
+    // Synchronous loop until something returns a promise.
+    for (let i = from; i <= last; i++) {
+      const v = ops[i]!(s);
+      if (v instanceof Promise) return slow(s, i, v);
+      const t = typeof v === 'boolean' ? v : truthy(v, s);
+      if (t instanceof Promise) return slow(s, i, v);
+      if (!t) return false;
+      if (i === last) return lastIsAmp ? v : true;
+    }
+    return true;
+  };
   return (s) => step(s, 0);
 }
 
@@ -192,14 +205,18 @@ function negate(v: Value, s: Scope): MaybePromise<Value> {
 /** Resolves a variable: stored expressions are evaluated in the referencing scope. */
 export function resolveVar(name: string, s: Scope): MaybePromise<Value> {
   if (s.tooDeep) return overflow(s);
-  return then(s.lookup(name), (v) => {
-    if (v === ABSENT) {
-      s.log('warn', `Symbol ${name} not found`);
-      return null;
-    }
-    if (v instanceof StoredExpression) return evalStored(v, s);
-    return v;
-  });
+  const v = s.lookup(name);
+  if (v instanceof Promise) return v.then((x) => foundVar(name, x, s));
+  return foundVar(name, v, s);
+}
+
+function foundVar(name: string, v: Value, s: Scope): MaybePromise<Value> {
+  if (v === ABSENT) {
+    s.log('warn', `Symbol ${name} not found`);
+    return null;
+  }
+  if (v instanceof StoredExpression) return evalStored(v, s);
+  return v;
 }
 
 /** Evaluates a stored expression referenced without parentheses (shares the aggregate context). */
@@ -213,7 +230,15 @@ function compileSymbol(e: SymbolRef): Compiled {
   const first = e.parts[0]!.name;
   const rest = e.parts.slice(1).map((p) => p.name);
   let base: Compiled;
-  if (e.args === undefined) {
+  if (e.args === undefined && rest.length === 0) {
+    // The hot path: a plain variable. No closures are allocated unless a layer is async.
+    base = (s) => {
+      if (s.tooDeep) return overflow(s);
+      const v = s.lookup(first);
+      if (v instanceof Promise) return v.then((x) => foundVar(first, x, s));
+      return foundVar(first, v, s);
+    };
+  } else if (e.args === undefined) {
     base = (s) => {
       let v = resolveVar(first, s);
       for (const m of rest) v = then(v, (x) => then(member(x, m, s), orNull));
@@ -347,83 +372,99 @@ function callValue(v: Value, name: string, args: readonly CompiledArg[], s: Scop
   return null;
 }
 
+/** The FunctionCall given to a function's run(). A class: object literals with getters are slow. */
+class Invocation {
+  constructor(
+    readonly scope: Scope,
+    readonly args: Record<string, Value>,
+    private readonly site: object,
+    private readonly def: FunctionDef,
+  ) {}
+  get state(): { value: unknown } {
+    return this.scope.agg.cell(this.site);
+  }
+  log(level: LogLevel, message: string): void {
+    this.scope.log(level, `${this.def.name}: ${message}`);
+  }
+}
+
+/** Per call site: the definition its argument names were last validated against. */
+const validated = new WeakMap<object, FunctionDef>();
+
 /** Calls a builtin or host function with lazy, validated, coerced arguments (SPEC 7.1, 7.2). */
 export function callFunction(def: FunctionDef, args: readonly CompiledArg[], s: Scope, site: object): MaybePromise<Value> {
   if (s.tooDeep) return overflow(s);
-  const fail = (msg: string): Value => {
-    s.log('error', msg);
-    return def.onArgError ?? null;
-  };
-  let list = args;
-  const star = args.find((a) => a.name === '**');
+  const star = args.length > 0 && args[args.length - 1]!.name === '**' ? args[args.length - 1] : args.find((a) => a.name === '**');
   if (star) {
     return then(star.fn(s), (d) => {
-      if (!(d instanceof VDict)) return fail(`${def.name}(): \`**\` must be a dict`);
-      list = [...d.entries()].map(([k, v]) => ({ name: k, kind: 'expr' as const, fn: () => v }));
-      return invoke(def, list, s, site, fail);
+      if (!(d instanceof VDict)) return argFail(def, s, `${def.name}(): \`**\` must be a dict`);
+      const list = [...d.entries()].map(([k, v]) => ({ name: k, kind: 'expr' as const, fn: () => v }));
+      return invoke(def, list, s, site, false);
     });
   }
-  return invoke(def, list, s, site, fail);
+  return invoke(def, args, s, site, true);
 }
 
-function invoke(def: FunctionDef, args: readonly CompiledArg[], s: Scope, site: object, fail: (m: string) => Value): MaybePromise<Value> {
-  if (!def.freeArgs) {
+function argFail(def: FunctionDef, s: Scope, msg: string): Value {
+  s.log('error', msg);
+  return def.onArgError ?? null;
+}
+
+function invoke(def: FunctionDef, args: readonly CompiledArg[], s: Scope, site: object, cacheable: boolean): MaybePromise<Value> {
+  if (!def.freeArgs && !(cacheable && validated.get(site) === def)) {
     const err = checkArgNames('function', def.name, def.args, args.map((a) => a.name));
-    if (err) return fail(err);
+    if (err) return argFail(def, s, err);
+    if (cacheable) validated.set(site, def);
   }
   const out: Record<string, Value> = {};
   // `[...]` arguments are evaluated before the function runs, the others in call order.
   const order = args.some((a) => a.kind === 'array') ? [...args.filter((a) => a.kind === 'array'), ...args.filter((a) => a.kind !== 'array')] : args;
-  const evalOne = (i: number): MaybePromise<void> => {
-    const a = order[i]!;
-    const spec = def.args[a.name];
-    if (spec?.type === 'lazy') {
-      out[a.name] = new LazyArg(() => then(a.fn(s), (v) => coerce(v, 'lazy', a.name, s)));
-      return;
-    }
-    return then(a.fn(s), (v) => {
-      if (!spec) {
-        out[a.name] = v;
-        return;
-      }
-      return then(coerce(v, spec.type, a.name, s), (c) => {
-        out[a.name] = c;
-      });
-    });
-  };
-  const run = (): MaybePromise<Value> => {
-    const call = {
-      scope: s,
-      args: out,
-      get state() {
-        return s.agg.cell(site);
-      },
-      log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => s.log(level, `${def.name}: ${message}`),
-    };
-    const r = def.run(call);
-    return r instanceof Promise ? r.then(toValue) : toValue(r);
-  };
-  const step = (i: number): MaybePromise<Value> => {
-    for (; i < order.length; i++) {
-      const r = evalOne(i);
-      if (r instanceof Promise) {
-        const next = i + 1;
-        return r.then(() => step(next));
-      }
-    }
-    return run();
-  };
   try {
-    const r = step(0);
-    if (r instanceof Promise) return r.catch((e) => callError(def, e, s, fail));
-    return r;
+    for (let i = 0; i < order.length; i++) {
+      const r = evalArg(def, order[i]!, s, out);
+      if (r instanceof Promise) return finishAsync(def, order, i, r, s, site, out).catch((e) => callError(def, e, s));
+    }
+    return runDef(def, s, site, out);
   } catch (e) {
-    return callError(def, e, s, fail);
+    return callError(def, e, s);
   }
 }
 
-function callError(def: FunctionDef, e: unknown, s: Scope, fail: (m: string) => Value): Value {
-  if (e instanceof CoerceError) return fail(`${def.name}(): ${e.message}`);
+function evalArg(def: FunctionDef, a: CompiledArg, s: Scope, out: Record<string, Value>): MaybePromise<void> {
+  const spec = def.args[a.name];
+  if (spec?.type === 'lazy') {
+    out[a.name] = new LazyArg(() => then(a.fn(s), (v) => coerce(v, 'lazy', a.name, s)));
+    return;
+  }
+  const v = a.fn(s);
+  if (v instanceof Promise) return v.then((x) => store(spec, a.name, x, s, out));
+  return store(spec, a.name, v, s, out);
+}
+
+function store(spec: ArgSpec | undefined, name: string, v: Value, s: Scope, out: Record<string, Value>): MaybePromise<void> {
+  if (!spec || (spec.type === 'any' && (typeof v !== 'object' || v === null))) {
+    out[name] = v;
+    return;
+  }
+  const c = coerce(v, spec.type, name, s);
+  if (c instanceof Promise) return c.then((x) => void (out[name] = x));
+  out[name] = c;
+}
+
+async function finishAsync(def: FunctionDef, order: readonly CompiledArg[], i: number, first: Promise<void>, s: Scope, site: object, out: Record<string, Value>): Promise<Value> {
+  await first;
+  for (let j = i + 1; j < order.length; j++) await evalArg(def, order[j]!, s, out);
+  return runDef(def, s, site, out);
+}
+
+function runDef(def: FunctionDef, s: Scope, site: object, out: Record<string, Value>): MaybePromise<Value> {
+  const r = def.run(new Invocation(s, out, site, def));
+  if (r instanceof Promise) return r.then(toValue, (e) => callError(def, e, s));
+  return typeof r === 'object' && r !== null ? toValue(r) : r;
+}
+
+function callError(def: FunctionDef, e: unknown, s: Scope): Value {
+  if (e instanceof CoerceError) return argFail(def, s, `${def.name}(): ${e.message}`);
   if (isAbort(e)) throw e;
   s.log('error', `${def.name}(): ${(e as Error)?.message ?? String(e)}`);
   return null;

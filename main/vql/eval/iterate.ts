@@ -5,7 +5,7 @@
 import { Lazy, VDict, isHostObject, type Value } from '../values/types.ts';
 import { isQuery, openQuery, StoredExpression } from './query-values.ts';
 import type { Scope } from './scope.ts';
-import type { RowStream } from './stream.ts';
+import { asStream, type RowSource, type RowStream } from './stream.ts';
 
 function wrap(v: Value): VDict {
   return new VDict([['_value', v]]);
@@ -26,7 +26,7 @@ export async function* iterateValue(v: Value, scope: Scope): RowStream {
     return;
   }
   if (isQuery(v)) {
-    yield* openQuery(v, scope);
+    yield* asStream(openQuery(v, scope));
     return;
   }
   if (v === null || v === undefined) return;
@@ -47,7 +47,8 @@ export async function* iterateValue(v: Value, scope: Scope): RowStream {
 }
 
 /** SPEC 10.2: a value converted to a query (query parameters, chain(), if plugin). */
-export function toRowStream(v: Value, scope: Scope): RowStream {
-  // The two conversions differ only in how a bare dict is treated, which is the same here.
+export function toRowStream(v: Value, scope: Scope): RowSource {
+  // Query objects open directly (possibly synchronously); other values are iterated.
+  if (isQuery(v)) return openQuery(v, scope);
   return iterateValue(v, scope);
 }

@@ -6,7 +6,7 @@
 import type { Value } from '../values/types.ts';
 import type { Scope } from './scope.ts';
 import type { MaybePromise } from './maybe.ts';
-import { LinkedAbort, type RowStream } from './stream.ts';
+import { LinkedAbort, type RowSource } from './stream.ts';
 
 /** A compiled parameter of `LET f(a, b=default)`. */
 export interface CompiledParam {
@@ -19,7 +19,7 @@ export interface CompiledParam {
 export class StoredQuery {
   constructor(
     readonly name: string,
-    readonly open: (scope: Scope) => RowStream,
+    readonly open: (scope: Scope) => RowSource,
     readonly params?: readonly CompiledParam[],
   ) {}
 }
@@ -27,7 +27,7 @@ export class StoredQuery {
 /** `q(x=1)` in an expression: a query bound to the scope and aggregate state it captured. */
 export class CallSiteQuery {
   constructor(readonly stored: StoredQuery, readonly captured: Scope) {}
-  open(consumer: Scope): RowStream {
+  open(consumer: Scope): RowSource {
     // The captured scope decides variables and aggregate state; the consumer decides cancellation.
     return this.stored.open(this.captured.withSignal(consumer.signal));
   }
@@ -59,21 +59,20 @@ export function isLazyQuery(v: unknown): v is StoredQuery | CallSiteQuery {
 }
 
 /** Opens a query value as a row stream in the consuming scope. */
-export function openQuery(q: QueryValue, scope: Scope): RowStream {
-  if (q instanceof MaterializedQuery) return replay(q.rows);
+export function openQuery(q: QueryValue, scope: Scope): RowSource {
+  if (q instanceof MaterializedQuery) return q.rows.slice();
   if (q instanceof CallSiteQuery) return q.open(scope);
   return q.open(scope);
 }
 
-async function* replay(rows: Value[]): RowStream {
-  if (rows.length) yield rows.slice();
-}
 
 /** Runs a query to completion and returns its rows. */
 export async function collectRows(q: QueryValue, scope: Scope): Promise<Value[]> {
   if (q instanceof MaterializedQuery) return q.rows.slice();
+  const src = openQuery(q, scope.withDemand(undefined));
+  if (Array.isArray(src)) return src;
   const out: Value[] = [];
-  for await (const batch of openQuery(q, scope.withDemand(undefined))) {
+  for await (const batch of src) {
     for (const r of batch) out.push(r);
   }
   return out;
@@ -89,7 +88,8 @@ export async function firstRows(q: QueryValue, scope: Scope, n: number): Promise
   const out: Value[] = [];
   const demand = { get remaining() { return n - out.length; } };
   try {
-    for await (const batch of openQuery(q, scope.withSignal(link.signal).withDemand(demand))) {
+    const src = openQuery(q, scope.withSignal(link.signal).withDemand(demand));
+    for await (const batch of Array.isArray(src) ? [src] : src) {
       for (const r of batch) {
         out.push(r);
         if (out.length >= n) return out;

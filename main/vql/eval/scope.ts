@@ -75,7 +75,7 @@ export class Scope {
   constructor(
     readonly parent: Scope | null,
     /** The value whose members this layer exposes (dict, row, host object, Layer) or null. */
-    readonly layer: unknown,
+    public layer: unknown,
     readonly env: Env,
     readonly agg: AggContext,
     readonly depth: number,
@@ -145,8 +145,8 @@ export class Scope {
 /** Looks a name up in one layer value. */
 export function lookupInLayer(layer: unknown, name: string): MaybePromise<Value | Absent> {
   if (layer instanceof VDict) return layer.get(name);
-  if (layer instanceof Scope) return layer.lookup(name);
   if (isLayer(layer)) return layer.lookupName(name);
+  if (layer instanceof Scope) return layer.lookup(name);
   if (isHostObject(layer)) return layer[GET_MEMBER](name);
   return ABSENT;
 }

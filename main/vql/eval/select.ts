@@ -11,7 +11,7 @@ import { then, type MaybePromise } from './maybe.ts';
 import { StoredQuery, collectRows } from './query-values.ts';
 import { columnValue, compileExpr, installSubqueryCompiler, isAbort, type Compiled } from './expression.ts';
 import { compileSource } from './source.ts';
-import { LinkedAbort, maybeYield, type RowStream } from './stream.ts';
+import { LinkedAbort, maybeYield, type RowSource, type RowStream } from './stream.ts';
 import { truthy } from '../protocols/truthy.ts';
 import { force } from './coerce.ts';
 import { lt } from '../protocols/compare.ts';
@@ -27,7 +27,7 @@ interface ColumnDef {
 /** A compiled SELECT. `open(scope)` runs it in that scope. */
 export interface CompiledSelect {
   readonly ast: Select;
-  open(scope: Scope): RowStream;
+  open(scope: Scope): RowSource;
 }
 
 /**
@@ -72,15 +72,20 @@ function rowGet(row: Value, name: string): Value | Absent {
  * A row whose columns are computed on demand, at most once (SPEC 6.2). It is also the
  * WHERE layer, so aliases resolve through `lookupName`.
  */
-export class LazyRow implements Layer {
+export class LazyRow extends Scope implements Layer {
   values: Value[];
   constructor(
     readonly names: readonly string[],
     readonly fns: ReadonlyArray<Compiled | null>,
     readonly index: ReadonlyMap<string, number>,
+    /** The column scope: columns are computed here (they never see aliases). */
     public scope: Scope,
     initial?: Value[],
   ) {
+    // As a Scope, the row is the WHERE / GROUP BY scope: its own layer on top of the column scope.
+    super(scope, null, scope.env, scope.agg, scope.depth + 1, scope.signal);
+    this.layer = this;
+    this.demand = scope.demand;
     this.values = initial ?? new Array(names.length).fill(PENDING);
   }
 
@@ -159,8 +164,56 @@ export function compileSelect(sel: Select): CompiledSelect {
     return dynamicRow(items, input, colScope);
   };
 
-  async function* open(scope: Scope): RowStream {
+  /** makeRow + WHERE + all columns: the output dict, or null when WHERE rejects the row. */
+  const filterRow = (input: Value, qs: Scope): MaybePromise<VDict | null> => {
+    const row = makeRow(input, qs);
+    if (!where) return row.materialize();
+    const keep = where(row);
+    if (keep instanceof Promise) return keep.then((k) => afterWhere(row, k));
+    return afterWhere(row, keep);
+  };
+  const afterWhere = (row: LazyRow, keep: Value): MaybePromise<VDict | null> => {
+    const t = typeof keep === 'boolean' ? keep : truthy(keep, row);
+    if (t instanceof Promise) return t.then((x) => (x ? row.materialize() : null));
+    return t ? row.materialize() : null;
+  };
+  const streaming = !groupBy && !orderBy && limit === undefined;
+
+  /**
+   * Opens the query in `scope`. A plain streaming SELECT over rows that are available now
+   * (scope(), an array) is evaluated synchronously and returns its rows; everything else
+   * returns a stream.
+   */
+  function open(scope: Scope): RowSource {
+    if (!streaming) return openStream(scope, null);
     const qs = scope.child(null);
+    if (qs.tooDeep) {
+      scope.log('error', 'Stack overflow: recursion depth limit reached in a query');
+      return [];
+    }
+    const src = source(qs);
+    if (!Array.isArray(src) || (qs.demand && src.length > qs.demand.remaining)) return openStream(scope, src, qs);
+    const out: VDict[] = [];
+    for (let i = 0; i < src.length; i++) {
+      const d = filterRow(src[i], qs);
+      if (d instanceof Promise) return finishRows(src, i, d, out, qs);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  async function* finishRows(src: Value[], i: number, first: Promise<VDict | null>, out: VDict[], qs: Scope): RowStream {
+    const d = await first;
+    if (d) out.push(d);
+    for (let j = i + 1; j < src.length; j++) {
+      const r = await filterRow(src[j], qs);
+      if (r) out.push(r);
+    }
+    if (out.length) yield out;
+  }
+
+  async function* openStream(scope: Scope, opened: RowSource | null, openedIn?: Scope): RowStream {
+    const qs = openedIn ?? scope.child(null);
     if (qs.tooDeep) {
       scope.log('error', 'Stack overflow: recursion depth limit reached in a query');
       return;
@@ -177,41 +230,20 @@ export function compileSelect(sel: Select): CompiledSelect {
       const own = Math.max(1, limit);
       demand = { get remaining() { return Math.min(own - emitted, parent ? parent.remaining : Infinity); } };
     }
-    const runScope = (link ? qs.withSignal(link.signal) : qs).withDemand(demand);
+    const runScope = opened ? qs : (link ? qs.withSignal(link.signal) : qs).withDemand(demand);
     const bins = groupBy ? new Map<string, { agg: AggContext; row: VDict | null }>() : null;
     try {
-      for await (const batch of source(runScope)) {
+      const src = opened ?? source(runScope);
+      for await (const batch of Array.isArray(src) ? [src] : src) {
         const out: VDict[] = [];
         for (const input of batch) {
-          const row = makeRow(input, runScope);
-          if (where) {
-            const ws = row.scope.child(row);
-            let keep = where(ws);
-            if (keep instanceof Promise) keep = await keep;
-            let t = truthy(keep, ws);
-            if (t instanceof Promise) t = await t;
-            if (!t) continue;
-          }
           if (bins) {
-            const ws = row.scope.child(row);
-            let key = groupBy!(ws);
-            if (key instanceof Promise) key = await key;
-            let kv = force(key, ws);
-            if (kv instanceof Promise) kv = await kv;
-            const k = goText(kv);
-            let bin = bins.get(k);
-            if (!bin) {
-              bin = { agg: new AggContext(), row: null };
-              bins.set(k, bin);
-            }
-            row.scope = row.scope.withAgg(bin.agg);
-            let d = row.materialize();
-            if (d instanceof Promise) d = await d;
-            bin.row = d;
+            await addToBin(input, runScope, bins);
             continue;
           }
-          let d = row.materialize();
+          let d = filterRow(input, runScope);
           if (d instanceof Promise) d = await d;
+          if (!d) continue;
           if (buffered) {
             buffered.push(d);
             continue;
@@ -239,6 +271,32 @@ export function compileSelect(sel: Select): CompiledSelect {
     } finally {
       link?.dispose();
     }
+  }
+
+  /** GROUP BY (SPEC 11.2): WHERE, key as %v text, then all columns in the bin's aggregate context. */
+  async function addToBin(input: Value, qs: Scope, bins: Map<string, { agg: AggContext; row: VDict | null }>): Promise<void> {
+    const row = makeRow(input, qs);
+    if (where) {
+      let keep = where(row);
+      if (keep instanceof Promise) keep = await keep;
+      let t = truthy(keep, row);
+      if (t instanceof Promise) t = await t;
+      if (!t) return;
+    }
+    let key = groupBy!(row);
+    if (key instanceof Promise) key = await key;
+    let kv = force(key, row);
+    if (kv instanceof Promise) kv = await kv;
+    const k = goText(kv);
+    let bin = bins.get(k);
+    if (!bin) {
+      bin = { agg: new AggContext(), row: null };
+      bins.set(k, bin);
+    }
+    row.scope = row.scope.withAgg(bin.agg);
+    let d = row.materialize();
+    if (d instanceof Promise) d = await d;
+    bin.row = d;
   }
 
   return { ast: sel, open };

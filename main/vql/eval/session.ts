@@ -11,7 +11,7 @@ import { MaterializedQuery, StoredExpression, StoredQuery, collectRows, isQuery 
 import { compileExpr, compileParams, isAbort } from './expression.ts';
 import { compileSelect } from './select.ts';
 import { normalizeRow } from './normalize.ts';
-import type { RowStream } from './stream.ts';
+import { asStream, type RowStream } from './stream.ts';
 
 /** The recursion guard default (SPEC 5.5: the exact limit does not matter). */
 export const DEFAULT_MAX_DEPTH = 200;
@@ -70,7 +70,7 @@ export class Session {
     const compiled = compileSelect(stmt);
     const scope = this.scope;
     try {
-      for await (const batch of compiled.open(scope)) {
+      for await (const batch of asStream(compiled.open(scope))) {
         const out: Value[] = new Array(batch.length);
         for (let i = 0; i < batch.length; i++) {
           const r = normalizeRow(batch[i], scope);
@@ -111,7 +111,7 @@ export class Session {
     if (body.kind === 'Select') {
       const c = compileSelect(body);
       const rows: Value[] = [];
-      for await (const b of c.open(scope)) for (const r of b) rows.push(r);
+      for await (const b of asStream(c.open(scope))) for (const r of b) rows.push(r);
       return new MaterializedQuery(rows);
     }
     const v = await compileExpr(body)(scope);

@@ -11,10 +11,10 @@ import { then, type MaybePromise } from './maybe.ts';
 import { MaterializedQuery, StoredExpression, StoredQuery, collectRows, isQuery, openQuery } from './query-values.ts';
 import { bindParams, compileArgs, evalArgsEager, isAbort, resolveVar, type CompiledArg } from './expression.ts';
 import { CoerceError, coerce } from './coerce.ts';
-import { fromPluginOutput, type RowStream } from './stream.ts';
+import { convertRows, fromPluginOutput, type RowSource, type RowStream } from './stream.ts';
 import { member, orNull } from '../protocols/member.ts';
 
-export type SourceFn = (scope: Scope) => RowStream;
+export type SourceFn = (scope: Scope) => RowSource;
 
 export function compileSource(src: Source): SourceFn {
   const names = src.parts.map((p) => p.name);
@@ -61,34 +61,32 @@ function notFound(name: string, s: Scope): string {
 }
 
 /** Runs an async setup that returns a stream (or null for no rows), then streams it. */
-async function* deferred(setup: () => Promise<RowStream | null>): RowStream {
-  const stream = await setup();
-  if (stream) yield* stream;
+async function* deferred(setup: () => Promise<RowSource | null>): RowStream {
+  const src = await setup();
+  if (Array.isArray(src)) {
+    if (src.length) yield src;
+  } else if (src) yield* src;
 }
 
 /** A value used as a source (SPEC 6.1, bare variable). */
-export function valueAsSource(v: Value, s: Scope): RowStream {
+export function valueAsSource(v: Value, s: Scope): RowSource {
   if (isQuery(v)) return openQuery(v, s);
   if (v instanceof StoredExpression) {
     return deferred(async () => {
       const child = s.child(null);
       if (child.tooDeep) {
         s.log('error', 'Stack overflow: recursion depth limit reached');
-        return single(null);
+        return [null];
       }
       return valueAsSource(await v.evaluate(child), s);
     });
   }
-  if (Array.isArray(v)) return single(...v);
-  return single(v);
-}
-
-async function* single(...rows: Value[]): RowStream {
-  if (rows.length) yield rows;
+  if (Array.isArray(v)) return v.slice();
+  return [v];
 }
 
 /** `FROM x(args)` where x is a variable (SPEC 6.1). */
-function callAsSource(v: Value, name: string, args: readonly CompiledArg[], s: Scope): RowStream | null {
+function callAsSource(v: Value, name: string, args: readonly CompiledArg[], s: Scope): RowSource | null {
   if (v instanceof StoredQuery) {
     return deferred(async () => {
       const given = await evalArgsEager(args, s);
@@ -121,50 +119,95 @@ function callAsSource(v: Value, name: string, args: readonly CompiledArg[], s: S
 }
 
 /** Calls a plugin: eager arguments (SPEC 6.1), validation, coercion, errors named. */
-function callPlugin(plugin: PluginDef, args: readonly CompiledArg[], s: Scope): RowStream {
-  return deferred(async () => {
-    if (s.tooDeep) {
-      s.log('error', 'Stack overflow: recursion depth limit reached');
-      return null;
-    }
-    const given = await evalArgsEager(args, s);
-    if (!plugin.freeArgs) {
-      const err = checkArgNames('plugin', plugin.name, plugin.args, given.keys());
-      if (err) {
-        s.log('error', err);
-        return null;
-      }
-    }
-    const out: Record<string, Value> = {};
-    try {
-      for (const [k, v] of given) {
-        const spec = plugin.args[k];
-        const type: ArgType | undefined = spec ? (spec.type === 'lazy' ? 'any' : spec.type) : undefined;
-        out[k] = type ? await coerce(v, type, k, s) : v;
-      }
-    } catch (e) {
-      if (e instanceof CoerceError) {
-        s.log('error', `plugin ${plugin.name}(): ${e.message}`);
-        return null;
-      }
-      throw e;
-    }
-    return guardPlugin(plugin, out, s);
-  });
+function callPlugin(plugin: PluginDef, args: readonly CompiledArg[], s: Scope): RowSource {
+  if (s.tooDeep) {
+    s.log('error', 'Stack overflow: recursion depth limit reached');
+    return NO_ROWS;
+  }
+  const given = evalArgsEager(args, s);
+  if (given instanceof Promise) return deferred(async () => toStream(startPlugin(plugin, await given, s)));
+  return startPlugin(plugin, given, s);
 }
 
-async function* guardPlugin(plugin: PluginDef, args: Record<string, Value>, s: Scope): RowStream {
+const NO_ROWS: Value[] = [];
+
+function toStream(src: RowSource): RowSource {
+  return src;
+}
+
+/**
+ * Validates and coerces the arguments and starts the plugin. A plugin that returns an
+ * array synchronously (scope(), fixtures) gives its rows directly: no async machinery.
+ */
+function startPlugin(plugin: PluginDef, given: Map<string, Value>, s: Scope): RowSource {
+  if (!plugin.freeArgs) {
+    const err = checkArgNames('plugin', plugin.name, plugin.args, given.keys());
+    if (err) {
+      s.log('error', err);
+      return NO_ROWS;
+    }
+  }
+  const out: Record<string, Value> = {};
+  let pending: Promise<void> | null = null;
   try {
-    const out = plugin.run({
+    for (const [k, v] of given) {
+      const spec = plugin.args[k];
+      const type: ArgType | undefined = spec ? (spec.type === 'lazy' ? 'any' : spec.type) : undefined;
+      const c: MaybePromise<Value> = type ? (pending ? pending.then(() => coerce(v, type, k, s)) : coerce(v, type, k, s)) : v;
+      if (c instanceof Promise) pending = c.then((x) => void (out[k] = x));
+      else out[k] = c;
+    }
+  } catch (e) {
+    return coerceFailed(plugin, e, s);
+  }
+  if (pending) {
+    const p = pending;
+    return deferred(async () => {
+      try {
+        await p;
+      } catch (e) {
+        return toStream(coerceFailed(plugin, e, s));
+      }
+      return toStream(runPlugin(plugin, out, s));
+    });
+  }
+  return runPlugin(plugin, out, s);
+}
+
+function coerceFailed(plugin: PluginDef, e: unknown, s: Scope): RowSource {
+  if (e instanceof CoerceError) {
+    s.log('error', `plugin ${plugin.name}(): ${e.message}`);
+    return NO_ROWS;
+  }
+  throw e;
+}
+
+function pluginError(plugin: PluginDef, e: unknown): VqlError {
+  if (e instanceof VqlError) return e;
+  return new VqlError('PluginError', `plugin ${plugin.name}(): ${(e as Error)?.message ?? String(e)}`);
+}
+
+function runPlugin(plugin: PluginDef, args: Record<string, Value>, s: Scope): RowSource {
+  let out: Iterable<Value> | AsyncIterable<Value>;
+  try {
+    out = plugin.run({
       scope: s,
       args,
       signal: s.signal,
       log: (level, message) => s.log(level, `${plugin.name}: ${message}`),
     });
+  } catch (e) {
+    throw pluginError(plugin, e);
+  }
+  if (Array.isArray(out) && !plugin.batched && out.length <= 512) return convertRows(out);
+  return guardPlugin(plugin, out, s);
+}
+
+async function* guardPlugin(plugin: PluginDef, out: Iterable<Value> | AsyncIterable<Value>, s: Scope): RowStream {
+  try {
     yield* fromPluginOutput(out, !!plugin.batched, s.signal, () => s.batchLimit(512));
   } catch (e) {
     if (isAbort(e) || s.signal.aborted) return;
-    if (e instanceof VqlError) throw e;
-    throw new VqlError('PluginError', `plugin ${plugin.name}(): ${(e as Error)?.message ?? String(e)}`);
+    throw pluginError(plugin, e);
   }
 }

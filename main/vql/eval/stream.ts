@@ -9,6 +9,18 @@ import { toValue, type Value } from '../values/types.ts';
 
 export type RowStream = AsyncIterable<Value[]>;
 
+/** Rows available now (an array: nothing to await) or a stream of batches. */
+export type RowSource = Value[] | RowStream;
+
+/** A RowSource as a stream, for code that only handles streams. */
+export function asStream(src: RowSource): RowStream {
+  return Array.isArray(src) ? arrayStream(src) : src;
+}
+
+async function* arrayStream(rows: Value[]): RowStream {
+  if (rows.length) yield rows;
+}
+
 /** Rows per batch taken from a synchronous source. */
 const SYNC_BATCH = 512;
 /** Wall time after which a synchronous loop yields to the event loop (timers, signals). */
@@ -52,7 +64,7 @@ export async function* fromPluginOutput(
       if (signal.aborted) return;
       if (batched) {
         const b = item as Value[];
-        if (b.length) yield convertBatch(b);
+        if (b.length) yield convertRows(b);
       } else {
         yield [toValue(item)];
       }
@@ -63,8 +75,17 @@ export async function* fromPluginOutput(
     for (let i = 0; i < out.length; ) {
       if (signal.aborted) return;
       const n = batchLimit();
-      yield convertBatch(out.slice(i, i + n));
+      yield convertRows(out.slice(i, i + n));
       i += n;
+      const y = maybeYield();
+      if (y) await y;
+    }
+    return;
+  }
+  if (batched) {
+    for (const b of out as Iterable<Value[]>) {
+      if (signal.aborted) return;
+      if (b.length) yield convertRows(b);
       const y = maybeYield();
       if (y) await y;
     }
@@ -73,12 +94,7 @@ export async function* fromPluginOutput(
   let batch: Value[] = [];
   let limit = batchLimit();
   for (const item of out as Iterable<Value>) {
-    if (batched) {
-      const b = item as Value[];
-      if (b.length) batch.push(...convertBatch(b));
-    } else {
-      batch.push(toValue(item));
-    }
+    batch.push(toValue(item));
     if (batch.length >= limit) {
       if (signal.aborted) return;
       yield batch;
@@ -91,7 +107,8 @@ export async function* fromPluginOutput(
   if (batch.length && !signal.aborted) yield batch;
 }
 
-function convertBatch(b: Value[]): Value[] {
+/** Converts plain JS objects in a batch of plugin rows to VQL values. */
+export function convertRows(b: Value[]): Value[] {
   let out: Value[] | null = null;
   for (let i = 0; i < b.length; i++) {
     const v = toValue(b[i]);
@@ -172,6 +189,28 @@ export class Channel<T> implements AsyncIterable<T> {
     const c = this.waitingConsumer;
     this.waitingConsumer = null;
     if (c) c();
+  }
+
+  /** Yields everything queued so far as one array (consumers that batch take all at once). */
+  async *drain(): AsyncGenerator<T[]> {
+    try {
+      for (;;) {
+        if (this.items.length) {
+          const items = this.items.splice(0);
+          for (const p of this.waitingProducers.splice(0)) p();
+          yield items;
+          continue;
+        }
+        if (this.closed) {
+          if (this.error !== undefined) throw this.error;
+          return;
+        }
+        await new Promise<void>((r) => (this.waitingConsumer = r));
+      }
+    } finally {
+      this.closed = true;
+      for (const p of this.waitingProducers.splice(0)) p();
+    }
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<T> {

@@ -1,5 +1,5 @@
 import type { FunctionDef } from '../registry.ts';
-import { sprintf } from '../values/gofmt.ts';
+import { sprintfValue } from '../values/gofmt.ts';
 
 /** `format(format, args)`: Go fmt.Sprintf (SPEC 14.3). */
 export const format: FunctionDef = {
@@ -13,6 +13,6 @@ export const format: FunctionDef = {
   run({ args }) {
     const a = args.args;
     const list = a === undefined ? [] : Array.isArray(a) ? a : [a];
-    return sprintf(args.format as string, list);
+    return sprintfValue(args.format as string, list);
   },
 };

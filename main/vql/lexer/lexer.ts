@@ -53,6 +53,20 @@ export function lex(source: string, options: LexOptions = {}): Token[] {
   return new Scanner(source, options.comments === true).run();
 }
 
+/**
+ * Lexes as far as possible: the tokens before the first lexical error, and that error. The
+ * parser uses it to report whichever problem comes first in the text.
+ */
+export function lexPrefix(source: string): { tokens: Token[]; error?: LexError } {
+  const scanner = new Scanner(source, false);
+  try {
+    return { tokens: scanner.run() };
+  } catch (err) {
+    if (!(err instanceof LexError)) throw err;
+    return { tokens: scanner.tokensSoFar(), error: err };
+  }
+}
+
 class Scanner {
   private readonly tokens: Token[] = [];
   private pos = 0;
@@ -61,6 +75,10 @@ class Scanner {
     private readonly src: string,
     private readonly keepComments: boolean,
   ) {}
+
+  tokensSoFar(): Token[] {
+    return this.tokens;
+  }
 
   run(): Token[] {
     const src = this.src;

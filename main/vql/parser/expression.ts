@@ -155,16 +155,14 @@ function parseCond(p: Parser): Expr {
     return { kind: 'Not', operand, span: span(tok.start, operand.span.end) };
   }
   const left = parseAdditive(p);
-  let op = compareOp(p.peek());
-  if (op === undefined) return left;
-  let right: Expr;
-  do {
+  let op: CompareOp | undefined;
+  let right: Expr | undefined;
+  for (let next = compareOp(p.peek()); next !== undefined; next = compareOp(p.peek())) {
     p.advance();
-    right = parseAdditive(p);
-    const next = compareOp(p.peek());
-    if (next === undefined) break;
     op = next;
-  } while (true);
+    right = parseAdditive(p);
+  }
+  if (op === undefined || right === undefined) return left;
   return { kind: 'Binary', op, left, right, span: span(left.span.start, right.span.end) };
 }
 

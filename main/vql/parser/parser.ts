@@ -5,9 +5,9 @@
  * rules consumes at least one token per iteration or stops, so parsing always terminates.
  */
 import type { Expr, Lambda, Name, Script, Span, Statement } from '../ast/nodes.ts';
-import { ParseError } from '../errors.ts';
+import { type LexError, ParseError } from '../errors.ts';
 import type { Keyword } from '../lexer/keywords.ts';
-import { lex } from '../lexer/lexer.ts';
+import { lexPrefix } from '../lexer/lexer.ts';
 import type { Token } from '../lexer/token.ts';
 import { parseExpr, parseLambdaRule } from './expression.ts';
 import { parseScriptRule, parseStatementRule } from './statement.ts';
@@ -19,19 +19,27 @@ const MAX_DEPTH = 200;
 export class Parser {
   readonly source: string;
   private readonly tokens: Token[];
+  /** The lexical error that ends the token list, thrown when the parser reaches it. */
+  private readonly lexError: LexError | undefined;
   private index = 0;
   private depth = 0;
 
   constructor(source: string) {
     this.source = source;
-    this.tokens = lex(source);
-    const end = source.length;
+    const { tokens, error } = lexPrefix(source);
+    this.tokens = tokens;
+    this.lexError = error;
+    const end = error ? error.span!.start : source.length;
     this.tokens.push({ kind: 'eof', text: '', start: end, end, keyword: undefined, value: undefined });
   }
 
-  /** The token `offset` places ahead (the eof token at and past the end). */
+  /**
+   * The token `offset` places ahead (the eof token at and past the end). Looking at the
+   * position of a lexical error throws it, so the first problem in the text is reported.
+   */
   peek(offset = 0): Token {
     const i = Math.min(this.index + offset, this.tokens.length - 1);
+    if (this.lexError && i === this.tokens.length - 1) throw this.lexError;
     return this.tokens[i]!;
   }
 

@@ -1,5 +1,6 @@
 import type { PluginDef } from '../registry.ts';
 import { openArgQuery } from '../eval/coerce.ts';
+import { asStream } from '../eval/stream.ts';
 
 /** `chain(a=..., b=...)`: each argument, in order, converted to a query and run to completion. */
 export const chain: PluginDef = {
@@ -11,7 +12,7 @@ export const chain: PluginDef = {
   async *run({ scope, args, signal }) {
     for (const key of Object.keys(args)) {
       if (signal.aborted) return;
-      yield* openArgQuery(args[key], scope.child(null));
+      yield* asStream(openArgQuery(args[key], scope.child(null)));
     }
   },
 };

@@ -2,6 +2,7 @@ import { VDict, isHostObject, GET_MEMBER, MEMBERS, type Value } from '../values/
 import type { PluginDef } from '../registry.ts';
 import type { Scope } from '../eval/scope.ts';
 import { openArgQuery } from '../eval/coerce.ts';
+import { asStream } from '../eval/stream.ts';
 import { iterateValue } from '../eval/iterate.ts';
 
 /**
@@ -14,7 +15,7 @@ export const flatten: PluginDef = {
   args: { query: { type: 'query', required: true, doc: 'The rows to flatten' } },
   batched: true,
   async *run({ scope, args, signal }) {
-    for await (const batch of openArgQuery(args.query, scope)) {
+    for await (const batch of asStream(openArgQuery(args.query, scope))) {
       for (const row of batch) {
         if (signal.aborted) return;
         const out = await flattenRow(row, scope);

@@ -4,7 +4,7 @@ import type { Scope } from '../eval/scope.ts';
 import { iterateValue } from '../eval/iterate.ts';
 import { openArgQuery } from '../eval/coerce.ts';
 import { member, orNull } from '../protocols/member.ts';
-import { Channel, LinkedAbort } from '../eval/stream.ts';
+import { Channel, LinkedAbort, type RowSource } from '../eval/stream.ts';
 
 /**
  * `foreach(row, query, column, workers, async)` (SPEC 14.1): for each row item, run `query`
@@ -34,10 +34,25 @@ export const foreach: PluginDef = {
     }
     if (workers <= 1) {
       for await (const batch of items) {
+        // Rows of queries that complete synchronously are gathered into one output batch.
+        let out: Value[] = [];
         for (const item of batch) {
           if (signal.aborted) return;
-          yield* openArgQuery(query, scope.child(item));
+          const src = openArgQuery(query, scope.child(item));
+          if (Array.isArray(src)) {
+            for (const r of src) out.push(r);
+            // Never run items ahead of what a LIMIT (or other consumer) can still use.
+            if (scope.demand && out.length >= scope.demand.remaining) {
+              yield out;
+              out = [];
+            }
+            continue;
+          }
+          if (out.length) yield out;
+          out = [];
+          yield* src;
         }
+        if (out.length) yield out;
       }
       return;
     }
@@ -61,7 +76,7 @@ async function* rowItems(row: Value, column: string | undefined, scope: Scope): 
 async function* concurrent(
   items: AsyncIterable<Value[]>,
   workers: number,
-  run: (item: Value) => AsyncIterable<Value[]>,
+  run: (item: Value) => RowSource,
   signal: AbortSignal,
 ): AsyncGenerator<Value[]> {
   const link = new LinkedAbort(signal);
@@ -77,7 +92,7 @@ async function* concurrent(
         done = true;
         return null;
       }
-      pending = r.value.slice();
+      pending.push(...r.value);
     }
     return { item: pending.shift() };
   };
@@ -86,7 +101,12 @@ async function* concurrent(
       if (link.signal.aborted) return;
       const n = await next();
       if (!n) return;
-      for await (const b of run(n.item)) await out.push(b);
+      const src = run(n.item);
+      if (Array.isArray(src)) {
+        if (src.length) await out.push(src);
+      } else {
+        for await (const b of src) await out.push(b);
+      }
     }
   };
   const all = Promise.all(Array.from({ length: workers }, worker)).then(
@@ -94,7 +114,7 @@ async function* concurrent(
     (e) => out.close(e),
   );
   try {
-    yield* out;
+    for await (const batches of out.drain()) yield batches.length === 1 ? batches[0]! : batches.flat();
     await all;
   } finally {
     link.abort();

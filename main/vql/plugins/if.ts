@@ -1,5 +1,6 @@
 import type { PluginDef } from '../registry.ts';
 import { openArgQuery } from '../eval/coerce.ts';
+import { asStream } from '../eval/stream.ts';
 
 /** `if(condition, then, else)` plugin: stream `then` or `else` (SPEC 14.1). */
 export const ifPlugin: PluginDef = {
@@ -13,6 +14,6 @@ export const ifPlugin: PluginDef = {
   batched: true,
   async *run({ scope, args }) {
     const branch = args.condition === true ? args.then : args.else;
-    if (branch !== undefined) yield* openArgQuery(branch, scope);
+    if (branch !== undefined) yield* asStream(openArgQuery(branch, scope));
   },
 };

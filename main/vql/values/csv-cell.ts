@@ -48,6 +48,7 @@ export function csvCell(v: Value): string {
   if (v instanceof VTime) return v.toRFC3339();
   if (v instanceof VBytes) return 'base64:' + bytesToBase64(v.bytes);
   if (v instanceof Uint8Array) return 'base64:' + bytesToBase64(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : VTime.fromMillis(v.getTime()).toRFC3339();
   if (v instanceof Lazy) {
     const forced = v.force();
     return forced instanceof Promise ? '' : csvCell(forced);

@@ -119,7 +119,7 @@ export function goTypeName(v: Value): string {
   if (v instanceof VTime) return 'time.Time';
   if (v instanceof Uint8Array) return '[]uint8';
   if (v instanceof Lazy) return goTypeName(forceSync(v));
-  if (v instanceof Map || isPlainObject(v)) return 'map[string]interface {}';
+  if (v instanceof Map || (isPlainObject(v) && !isHostObject(v))) return 'map[string]interface {}';
   const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === 'string' && name !== '' ? '*' + name : 'struct {}';
 }
@@ -147,6 +147,8 @@ export function formatFloat(x: number, fmt: string, prec: number): string {
   if (x === -Infinity) return '-Inf';
   const neg = x < 0 || Object.is(x, -0);
   const ax = Math.abs(x);
+  // Fast path for %v: in this range both Go and JS print the shortest digits without exponent.
+  if (prec < 0 && fmt === 'g' && ax >= 1e-4 && ax < 1e6) return String(x);
   if (fmt === 'b') return fmtB(neg, ax);
   if (fmt === 'x' || fmt === 'X') return fmtX(ax, neg, prec, fmt);
   let digs: Decimal;
@@ -820,7 +822,7 @@ class Printer {
         return this.printNull(verb);
       case 'function':
       case 'symbol':
-        return this.printStringer(v, verb, String(v), depth);
+        return this.printStringer(v, verb, String(v));
       default:
         break;
     }
@@ -828,7 +830,7 @@ class Printer {
     if (v instanceof VFloat) return this.fmtFloatVerb(v.value, verb, v);
     if (v instanceof VBytes) return this.fmtString(bytesToBin(v.bytes), verb, v);
     if (Array.isArray(v)) return this.printSlice(v, verb, depth);
-    if (v instanceof VDict) return this.printStringer(v, verb, toJSON(v), depth);
+    if (v instanceof VDict) return this.printStringer(v, verb, toJSON(v));
     if (v instanceof VTime) {
       if (this.tryStringer(verb)) return this.fmtString(goTimeText(v), verb, v);
       return this.printTimeStruct(v, verb);
@@ -837,11 +839,11 @@ class Printer {
     if (v instanceof GoUint) return this.fmtInt(v.value, false, verb, v.value);
     if (v instanceof GoNilPointer) return this.printNilPointer(v, verb);
     if (v instanceof Uint8Array) return this.fmtBytes(bytesToBin(v), verb, v);
-    if (v instanceof Map || isPlainObject(v)) return this.printMap(v as Map<unknown, unknown> | Record<string, unknown>, verb, depth);
     if (isHostObject(v) && typeof (v as Partial<Record<typeof MEMBERS, unknown>>)[MEMBERS] === 'function') {
-      return this.printStringer(v, verb, toJSON(v), depth);
+      return this.printStringer(v, verb, toJSON(v));
     }
-    return this.printStringer(v, verb, String(v), depth);
+    if (v instanceof Map || isPlainObject(v)) return this.printMap(v as Map<unknown, unknown> | Record<string, unknown>, verb, depth);
+    return this.printStringer(v, verb, String(v));
   }
 
   /** vfilter's types.Null{}: a Stringer giving `Null`, otherwise an empty struct `{}`. */
@@ -854,7 +856,7 @@ class Printer {
    * Dicts and host objects: Stringers. Go would dump their struct internals for the other
    * verbs; we show the text for `%v`/`%#v`/annotations and a bad-verb annotation otherwise.
    */
-  printStringer(v: Value, verb: string, text: string, depth: number): void {
+  printStringer(v: Value, verb: string, text: string): void {
     if (this.tryStringer(verb)) return this.fmtString(utf8ToBin(text), verb, v);
     if (verb === 'v' || this.erroring) {
       this.buf += utf8ToBin(text);
