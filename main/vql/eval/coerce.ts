@@ -56,6 +56,9 @@ export function stringArg(v: Value): string {
 
 /** Converts `v` to `type`. May throw CoerceError. */
 export function coerce(v: Value, type: ArgType, name: string, scope: Scope): MaybePromise<Value> {
+  // Fast paths for values that need no conversion.
+  if (typeof v === 'string' && type === 'string') return v;
+  if (typeof v === 'number' && type === 'int' && Number.isSafeInteger(v)) return v;
   switch (type) {
     case 'any':
     case 'lazy':

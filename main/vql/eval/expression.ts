@@ -36,8 +36,22 @@ function overflow(scope: Scope): null {
   return null;
 }
 
+/**
+ * Output columns a WHERE / GROUP BY expression can name directly: name → column index.
+ * Such expressions are always evaluated with their LazyRow as the scope, so an alias
+ * reference compiles to a column read instead of a scope walk (same semantics: the row
+ * is the top layer there).
+ */
+export type AliasMap = ReadonlyMap<string, number>;
+
+/** The part of LazyRow that alias references need. */
+interface ColumnReader {
+  column(i: number): MaybePromise<Value>;
+}
+
 /** Compiles an expression. */
-export function compileExpr(e: Expr): Compiled {
+export function compileExpr(e: Expr, aliases?: AliasMap): Compiled {
+  const sub = (x: Expr) => compileExpr(x, aliases);
   switch (e.kind) {
     case 'Int': {
       const v = e.value;
@@ -58,38 +72,38 @@ export function compileExpr(e: Expr): Compiled {
     case 'Null':
       return () => null;
     case 'Symbol':
-      return compileSymbol(e);
+      return compileSymbol(e, aliases);
     case 'Paren':
     case 'List': {
-      if (e.items.length === 1 && !e.trailingComma && e.kind === 'Paren') return compileExpr(e.items[0]!);
-      const items = e.items.map(compileExpr);
+      if (e.items.length === 1 && !e.trailingComma && e.kind === 'Paren') return sub(e.items[0]!);
+      const items = e.items.map(sub);
       return (s) => sequence(items.length, (i) => items[i]!(s));
     }
     case 'Binary':
-      return compileBinary(e.op, compileExpr(e.left), compileExpr(e.right));
+      return compileBinary(e.op, sub(e.left), sub(e.right));
     case 'Not': {
-      const x = compileExpr(e.operand);
+      const x = sub(e.operand);
       return (s) => then(x(s), (v) => then(truthy(v, s), (t) => !t));
     }
     case 'Or':
-      return compileOr(e.operands.map(compileExpr), e.ops);
+      return compileOr(e.operands.map(sub), e.ops);
     case 'And':
-      return compileAnd(e.operands.map(compileExpr), e.ops);
+      return compileAnd(e.operands.map(sub), e.ops);
     case 'Member': {
-      const obj = compileExpr(e.object);
+      const obj = sub(e.object);
       const name = e.member.name;
       return (s) => then(obj(s), (v) => then(member(v, name, s), orNull));
     }
     case 'Index': {
-      const obj = compileExpr(e.object);
+      const obj = sub(e.object);
       if (!e.index) return (s) => then(obj(s), () => null);
-      const idx = compileExpr(e.index);
+      const idx = sub(e.index);
       return (s) => then2(obj(s), idx(s), (a, i) => then2(force(a, s), force(i, s), (x, y) => index(x, y, s)));
     }
     case 'Slice': {
-      const obj = compileExpr(e.object);
-      const st = e.start ? compileExpr(e.start) : undefined;
-      const en = e.end ? compileExpr(e.end) : undefined;
+      const obj = sub(e.object);
+      const st = e.start ? sub(e.start) : undefined;
+      const en = e.end ? sub(e.end) : undefined;
       return (s) =>
         then(obj(s), (a) =>
           then2(st ? st(s) : undefined, en ? en(s) : undefined, (i, j) =>
@@ -226,11 +240,19 @@ function evalStored(v: StoredExpression, s: Scope): MaybePromise<Value> {
   return v.evaluate(child);
 }
 
-function compileSymbol(e: SymbolRef): Compiled {
+function compileSymbol(e: SymbolRef, aliases?: AliasMap): Compiled {
   const first = e.parts[0]!.name;
   const rest = e.parts.slice(1).map((p) => p.name);
   let base: Compiled;
-  if (e.args === undefined && rest.length === 0) {
+  const alias = e.args === undefined ? aliases?.get(first) : undefined;
+  if (alias !== undefined) {
+    const i = alias;
+    base = (s) => {
+      let v = (s as unknown as ColumnReader).column(i);
+      for (const m of rest) v = then(v, (x) => then(member(x, m, s), orNull));
+      return v;
+    };
+  } else if (e.args === undefined && rest.length === 0) {
     // The hot path: a plain variable. No closures are allocated unless a layer is async.
     base = (s) => {
       if (s.tooDeep) return overflow(s);
@@ -266,7 +288,7 @@ export function compileArgValue(v: ArgValue): { kind: CompiledArg['kind']; fn: C
     return { kind: 'query', fn: () => q };
   }
   if (v.kind === 'ArrayArg') {
-    const items = v.items.map(compileExpr);
+    const items = v.items.map((x) => compileExpr(x));
     if (items.length === 1 && !v.trailingComma) {
       const one = items[0]!;
       return { kind: 'array', fn: one };
@@ -417,8 +439,7 @@ function invoke(def: FunctionDef, args: readonly CompiledArg[], s: Scope, site: 
     if (cacheable) validated.set(site, def);
   }
   const out: Record<string, Value> = {};
-  // `[...]` arguments are evaluated before the function runs, the others in call order.
-  const order = args.some((a) => a.kind === 'array') ? [...args.filter((a) => a.kind === 'array'), ...args.filter((a) => a.kind !== 'array')] : args;
+  const order = evaluationOrder(args);
   try {
     for (let i = 0; i < order.length; i++) {
       const r = evalArg(def, order[i]!, s, out);
@@ -428,6 +449,18 @@ function invoke(def: FunctionDef, args: readonly CompiledArg[], s: Scope, site: 
   } catch (e) {
     return callError(def, e, s);
   }
+}
+
+const orders = new WeakMap<readonly CompiledArg[], readonly CompiledArg[]>();
+
+/** `[...]` arguments are evaluated before the function runs, the others in call order (SPEC 7.1). */
+function evaluationOrder(args: readonly CompiledArg[]): readonly CompiledArg[] {
+  let order = orders.get(args);
+  if (!order) {
+    order = args.some((a) => a.kind === 'array') ? [...args.filter((a) => a.kind === 'array'), ...args.filter((a) => a.kind !== 'array')] : args;
+    orders.set(args, order);
+  }
+  return order;
 }
 
 function evalArg(def: FunctionDef, a: CompiledArg, s: Scope, out: Record<string, Value>): MaybePromise<void> {

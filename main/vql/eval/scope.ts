@@ -2,7 +2,7 @@
  * Scopes (SPEC section 5): a stack of layers, looked up from the top down, plus the
  * per-run environment (registry, logger, cancellation) and the aggregate context.
  */
-import { ABSENT, GET_MEMBER, VDict, isHostObject, type Absent, type Value } from '../values/types.ts';
+import { ABSENT, GET_MEMBER, VDict, isHostObject, type Absent, type HostObject, type Value } from '../values/types.ts';
 import type { Registry } from '../registry.ts';
 import type { MaybePromise } from './maybe.ts';
 
@@ -71,6 +71,8 @@ export interface Demand {
 export class Scope {
   /** Set by consumers that need only a few rows; inherited by children. */
   demand: Demand | undefined = undefined;
+  /** What kind of layer this is, decided once (lookups are the hottest path). */
+  private kind: LayerKind = LayerKind.Unknown;
 
   constructor(
     readonly parent: Scope | null,
@@ -126,12 +128,30 @@ export class Scope {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     let s: Scope | null = this;
     while (s !== null) {
-      const layer = s.layer;
-      if (layer !== null && layer !== undefined) {
-        const v = lookupInLayer(layer, name);
-        if (v instanceof Promise) return v.then((r) => (r === ABSENT && s!.parent ? s!.parent.lookup(name) : r));
-        if (v !== ABSENT) return v;
+      let v: MaybePromise<Value | Absent>;
+      let kind = s.kind;
+      if (kind === LayerKind.Unknown) kind = s.kind = layerKind(s.layer);
+      switch (kind) {
+        case LayerKind.None:
+          s = s.parent;
+          continue;
+        case LayerKind.Dict:
+          v = (s.layer as VDict).get(name);
+          break;
+        case LayerKind.Layer:
+          v = (s.layer as Layer).lookupName(name);
+          break;
+        case LayerKind.Scope:
+          v = (s.layer as Scope).lookup(name);
+          break;
+        default:
+          v = (s.layer as HostObject)[GET_MEMBER](name);
       }
+      if (v instanceof Promise) {
+        const parent = s.parent;
+        return v.then((r) => (r === ABSENT && parent ? parent.lookup(name) : r));
+      }
+      if (v !== ABSENT) return v;
       s = s.parent;
     }
     return ABSENT;
@@ -140,6 +160,23 @@ export class Scope {
   log(level: LogLevel, message: string): void {
     this.env.log(level, message);
   }
+}
+
+const enum LayerKind {
+  Unknown,
+  None,
+  Dict,
+  Layer,
+  Scope,
+  Host,
+}
+
+function layerKind(layer: unknown): LayerKind {
+  if (layer instanceof VDict) return LayerKind.Dict;
+  if (isLayer(layer)) return LayerKind.Layer;
+  if (layer instanceof Scope) return LayerKind.Scope;
+  if (isHostObject(layer)) return LayerKind.Host;
+  return LayerKind.None;
 }
 
 /** Looks a name up in one layer value. */

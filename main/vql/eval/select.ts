@@ -16,7 +16,6 @@ import { truthy } from '../protocols/truthy.ts';
 import { force } from './coerce.ts';
 import { lt } from '../protocols/compare.ts';
 
-const PENDING: unique symbol = Symbol('pending');
 
 /** One output column definition. */
 interface ColumnDef {
@@ -36,10 +35,20 @@ export interface CompiledSelect {
  */
 type LayoutItem = { star: true } | { star: false; def: ColumnDef };
 
-class StaticLayout {
+/** Column names, their compute functions (null: copied from the row by `*`), name → position. */
+interface RowLayout {
+  readonly names: readonly string[];
+  readonly fns: ReadonlyArray<Compiled | null>;
+  readonly index: ReadonlyMap<string, number>;
+  /** A template of `undefined` values (not yet computed), one per column. */
+  readonly empty: readonly Value[];
+}
+
+class StaticLayout implements RowLayout {
   readonly names: string[];
   readonly fns: Compiled[];
   readonly index: Map<string, number>;
+  readonly empty: Value[];
   constructor(defs: ColumnDef[]) {
     // Duplicate names: the last definition wins and takes the last position (SPEC 6.2.4).
     const order: ColumnDef[] = [];
@@ -51,6 +60,7 @@ class StaticLayout {
     this.names = order.map((d) => d.name);
     this.fns = order.map((d) => d.fn);
     this.index = new Map(this.names.map((n, i) => [n, i]));
+    this.empty = new Array<Value>(this.names.length).fill(undefined);
   }
 }
 
@@ -73,11 +83,10 @@ function rowGet(row: Value, name: string): Value | Absent {
  * WHERE layer, so aliases resolve through `lookupName`.
  */
 export class LazyRow extends Scope implements Layer {
+  /** Column values; `undefined` means not computed yet (computed values are never undefined). */
   values: Value[];
   constructor(
-    readonly names: readonly string[],
-    readonly fns: ReadonlyArray<Compiled | null>,
-    readonly index: ReadonlyMap<string, number>,
+    readonly layout: RowLayout,
     /** The column scope: columns are computed here (they never see aliases). */
     public scope: Scope,
     initial?: Value[],
@@ -86,41 +95,47 @@ export class LazyRow extends Scope implements Layer {
     super(scope, null, scope.env, scope.agg, scope.depth + 1, scope.signal);
     this.layer = this;
     this.demand = scope.demand;
-    this.values = initial ?? new Array(names.length).fill(PENDING);
+    this.values = initial ?? layout.empty.slice();
   }
 
   lookupName(name: string): MaybePromise<Value | Absent> {
-    const i = this.index.get(name);
+    const i = this.layout.index.get(name);
     if (i === undefined) return ABSENT;
     return this.column(i);
   }
 
   column(i: number): MaybePromise<Value> {
     const v = this.values[i];
-    if (v !== PENDING) return v;
+    if (v !== undefined) return v;
     const s = this.scope;
-    const r = then(this.fns[i]!(s), (x) => columnValue(x, s));
-    if (r instanceof Promise) {
-      return r.then((x) => {
-        this.values[i] = x;
-        return x;
-      });
+    let r = this.layout.fns[i]!(s);
+    if (r instanceof Promise) return r.then((x) => this.store(i, x));
+    if (typeof r === 'object' && r !== null) {
+      r = columnValue(r, s);
+      if (r instanceof Promise) return r.then((x) => this.store(i, x));
     }
-    this.values[i] = r;
-    return r;
+    return (this.values[i] = r === undefined ? null : r);
+  }
+
+  private store(i: number, x: Value): MaybePromise<Value> {
+    const c = columnValue(x, this.scope);
+    if (c instanceof Promise) return c.then((y) => (this.values[i] = y === undefined ? null : y));
+    return (this.values[i] = c === undefined ? null : c);
   }
 
   /** Computes every remaining column in order and returns the output dict. */
   materialize(): MaybePromise<VDict> {
-    for (let i = 0; i < this.values.length; i++) {
-      if (this.values[i] === PENDING) {
+    const values = this.values;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === undefined) {
         const r = this.column(i);
         if (r instanceof Promise) return r.then(() => this.materialize());
       }
     }
     const d = new VDict();
     const m = d.map;
-    for (let i = 0; i < this.names.length; i++) m.set(this.names[i]!, this.values[i]);
+    const names = this.layout.names;
+    for (let i = 0; i < names.length; i++) m.set(names[i]!, values[i]);
     return d;
   }
 }
@@ -153,14 +168,16 @@ export function compileSelect(sel: Select): CompiledSelect {
   const hasStar = items.some((i) => i.star);
   const staticLayout = hasStar ? null : new StaticLayout(items.map((i) => (i as { def: ColumnDef }).def));
   const source = compileSource(sel.from);
-  const where = sel.where ? compileExpr(sel.where) : null;
-  const groupBy = sel.groupBy ? compileExpr(sel.groupBy) : null;
+  // With a fixed layout, WHERE and GROUP BY read aliases straight from the row.
+  const aliases = staticLayout?.index;
+  const where = sel.where ? compileExpr(sel.where, aliases) : null;
+  const groupBy = sel.groupBy ? compileExpr(sel.groupBy, aliases) : null;
   const orderBy = sel.orderBy;
   const limit = sel.limit;
 
   const makeRow = (input: Value, qs: Scope): LazyRow => {
     const colScope = qs.child(input);
-    if (staticLayout) return new LazyRow(staticLayout.names, staticLayout.fns, staticLayout.index, colScope);
+    if (staticLayout) return new LazyRow(staticLayout, colScope);
     return dynamicRow(items, input, colScope);
   };
 
@@ -327,17 +344,17 @@ function dynamicRow(items: LayoutItem[], input: Value, colScope: Scope): LazyRow
         index.set(m, names.length);
         names.push(m);
         fns.push(null);
-        values.push(v);
+        values.push(v === undefined ? null : v);
       }
     } else {
       remove(it.def.name);
       index.set(it.def.name, names.length);
       names.push(it.def.name);
       fns.push(it.def.fn);
-      values.push(PENDING);
+      values.push(undefined);
     }
   }
-  return new LazyRow(names, fns, index, colScope, values);
+  return new LazyRow({ names, fns, index, empty: [] }, colScope, values);
 }
 
 /**
