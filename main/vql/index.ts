@@ -13,6 +13,7 @@
 import type { Statement } from './ast/nodes.ts';
 import { parseScript } from './parse.ts';
 import { Registry } from './registry.ts';
+import { installVelociraptorProtocols } from './protocols/velociraptor.ts';
 import { builtinPlugins } from './plugins/index.ts';
 import { builtinFunctions } from './functions/index.ts';
 import { Session, type SessionOptions } from './eval/session.ts';
@@ -30,16 +31,26 @@ export { toJSON, fromJSON } from './values/json.ts';
 export { goText, sprintf } from './values/gofmt.ts';
 export { csvCell, csvQuote, parseCsvCell } from './values/csv-cell.ts';
 export { eq } from './protocols/eq.ts';
+export type { ProtocolHandler, ProtocolTable, BinaryProtocol } from './protocols/dispatch.ts';
 export { lt, gt } from './protocols/compare.ts';
 export { truthy } from './protocols/truthy.ts';
 export { LazyArg, QueryArg, openArgQuery } from './eval/coerce.ts';
 export { sleep as abortableSleep } from './eval/stream.ts';
 
+export interface RegistryOptions {
+  /**
+   * Install the protocols Velociraptor adds to vfilter (times compare with date strings,
+   * dict + dict merges). Default true; false gives vfilter's core semantics exactly.
+   */
+  readonly velociraptorProtocols?: boolean;
+}
+
 /** A registry with every builtin plugin and function. */
-export function createRegistry(): Registry {
+export function createRegistry(opts: RegistryOptions = {}): Registry {
   const r = new Registry();
   for (const p of builtinPlugins) r.registerPlugin(p);
   for (const f of builtinFunctions) r.registerFunction(f);
+  if (opts.velociraptorProtocols !== false) installVelociraptorProtocols(r.protocols);
   return r;
 }
 

@@ -6,6 +6,7 @@ import type { ArgSchema } from './args.ts';
 import type { Scope, LogLevel } from './eval/scope.ts';
 import type { MaybePromise } from './eval/maybe.ts';
 import type { Value } from './values/types.ts';
+import { emptyProtocolTable, type BinaryProtocol, type ProtocolTable } from './protocols/dispatch.ts';
 
 /** What a plugin receives when it is called. */
 export interface PluginCall {
@@ -60,6 +61,8 @@ export interface FunctionDef {
 export class Registry {
   readonly plugins = new Map<string, PluginDef>();
   readonly functions = new Map<string, FunctionDef>();
+  /** Host protocol handlers per operator (SPEC 17). */
+  readonly protocols: ProtocolTable = emptyProtocolTable();
 
   registerPlugin(def: PluginDef): this {
     this.plugins.set(def.name, def);
@@ -74,6 +77,7 @@ export class Registry {
     const r = new Registry();
     for (const [k, v] of this.plugins) r.plugins.set(k, v);
     for (const [k, v] of this.functions) r.functions.set(k, v);
+    for (const k of Object.keys(this.protocols) as BinaryProtocol[]) r.protocols[k].push(...this.protocols[k]);
     return r;
   }
 }

@@ -112,7 +112,8 @@ function num(v: Value): number | null {
 
 /** Builds a fresh test scope for one case (fixtures.md section 1). */
 export function buildTestScope(file: FixtureFile): TestScope {
-  const registry = createRegistry();
+  // The vfilter cases run against vfilter's core semantics, without Velociraptor's protocols.
+  const registry = createRegistry({ velociraptorProtocols: false });
   const tripped: string[] = [];
   const layers: VDict[] = [];
   let rootEnv: VDict | undefined;

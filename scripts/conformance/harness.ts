@@ -104,18 +104,23 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** What a case's notes say it needs, minus what the registry has. */
-export function missingNeeds(c: Case, registry: Registry): string[] {
+/**
+ * What a case's `Needs ...` note lists that the registry lacks. The note reads like
+ * `Needs host functions: a, b; host plugins: c; accessors: d; scope settings: E.`
+ */
+export function missingNeeds(c: Case, registry: Registry, accessors: ReadonlySet<string> = new Set()): string[] {
   const note = c.notes.find((n) => n.startsWith('Needs '));
   if (!note) return [];
   const missing: string[] = [];
-  for (const m of note.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)(\(\))?`\s*(?:\((function|plugin|accessor|scope variable)[^)]*\))?/g)) {
-    const name = m[1]!;
-    const kind = m[3] ?? (m[2] ? 'function' : '');
-    if (kind === 'plugin' && !registry.plugins.has(name)) missing.push(name);
-    else if (kind === 'function' && !registry.functions.has(name)) missing.push(name);
-    else if (kind === 'accessor') missing.push(`accessor ${name}`);
-    else if (kind === '' && !registry.functions.has(name) && !registry.plugins.has(name)) missing.push(name);
+  for (const part of note.slice('Needs '.length).replace(/\.$/, '').split(';')) {
+    const [kind, list] = part.split(':').map((x) => x.trim());
+    for (const raw of (list ?? '').split(',')) {
+      const name = raw.trim().replace(/^`|`$/g, '').replace(/\(\)$/, '');
+      if (!name) continue;
+      if (kind === 'host functions' && !registry.functions.has(name)) missing.push(`function ${name}`);
+      else if (kind === 'host plugins' && !registry.plugins.has(name)) missing.push(`plugin ${name}`);
+      else if (kind === 'accessors' && !accessors.has(name)) missing.push(`accessor ${name}`);
+    }
   }
   return missing;
 }

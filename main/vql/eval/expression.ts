@@ -152,11 +152,11 @@ function binaryOp(op: string): (a: Value, b: Value, s: Scope) => MaybePromise<Va
     case '<':
       return lt;
     case '<=':
-      return (a, b) => lt(a, b) || eq(a, b);
+      return (a, b, s) => lt(a, b, s) || eq(a, b);
     case '>':
       return gt;
     case '>=':
-      return (a, b) => gt(a, b) || eq(a, b);
+      return (a, b, s) => gt(a, b, s) || eq(a, b);
     case '=~':
       return regexMatch;
     case 'IN':

@@ -51,7 +51,7 @@ function minMax(name: string, isMin: boolean): FunctionDef {
           const has = cell.value !== undefined;
           const cur = (cell.value as { v: Value } | undefined)?.v;
           // min: replace unless NOT (item < state); max: replace unless item < state.
-          const replace = !has || (isMin ? lt(item, cur) : !lt(item, cur));
+          const replace = !has || (isMin ? lt(item, cur, scope) : !lt(item, cur, scope));
           if (replace) cell.value = { v: item };
           return (cell.value as { v: Value }).v;
         }),

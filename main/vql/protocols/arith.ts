@@ -4,6 +4,7 @@
  * may be asynchronous.
  */
 import { VBytes, makeFloat, normInt, type Value } from '../values/types.ts';
+import { findHandler } from './dispatch.ts';
 import { byteLength, isFloat, isInt, isIntLike, isNumeric, isString, stringBytes, toBigInt, toNumber } from '../values/kinds.ts';
 import { collectRows, isQuery } from '../eval/query-values.ts';
 import type { Scope } from '../eval/scope.ts';
@@ -77,6 +78,8 @@ export function add(a: Value, b: Value, scope: Scope): MaybePromise<Value> {
 }
 
 function addFallback(a: Value, b: Value, scope: Scope): MaybePromise<Value> {
+  const h = findHandler(scope.env.registry.protocols.add, a, b);
+  if (h) return h.apply(a, b, scope);
   if (isQuery(a) && isQuery(b)) {
     return Promise.all([collectRows(a, scope), collectRows(b, scope)]).then(([x, y]) => x.concat(y));
   }

@@ -5,6 +5,8 @@
 import { VTime, type Value } from '../values/types.ts';
 import { compareStrings, isFloat, isInt, isIntLike, isNumeric, isString, toBigInt, toNumber } from '../values/kinds.ts';
 import { eq } from './eq.ts';
+import { findHandler } from './dispatch.ts';
+import type { Scope } from '../eval/scope.ts';
 
 function intLt(a: Value, b: Value): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a < b;
@@ -20,8 +22,19 @@ function timeSeconds(v: Value): number | null {
   return null;
 }
 
-export function lt(a: Value, b: Value): boolean {
+/** A registered handler's answer for object operands (SPEC 17), or undefined. */
+function viaHandlers(op: 'lt' | 'gt', a: Value, b: Value, scope?: Scope): boolean | undefined {
+  if (!scope || (typeof a !== 'object' && typeof b !== 'object')) return undefined;
+  const list = scope.env.registry.protocols[op];
+  if (list.length === 0) return undefined;
+  const h = findHandler(list, a, b);
+  return h ? h.apply(a, b, scope) === true : undefined;
+}
+
+export function lt(a: Value, b: Value, scope?: Scope): boolean {
   if (a === null || a === undefined) return false;
+  const h = viaHandlers('lt', a, b, scope);
+  if (h !== undefined) return h;
   if (isString(a)) {
     if (isString(b)) return compareStrings(a, b) < 0;
     return ltByB(a, b);
@@ -57,8 +70,10 @@ function ltByB(a: Value, b: Value): boolean {
   return false;
 }
 
-export function gt(a: Value, b: Value): boolean {
+export function gt(a: Value, b: Value, scope?: Scope): boolean {
   if (a === null || a === undefined) return false;
+  const h = viaHandlers('gt', a, b, scope);
+  if (h !== undefined) return h;
   if (isString(a)) {
     if (isString(b)) return compareStrings(a, b) > 0;
     return gtByB(a, b);
