@@ -71,6 +71,8 @@ export interface Demand {
 export class Scope {
   /** Set by consumers that need only a few rows; inherited by children. */
   demand: Demand | undefined = undefined;
+  /** EXPLAIN tracing is on for this query and its children (SPEC 6.7). */
+  explain = false;
   /** What kind of layer this is, decided once (lookups are the hottest path). */
   private kind: LayerKind = LayerKind.Unknown;
 
@@ -88,12 +90,14 @@ export class Scope {
   child(layer: unknown, agg: AggContext = this.agg, signal: AbortSignal = this.signal): Scope {
     const s = new Scope(this, layer, this.env, agg, this.depth + 1, signal);
     s.demand = this.demand;
+    s.explain = this.explain;
     return s;
   }
 
   private copy(agg: AggContext, signal: AbortSignal, demand: Demand | undefined): Scope {
     const s = new Scope(this.parent, this.layer, this.env, agg, this.depth, signal);
     s.demand = demand;
+    s.explain = this.explain;
     return s;
   }
 

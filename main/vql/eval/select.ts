@@ -3,7 +3,7 @@
  * LIMIT. Everything streams batch by batch except GROUP BY and ORDER BY, which buffer.
  */
 import type { ExprColumn, Select } from '../ast/nodes.ts';
-import { columnName } from '../ast/format.ts';
+import { columnName, formatSelect } from '../ast/format.ts';
 import { ABSENT, GET_MEMBER, MEMBERS, VDict, isHostObject, type Absent, type Value } from '../values/types.ts';
 import { goText } from '../values/gofmt.ts';
 import { AggContext, Scope, type Layer } from './scope.ts';
@@ -64,6 +64,16 @@ class StaticLayout implements RowLayout {
   }
 }
 
+/** Row text for EXPLAIN traces (never throws: a trace must not break the query). */
+function describeRow(v: Value): string {
+  try {
+    if (v instanceof Scope && !(v instanceof LazyRow)) return '<scope>';
+    return goText(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /** Member names of an input row, for `*`. */
 function rowMembers(row: Value): readonly string[] {
   if (row instanceof VDict) return row.keys();
@@ -95,6 +105,7 @@ export class LazyRow extends Scope implements Layer {
     super(scope, null, scope.env, scope.agg, scope.depth + 1, scope.signal);
     this.layer = this;
     this.demand = scope.demand;
+    this.explain = scope.explain;
     this.values = initial ?? layout.empty.slice();
   }
 
@@ -194,7 +205,20 @@ export function compileSelect(sel: Select): CompiledSelect {
     if (t instanceof Promise) return t.then((x) => (x ? row.materialize() : null));
     return t ? row.materialize() : null;
   };
-  const streaming = !groupBy && !orderBy && limit === undefined;
+  const streaming = !groupBy && !orderBy && limit === undefined && sel.explain === 0;
+  let text = '';
+  const queryText = () => (text ||= formatSelect({ ...sel, explain: 0 }));
+
+  /** EXPLAIN (SPEC 6.7): trace rows in, rows rejected by WHERE and rows out. Same results. */
+  const traced = (inner: typeof filterRow): typeof filterRow => (input, qs) => {
+    if (!qs.explain) return inner(input, qs);
+    qs.log('info', `EXPLAIN: ${sourceName} gave ${describeRow(input)}`);
+    return then(inner(input, qs), (d) => {
+      qs.log('info', d ? `EXPLAIN: emit ${describeRow(d)}` : `EXPLAIN: rejected by WHERE`);
+      return d;
+    });
+  };
+  const sourceName = sel.from.parts.map((p) => p.raw).join('.');
 
   /**
    * Opens the query in `scope`. A plain streaming SELECT over rows that are available now
@@ -202,7 +226,7 @@ export function compileSelect(sel: Select): CompiledSelect {
    * returns a stream.
    */
   function open(scope: Scope): RowSource {
-    if (!streaming) return openStream(scope, null);
+    if (!streaming || scope.explain) return openStream(scope, null);
     const qs = scope.child(null);
     if (qs.tooDeep) {
       scope.log('error', 'Stack overflow: recursion depth limit reached in a query');
@@ -231,6 +255,8 @@ export function compileSelect(sel: Select): CompiledSelect {
 
   async function* openStream(scope: Scope, opened: RowSource | null, openedIn?: Scope): RowStream {
     const qs = openedIn ?? scope.child(null);
+    if (sel.explain) qs.explain = true;
+    if (qs.explain) qs.log('info', `EXPLAIN: running ${queryText()}`);
     if (qs.tooDeep) {
       scope.log('error', 'Stack overflow: recursion depth limit reached in a query');
       return;
@@ -258,7 +284,7 @@ export function compileSelect(sel: Select): CompiledSelect {
             await addToBin(input, runScope, bins);
             continue;
           }
-          let d = filterRow(input, runScope);
+          let d = (runScope.explain ? traced(filterRow) : filterRow)(input, runScope);
           if (d instanceof Promise) d = await d;
           if (!d) continue;
           if (buffered) {

@@ -2,6 +2,7 @@
  * Sessions (SPEC section 4): statements evaluated in order against one session scope.
  * A LET adds a binding layer; a SELECT streams normalized rows.
  */
+import { setMaxListeners } from 'node:events';
 import type { Let, Select, Statement } from '../ast/nodes.ts';
 import { VDict, toValue, type Value } from '../values/types.ts';
 import { VqlError } from '../errors.ts';
@@ -27,7 +28,6 @@ export interface SessionOptions {
   readonly maxDepth?: number;
 }
 
-const noSignal = new AbortController().signal;
 
 /** One scope for a sequence of statements; LET bindings persist between them. */
 export class Session {
@@ -41,7 +41,10 @@ export class Session {
       maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
       context: new Map(),
     };
-    let s = new Scope(null, new VDict([['NULL', null]]), this.env, new AggContext(), 0, opts.signal ?? noSignal);
+    const signal = opts.signal ?? new AbortController().signal;
+    // Concurrent workers each listen on the query's signal: no listener cap.
+    setMaxListeners(0, signal);
+    let s = new Scope(null, new VDict([['NULL', null]]), this.env, new AggContext(), 0, signal);
     for (const layer of opts.layers ?? []) s = s.child(layer);
     if (opts.vars) s = s.child(opts.vars instanceof VDict ? opts.vars : VDict.fromObject(opts.vars));
     this.scope = s;

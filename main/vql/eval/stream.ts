@@ -5,6 +5,7 @@
  * soon as each row exists. Cancellation flows down through AbortSignals and up through
  * iterator `return()`.
  */
+import { setMaxListeners } from 'node:events';
 import { toValue, type Value } from '../values/types.ts';
 
 export type RowStream = AsyncIterable<Value[]>;
@@ -93,16 +94,22 @@ export async function* fromPluginOutput(
   }
   let batch: Value[] = [];
   let limit = batchLimit();
-  for (const item of out as Iterable<Value>) {
-    batch.push(toValue(item));
-    if (batch.length >= limit) {
-      if (signal.aborted) return;
-      yield batch;
-      batch = [];
-      limit = batchLimit();
-      const y = maybeYield();
-      if (y) await y;
+  try {
+    for (const item of out as Iterable<Value>) {
+      batch.push(toValue(item));
+      if (batch.length >= limit) {
+        if (signal.aborted) return;
+        yield batch;
+        batch = [];
+        limit = batchLimit();
+        const y = maybeYield();
+        if (y) await y;
+      }
     }
+  } catch (e) {
+    // Rows produced before the failure are kept: nothing already collected is lost.
+    if (batch.length && !signal.aborted) yield batch;
+    throw e;
   }
   if (batch.length && !signal.aborted) yield batch;
 }
@@ -124,6 +131,8 @@ export class LinkedAbort {
   private readonly onParent: () => void;
 
   constructor(private readonly parent: AbortSignal) {
+    // Every concurrent sleep/timer of a query listens on its signal: no listener cap.
+    setMaxListeners(0, this.controller.signal);
     this.onParent = () => this.controller.abort(parent.reason);
     if (parent.aborted) this.controller.abort(parent.reason);
     else parent.addEventListener('abort', this.onParent, { once: true });

@@ -88,11 +88,9 @@ async function* concurrent(
     while (pending.length === 0) {
       if (done) return null;
       const r = await iterator.next();
-      if (r.done) {
-        done = true;
-        return null;
-      }
-      pending.push(...r.value);
+      // Other workers may have queued rows while this one waited: re-check before giving up.
+      if (r.done) done = true;
+      else pending.push(...r.value);
     }
     return { item: pending.shift() };
   };

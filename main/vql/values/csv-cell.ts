@@ -7,8 +7,8 @@
  */
 import { Lazy, VBytes, VDict, VFloat, VTime, isHostObject, type Value } from './types.ts';
 import { bytesToValue } from './kinds.ts';
-import { bytesToBase64, fromJSON, numberValue, toJSON } from './json.ts';
-import { formatFloat } from './gofmt.ts';
+import { base64ToBytes, bytesToBase64, fromJSON, numberValue, toJSON } from './json.ts';
+import { formatFloat, goNumberText } from './go-float.ts';
 
 /**
  * Strings that need the protective leading space: numbers (a superset of what the reader
@@ -30,10 +30,8 @@ export function csvCell(v: Value): string {
     case 'string':
       return v !== '' && (LOOKS_LIKE_NUMBER.test(v) || RESERVED_PREFIX.test(v) || NON_FINITE_PREFIX.test(v)) ? ' ' + v : v;
     case 'number':
-      if (Number.isSafeInteger(v)) return String(v);
-      // An integral number past 2^53 is still an int when it fits int64: print its exact digits.
-      if (Number.isInteger(v) && Math.abs(v) < 2 ** 63) return BigInt(v).toString();
-      return formatFloat(v, 'f', -1);
+      // An integral number past 2^53 is still an int when it fits int64: its exact digits.
+      return goNumberText(v, 'f');
     case 'bigint':
       return v.toString();
     case 'boolean':
@@ -120,30 +118,4 @@ export function parseCsvCell(text: string): Value {
     if (m) return numberValue(text, m[1] !== undefined || m[2] !== undefined);
   }
   return text;
-}
-
-const B64_INDEX = (() => {
-  const t = new Int16Array(128).fill(-1);
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < a.length; i++) t[a.charCodeAt(i)] = i;
-  return t;
-})();
-
-/** Decodes validated, padded standard base64. */
-function base64ToBytes(s: string): Uint8Array {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) === 0x3d) end--;
-  const out = new Uint8Array(Math.floor((end * 6) / 8));
-  let acc = 0;
-  let bits = 0;
-  let j = 0;
-  for (let i = 0; i < end; i++) {
-    acc = (acc << 6) | B64_INDEX[s.charCodeAt(i)]!;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[j++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
 }

@@ -6,6 +6,10 @@
  * Go. The result is converted back at the end: `sprintfValue` gives a string value (VBytes when
  * the bytes are not UTF-8), `sprintf` and `goText` give JS text with invalid bytes as U+FFFD.
  *
+ * The port follows Go's own seams: go-float.ts is strconv's float formatting, go-utf8.ts the
+ * byte strings, UTF-8 and `%q` quoting, go-fmt-primitives.ts fmt's `fmt` (flags, padding and
+ * primitive formats). This file is fmt's `pp`: verbs by value type and the format loop.
+ *
  * How VQL values map to Go values (what Go's fmt would receive from vfilter):
  *
  * | VQL value | Go type (`%T`)        | behaviour                                               |
@@ -21,8 +25,14 @@
  * | host      | `*<ClassName>`        | a Stringer: JSON of its members, else `String(v)`       |
  */
 import { Lazy, MEMBERS, VBytes, VDict, VFloat, VTime, isHostObject, type Value } from './types.ts';
-import { bytesToValue } from './kinds.ts';
-import { decodeUtf8Lossy, toJSON } from './json.ts';
+import { bytesToValue, isAscii } from './kinds.ts';
+import { toJSON } from './json.ts';
+import { formatFloat, goNumberText, isInt64Number, trimTrailingZeros } from './go-float.ts';
+import { binToBytes, binToText, bytesToBin, decodeRune, decodeUtf8Lossy, encodeRune, runeSize, utf8ToBin } from './go-utf8.ts';
+import { GoFormatter } from './go-fmt-primitives.ts';
+
+/** Go's `strconv.FormatFloat` (go-float.ts), re-exported: fmt's float text. */
+export { formatFloat } from './go-float.ts';
 
 /** The `%v` text of VQL null (vfilter's `types.Null` Stringer). */
 const NULL_TEXT = 'Null';
@@ -30,9 +40,6 @@ const NULL_TYPE = 'types.Null';
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
-const UINT64_MASK = (1n << 64n) - 1n;
-/** 2^63 as a double: integral numbers at or beyond it cannot be int64s and print as floats. */
-const TWO_63 = 9223372036854775808;
 
 /** Nested arrays/maps deeper than this print `[...]` instead of recursing (cycle guard). */
 const MAX_PRINT_DEPTH = 64;
@@ -50,9 +57,7 @@ export function goText(v: Value): string {
     case 'string':
       return v;
     case 'number':
-      return Number.isInteger(v) && Math.abs(v) < TWO_63
-        ? Number.isSafeInteger(v) ? String(v) : BigInt(v).toString()
-        : formatFloat(v, 'g', -1);
+      return goNumberText(v, 'g');
     case 'boolean':
       return v ? 'true' : 'false';
     case 'bigint':
@@ -88,7 +93,7 @@ export function sprintf(format: string | VBytes, args: readonly Value[]): string
  */
 export function sprintfValue(format: string | VBytes, args: readonly Value[]): string | VBytes {
   const out = sprintfBin(format, args);
-  return isAsciiBin(out) ? out : bytesToValue(binToBytes(out));
+  return isAscii(out) ? out : bytesToValue(binToBytes(out));
 }
 
 /** The Go type name fmt shows for a value in `%T` and in `%!verb(type=value)` annotations. */
@@ -99,7 +104,7 @@ export function goTypeName(v: Value): string {
     case 'boolean':
       return 'bool';
     case 'number':
-      return Number.isInteger(v) && Math.abs(v) < TWO_63 ? 'int64' : 'float64';
+      return isInt64Number(v) ? 'int64' : 'float64';
     case 'bigint':
       return v > INT64_MAX ? 'uint64' : 'int64';
     case 'string':
@@ -136,277 +141,8 @@ export function goTimeText(t: VTime): string {
   return s + ' +0000 UTC';
 }
 
-/**
- * Go's `strconv.FormatFloat(x, fmt, prec, 64)`: fmt is one of `e E f g G b x X`; prec -1 means
- * the shortest digits that round-trip. Rounding is exact (ties to even on the exact binary
- * value). Example: `formatFloat(1e6, 'g', -1)` is `1e+06`, `formatFloat(2.5, 'f', 0)` is `2`.
- */
-export function formatFloat(x: number, fmt: string, prec: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === Infinity) return '+Inf';
-  if (x === -Infinity) return '-Inf';
-  const neg = x < 0 || Object.is(x, -0);
-  const ax = Math.abs(x);
-  // Fast path for %v: in this range both Go and JS print the shortest digits without exponent.
-  if (prec < 0 && fmt === 'g' && ax >= 1e-4 && ax < 1e6) return String(x);
-  if (fmt === 'b') return fmtB(neg, ax);
-  if (fmt === 'x' || fmt === 'X') return fmtX(ax, neg, prec, fmt);
-  let digs: Decimal;
-  const shortest = prec < 0;
-  if (shortest) {
-    digs = ax === 0 ? ZERO_DECIMAL : shortestDecimal(ax);
-    switch (fmt) {
-      case 'e':
-      case 'E':
-        prec = Math.max(digs.d.length - 1, 0);
-        break;
-      case 'f':
-        prec = Math.max(digs.d.length - digs.dp, 0);
-        break;
-      case 'g':
-      case 'G':
-        prec = digs.d.length;
-        break;
-      default:
-        break;
-    }
-  } else {
-    const exact = ax === 0 ? ZERO_DECIMAL : exactDecimal(ax);
-    switch (fmt) {
-      case 'e':
-      case 'E':
-        digs = roundDecimal(exact, prec + 1);
-        break;
-      case 'f':
-        digs = roundDecimal(exact, exact.dp + prec);
-        break;
-      case 'g':
-      case 'G':
-        if (prec === 0) prec = 1;
-        digs = roundDecimal(exact, prec);
-        break;
-      default:
-        digs = exact;
-        break;
-    }
-  }
-  return formatDigits(neg, digs, prec, fmt, shortest);
-}
-
 // ---------------------------------------------------------------------------------------------
-// strconv: decimal digits of a double
-
-/** Decimal digits `d` (no trailing zeros; '' for zero) with the point after `dp` digits. */
-interface Decimal {
-  readonly d: string;
-  readonly dp: number;
-}
-
-const ZERO_DECIMAL: Decimal = { d: '', dp: 0 };
-
-/** Shortest round-trip digits of a positive finite double (JS Number-to-String picks the closest). */
-function shortestDecimal(x: number): Decimal {
-  const t = String(x);
-  let mant = t;
-  let exp = 0;
-  const e = t.indexOf('e');
-  if (e >= 0) {
-    mant = t.slice(0, e);
-    exp = Number(t.slice(e + 1));
-  }
-  const dot = mant.indexOf('.');
-  let d = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
-  let dp = (dot < 0 ? mant.length : dot) + exp;
-  let lead = 0;
-  while (lead < d.length - 1 && d.charCodeAt(lead) === 0x30) lead++;
-  if (lead > 0) {
-    d = d.slice(lead);
-    dp -= lead;
-  }
-  return { d: trimTrailingZeros(d), dp };
-}
-
-const POW5: bigint[] = [];
-function pow5(k: number): bigint {
-  return (POW5[k] ??= 5n ** BigInt(k));
-}
-
-const F64 = new DataView(new ArrayBuffer(8));
-
-/** Mantissa and binary exponent of a double as Go's genericFtoa computes them (mant * 2^(exp-52)). */
-function decompose(x: number): { mant: bigint; exp: number } {
-  F64.setFloat64(0, x);
-  const hi = F64.getUint32(0);
-  const lo = F64.getUint32(4);
-  let exp = (hi >>> 20) & 0x7ff;
-  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  if (exp === 0) exp++;
-  else mant |= 1n << 52n;
-  return { mant, exp: exp - 1023 };
-}
-
-/** The exact decimal expansion of a positive finite double. */
-function exactDecimal(x: number): Decimal {
-  const { mant, exp } = decompose(x);
-  const e = exp - 52;
-  let d: string;
-  let dp: number;
-  if (e >= 0) {
-    d = (mant << BigInt(e)).toString();
-    dp = d.length;
-  } else {
-    d = (mant * pow5(-e)).toString();
-    dp = d.length + e;
-  }
-  return { d: trimTrailingZeros(d), dp };
-}
-
-/** Go's decimal.Round: round to `nd` digits, ties to even. */
-function roundDecimal(a: Decimal, nd: number): Decimal {
-  const d = a.d;
-  if (nd < 0 || nd >= d.length) return a;
-  const c = d.charCodeAt(nd);
-  let up: boolean;
-  if (c === 0x35 && nd + 1 === d.length) up = nd > 0 && (d.charCodeAt(nd - 1) - 0x30) % 2 !== 0;
-  else up = c >= 0x35;
-  if (up) {
-    for (let i = nd - 1; i >= 0; i--) {
-      const ci = d.charCodeAt(i);
-      if (ci < 0x39) return { d: d.slice(0, i) + String.fromCharCode(ci + 1), dp: a.dp };
-    }
-    return { d: '1', dp: a.dp + 1 };
-  }
-  const kept = trimTrailingZeros(d.slice(0, nd));
-  return kept === '' ? ZERO_DECIMAL : { d: kept, dp: a.dp };
-}
-
-function formatDigits(neg: boolean, digs: Decimal, prec: number, fmt: string, shortest: boolean): string {
-  switch (fmt) {
-    case 'e':
-    case 'E':
-      return fmtE(neg, digs, prec, fmt);
-    case 'f':
-      return fmtF(neg, digs, prec);
-    case 'g':
-    case 'G': {
-      const nd = digs.d.length;
-      let eprec = prec;
-      if (eprec > nd && nd >= digs.dp) eprec = nd;
-      // %e is used if the exponent from the conversion is less than -4 or greater than or
-      // equal to the precision. If precision was the shortest possible, use precision 6.
-      if (shortest) eprec = 6;
-      const exp = digs.dp - 1;
-      if (exp < -4 || exp >= eprec) {
-        if (prec > nd) prec = nd;
-        return fmtE(neg, digs, prec - 1, fmt === 'g' ? 'e' : 'E');
-      }
-      if (prec > digs.dp) prec = nd;
-      return fmtF(neg, digs, Math.max(prec - digs.dp, 0));
-    }
-    default:
-      return '%' + fmt;
-  }
-}
-
-function fmtE(neg: boolean, digs: Decimal, prec: number, fmt: string): string {
-  const d = digs.d;
-  let out = neg ? '-' : '';
-  out += d.length ? d[0] : '0';
-  if (prec > 0) {
-    out += '.';
-    const m = Math.min(d.length, prec + 1);
-    if (m > 1) out += d.slice(1, m);
-    for (let i = Math.max(m, 1); i <= prec; i++) out += '0';
-  }
-  out += fmt;
-  let exp = d.length === 0 ? 0 : digs.dp - 1;
-  if (exp < 0) {
-    out += '-';
-    exp = -exp;
-  } else {
-    out += '+';
-  }
-  return out + (exp < 10 ? '0' + exp : String(exp));
-}
-
-function fmtF(neg: boolean, digs: Decimal, prec: number): string {
-  const d = digs.d;
-  let out = neg ? '-' : '';
-  if (digs.dp > 0) {
-    const m = Math.min(d.length, digs.dp);
-    out += d.slice(0, m);
-    for (let i = m; i < digs.dp; i++) out += '0';
-  } else {
-    out += '0';
-  }
-  if (prec > 0) {
-    out += '.';
-    for (let i = 0; i < prec; i++) {
-      const j = digs.dp + i;
-      out += j >= 0 && j < d.length ? d[j] : '0';
-    }
-  }
-  return out;
-}
-
-/** %b: -ddddp±ddd (decimal mantissa, binary exponent). */
-function fmtB(neg: boolean, ax: number): string {
-  const { mant, exp } = decompose(ax);
-  const e = exp - 52;
-  return (neg ? '-' : '') + mant.toString() + 'p' + (e >= 0 ? '+' : '') + e;
-}
-
-/** %x: -0x1.yyyyp±dd (hexadecimal fraction, binary exponent). */
-function fmtX(ax: number, neg: boolean, prec: number, fmt: string): string {
-  let { mant, exp } = decompose(ax);
-  if (mant === 0n) exp = 0;
-  mant <<= 8n; // leading 1 (if any) at bit 60
-  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
-    mant <<= 1n;
-    exp--;
-  }
-  if (prec >= 0 && prec < 15) {
-    const shift = BigInt(prec * 4);
-    const extra = (mant << shift) & ((1n << 60n) - 1n);
-    mant >>= 60n - shift;
-    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
-    mant <<= 60n - shift;
-    if ((mant & (1n << 61n)) !== 0n) {
-      mant >>= 1n;
-      exp++;
-    }
-  }
-  const hex = fmt === 'X' ? UPPER_HEX : LOWER_HEX;
-  let out = (neg ? '-' : '') + '0' + fmt + String((mant >> 60n) & 1n);
-  mant = (mant << 4n) & UINT64_MASK;
-  if (prec < 0 && mant !== 0n) {
-    out += '.';
-    while (mant !== 0n) {
-      out += hex[Number((mant >> 60n) & 15n)];
-      mant = (mant << 4n) & UINT64_MASK;
-    }
-  } else if (prec > 0) {
-    out += '.';
-    for (let i = 0; i < prec; i++) {
-      out += hex[Number((mant >> 60n) & 15n)];
-      mant = (mant << 4n) & UINT64_MASK;
-    }
-  }
-  out += fmt === 'X' ? 'P' : 'p';
-  if (exp < 0) {
-    out += '-';
-    exp = -exp;
-  } else {
-    out += '+';
-  }
-  return out + (exp < 10 ? '0' + exp : String(exp));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The printer (Go's fmt.pp and fmt.fmt merged)
-
-const LOWER_HEX = '0123456789abcdef';
-const UPPER_HEX = '0123456789ABCDEF';
+// The printer (Go's fmt.pp; the fmt.fmt half is GoFormatter in go-fmt-primitives.ts)
 
 /** A nil pointer of a named Go type (the `loc` field of a UTC time.Time). */
 class GoNilPointer {
@@ -418,234 +154,12 @@ class GoUint {
   constructor(readonly value: bigint) {}
 }
 
-class Printer {
-  buf = '';
-  // fmtFlags
-  widPresent = false;
-  precPresent = false;
-  minus = false;
-  plus = false;
-  sharp = false;
-  space = false;
-  zero = false;
-  plusV = false;
-  sharpV = false;
-  wid = 0;
-  prec = 0;
+/** Go's `fmt.pp`: prints VQL values under fmt verbs into `buf` (see the table at the top). */
+class Printer extends GoFormatter {
   // pp state
   erroring = false;
   reordered = false;
   goodArgNum = true;
-
-  clearFlags(): void {
-    this.widPresent = this.precPresent = this.minus = this.plus = this.sharp = false;
-    this.space = this.zero = this.plusV = this.sharpV = false;
-    this.wid = this.prec = 0;
-  }
-
-  // --- fmt.fmt: padding and primitive formats ---
-
-  writePadding(n: number): void {
-    if (n <= 0) return;
-    this.buf += (this.zero ? '0' : ' ').repeat(n);
-  }
-
-  /** Appends `s` (binary) padded to the width, counting runes. */
-  pad(s: string): void {
-    if (!this.widPresent || this.wid === 0) {
-      this.buf += s;
-      return;
-    }
-    const width = this.wid - runeCount(s);
-    if (!this.minus) {
-      this.writePadding(width);
-      this.buf += s;
-    } else {
-      this.buf += s;
-      this.writePadding(width);
-    }
-  }
-
-  fmtBoolean(v: boolean): void {
-    this.pad(v ? 'true' : 'false');
-  }
-
-  fmtUnicode(u: bigint): void {
-    let prec = 4;
-    if (this.precPresent && this.prec > 4) prec = this.prec;
-    let hex = u.toString(16).toUpperCase();
-    if (hex.length < prec) hex = '0'.repeat(prec - hex.length) + hex;
-    let s = 'U+' + hex;
-    if (this.sharp && u <= 0x10ffffn && isPrint(Number(u))) s += " '" + encodeRune(Number(u)) + "'";
-    const oldZero = this.zero;
-    this.zero = false;
-    this.pad(s);
-    this.zero = oldZero;
-  }
-
-  /** Formats an int64 (isSigned) or uint64 magnitude in `base`. */
-  fmtInteger(v: number | bigint, base: number, isSigned: boolean, verb: string, upper: boolean): void {
-    const negative = isSigned && v < 0;
-    let digits = typeof v === 'number' ? Math.abs(v).toString(base) : (negative ? -v : v).toString(base);
-    if (upper) digits = digits.toUpperCase();
-    let prec = 0;
-    if (this.precPresent) {
-      prec = this.prec;
-      // Precision 0 and value 0 means "print nothing" but padding.
-      if (prec === 0 && (v === 0 || v === 0n)) {
-        const oldZero = this.zero;
-        this.zero = false;
-        this.writePadding(this.wid);
-        this.zero = oldZero;
-        return;
-      }
-    } else if (this.zero && this.widPresent) {
-      prec = this.wid;
-      if (negative || this.plus || this.space) prec--; // leave room for the sign
-    }
-    if (digits.length < prec) digits = '0'.repeat(prec - digits.length) + digits;
-    if (this.sharp) {
-      if (base === 2) digits = '0b' + digits;
-      else if (base === 8) {
-        if (digits[0] !== '0') digits = '0' + digits;
-      } else if (base === 16) digits = (upper ? '0X' : '0x') + digits;
-    }
-    if (verb === 'O') digits = '0o' + digits;
-    if (negative) digits = '-' + digits;
-    else if (this.plus) digits = '+' + digits;
-    else if (this.space) digits = ' ' + digits;
-    const oldZero = this.zero;
-    this.zero = false;
-    this.pad(digits);
-    this.zero = oldZero;
-  }
-
-  truncate(s: string): string {
-    if (!this.precPresent) return s;
-    let n = this.prec;
-    for (let i = 0; i < s.length; ) {
-      if (--n < 0) return s.slice(0, i);
-      i += s.charCodeAt(i) < 0x80 ? 1 : (decodeRune(s, i), runeSize);
-    }
-    return s;
-  }
-
-  fmtS(s: string): void {
-    this.pad(this.truncate(s));
-  }
-
-  /** Hex of the bytes of a string (`%x`, `% x`, `%#x`). */
-  fmtSx(s: string, upper: boolean): void {
-    const digits = upper ? UPPER_HEX : LOWER_HEX;
-    let length = s.length;
-    if (this.precPresent && this.prec < length) length = this.prec;
-    let width = 2 * length;
-    if (width > 0) {
-      if (this.space) {
-        if (this.sharp) width *= 2;
-        width += length - 1;
-      } else if (this.sharp) {
-        width += 2;
-      }
-    } else {
-      if (this.widPresent) this.writePadding(this.wid);
-      return;
-    }
-    if (this.widPresent && this.wid > width && !this.minus) this.writePadding(this.wid - width);
-    const x = upper ? '0X' : '0x';
-    let out = this.sharp ? x : '';
-    for (let i = 0; i < length; i++) {
-      if (this.space && i > 0) {
-        out += ' ';
-        if (this.sharp) out += x;
-      }
-      const c = s.charCodeAt(i);
-      out += digits[c >> 4]! + digits[c & 15]!;
-    }
-    this.buf += out;
-    if (this.widPresent && this.wid > width && this.minus) this.writePadding(this.wid - width);
-  }
-
-  fmtQ(s: string): void {
-    s = this.truncate(s);
-    if (this.sharp && canBackquote(s)) {
-      this.pad('`' + s + '`');
-      return;
-    }
-    this.pad(quoteWith(s, '"', this.plus));
-  }
-
-  fmtC(c: bigint): void {
-    const r = c > 0x10ffffn ? 0xfffd : Number(c);
-    this.pad(encodeRune(r));
-  }
-
-  fmtQc(c: bigint): void {
-    let r = c > 0x10ffffn ? 0xfffd : Number(c);
-    if (!validRune(r)) r = 0xfffd;
-    this.pad("'" + escapedRune(r, "'", this.plus) + "'");
-  }
-
-  /** Go's fmt.fmtFloat: sign, NaN/Inf, `#` and zero padding around strconv's text. */
-  fmtFloat(v: number, verb: string, prec: number): void {
-    if (this.precPresent) prec = this.prec;
-    let num = formatFloat(v, verb, prec);
-    if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
-    if (this.space && num[0] === '+' && !this.plus) num = ' ' + num.slice(1);
-    // Infinities and NaN don't look like numbers and are not zero padded.
-    if (num[1] === 'I' || num[1] === 'N') {
-      const oldZero = this.zero;
-      this.zero = false;
-      if (num[1] === 'N' && !this.space && !this.plus) num = num.slice(1);
-      this.pad(num);
-      this.zero = oldZero;
-      return;
-    }
-    // The sharp flag forces a decimal point and keeps trailing zeros (except for %b).
-    if (this.sharp && verb !== 'b') {
-      let digits = 0;
-      if (verb === 'v' || verb === 'g' || verb === 'G' || verb === 'x') {
-        digits = prec;
-        if (digits === -1) digits = 6;
-      }
-      let tail = '';
-      let hasDecimalPoint = false;
-      let sawNonzeroDigit = false;
-      for (let i = 1; i < num.length; i++) {
-        const ch = num[i]!;
-        if (ch === '.') {
-          hasDecimalPoint = true;
-        } else if (ch === 'p' || ch === 'P' || ((ch === 'e' || ch === 'E') && verb !== 'x' && verb !== 'X')) {
-          tail = num.slice(i);
-          num = num.slice(0, i);
-        } else {
-          if (ch !== '0') sawNonzeroDigit = true;
-          if (sawNonzeroDigit) digits--;
-        }
-      }
-      if (!hasDecimalPoint) {
-        if (num.length === 2 && num[1] === '0') digits--;
-        num += '.';
-      }
-      while (digits > 0) {
-        num += '0';
-        digits--;
-      }
-      num += tail;
-    }
-    if (this.plus || num[0] !== '+') {
-      // Zero padding goes between the sign and the digits.
-      if (this.zero && this.widPresent && this.wid > num.length) {
-        this.buf += num[0];
-        this.writePadding(this.wid - num.length);
-        this.buf += num.slice(1);
-        return;
-      }
-      this.pad(num);
-      return;
-    }
-    this.pad(num.slice(1));
-  }
 
   // --- fmt.pp: verbs by type ---
 
@@ -762,13 +276,10 @@ class Printer {
         }
         return;
       case 's':
-        return this.fmtS(s);
       case 'x':
-        return this.fmtSx(s, false);
       case 'X':
-        return this.fmtSx(s, true);
       case 'q':
-        return this.fmtQ(s);
+        return this.fmtString(s, verb, arg);
       default: {
         // Go prints other verbs element-wise, like a slice of uint8.
         this.buf += '[';
@@ -809,7 +320,7 @@ class Printer {
       case 'boolean':
         return this.fmtBool(v, verb);
       case 'number':
-        if (Number.isInteger(v) && Math.abs(v) < TWO_63) {
+        if (isInt64Number(v)) {
           return this.fmtInt(Number.isSafeInteger(v) ? v : BigInt(v), true, verb, v);
         }
         return this.fmtFloatVerb(v, verb, v);
@@ -1153,200 +664,10 @@ function intFromArg(a: readonly Value[], argNum: number): [number, boolean, numb
 }
 
 // ---------------------------------------------------------------------------------------------
-// Byte strings ("binary" JS strings: one char per byte)
-
-const ENCODER = new TextEncoder();
-
-/** UTF-8 bytes of `s` as a binary string (identity for ASCII). */
-function utf8ToBin(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0x7f) return bytesToBin(ENCODER.encode(s));
-  }
-  return s;
-}
-
-function bytesToBin(b: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < b.length; i += 8192) {
-    out += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
-  }
-  return out;
-}
-
-function binToBytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
-
-function isAsciiBin(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-/** JS text of a binary string, invalid UTF-8 bytes becoming U+FFFD. */
-function binToText(s: string): string {
-  return isAsciiBin(s) ? s : decodeUtf8Lossy(binToBytes(s));
-}
-
-/** Size in bytes of the rune decoded by the last decodeRune call. */
-let runeSize = 1;
-
-/** Go's utf8.DecodeRuneInString on a binary string: U+FFFD with size 1 for an invalid byte. */
-function decodeRune(s: string, i: number): number {
-  const n = s.length;
-  const c = s.charCodeAt(i);
-  runeSize = 1;
-  if (c < 0x80) return c;
-  if (c >= 0xc2 && c <= 0xdf) {
-    const c1 = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-    if ((c1 & 0xc0) !== 0x80) return 0xfffd;
-    runeSize = 2;
-    return ((c & 0x1f) << 6) | (c1 & 0x3f);
-  }
-  if (c >= 0xe0 && c <= 0xef) {
-    if (i + 2 >= n) return 0xfffd;
-    const c1 = s.charCodeAt(i + 1);
-    const c2 = s.charCodeAt(i + 2);
-    const lo = c === 0xe0 ? 0xa0 : 0x80;
-    const hi = c === 0xed ? 0x9f : 0xbf;
-    if (c1 < lo || c1 > hi || (c2 & 0xc0) !== 0x80) return 0xfffd;
-    runeSize = 3;
-    return ((c & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f);
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    if (i + 3 >= n) return 0xfffd;
-    const c1 = s.charCodeAt(i + 1);
-    const c2 = s.charCodeAt(i + 2);
-    const c3 = s.charCodeAt(i + 3);
-    const lo = c === 0xf0 ? 0x90 : 0x80;
-    const hi = c === 0xf4 ? 0x8f : 0xbf;
-    if (c1 < lo || c1 > hi || (c2 & 0xc0) !== 0x80 || (c3 & 0xc0) !== 0x80) return 0xfffd;
-    runeSize = 4;
-    return ((c & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f);
-  }
-  return 0xfffd;
-}
-
-/** Go's utf8.RuneCountInString. */
-function runeCount(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; n++) {
-    if (s.charCodeAt(i) < 0x80) i++;
-    else {
-      decodeRune(s, i);
-      i += runeSize;
-    }
-  }
-  return n;
-}
-
-function validRune(r: number): boolean {
-  return (r >= 0 && r < 0xd800) || (r > 0xdfff && r <= 0x10ffff);
-}
-
-/** Go's utf8.EncodeRune as a binary string (invalid runes become U+FFFD). */
-function encodeRune(r: number): string {
-  if (r < 0x80 && r >= 0) return String.fromCharCode(r);
-  if (!validRune(r)) r = 0xfffd;
-  if (r < 0x800) return String.fromCharCode(0xc0 | (r >> 6), 0x80 | (r & 0x3f));
-  if (r < 0x10000) return String.fromCharCode(0xe0 | (r >> 12), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
-  return String.fromCharCode(0xf0 | (r >> 18), 0x80 | ((r >> 12) & 0x3f), 0x80 | ((r >> 6) & 0x3f), 0x80 | (r & 0x3f));
-}
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** Go's strconv.IsPrint (letters, marks, numbers, punctuation, symbols and the ASCII space). */
-function isPrint(r: number): boolean {
-  if (r <= 0xff) {
-    if (r >= 0x20 && r <= 0x7e) return true;
-    if (r >= 0xa1 && r <= 0xff) return r !== 0xad;
-    return false;
-  }
-  if (!validRune(r)) return false;
-  return PRINTABLE.test(String.fromCodePoint(r));
-}
-
-/** Go's strconv quoting of a binary string (`%q`; `%+q` is ASCII only). */
-function quoteWith(s: string, quote: string, asciiOnly: boolean): string {
-  let out = quote;
-  for (let i = 0; i < s.length; ) {
-    const c = s.charCodeAt(i);
-    let r = c;
-    let width = 1;
-    if (c >= 0x80) {
-      r = decodeRune(s, i);
-      width = runeSize;
-    }
-    if (width === 1 && r === 0xfffd) {
-      out += '\\x' + LOWER_HEX[c >> 4] + LOWER_HEX[c & 15];
-      i++;
-      continue;
-    }
-    out += escapedRune(r, quote, asciiOnly);
-    i += width;
-  }
-  return out + quote;
-}
-
-function escapedRune(r: number, quote: string, asciiOnly: boolean): string {
-  if (r === quote.charCodeAt(0) || r === 0x5c) return '\\' + String.fromCharCode(r);
-  if (asciiOnly) {
-    if (r < 0x80 && isPrint(r)) return String.fromCharCode(r);
-  } else if (isPrint(r)) {
-    return encodeRune(r);
-  }
-  switch (r) {
-    case 0x07:
-      return '\\a';
-    case 0x08:
-      return '\\b';
-    case 0x0c:
-      return '\\f';
-    case 0x0a:
-      return '\\n';
-    case 0x0d:
-      return '\\r';
-    case 0x09:
-      return '\\t';
-    case 0x0b:
-      return '\\v';
-    default:
-      break;
-  }
-  if (r < 0x20 || r === 0x7f) return '\\x' + LOWER_HEX[r >> 4] + LOWER_HEX[r & 15];
-  if (!validRune(r)) r = 0xfffd;
-  if (r < 0x10000) return '\\u' + r.toString(16).padStart(4, '0');
-  return '\\U' + r.toString(16).padStart(8, '0');
-}
-
-/** Go's strconv.CanBackquote. */
-function canBackquote(s: string): boolean {
-  for (let i = 0; i < s.length; ) {
-    const r = decodeRune(s, i);
-    const wid = runeSize;
-    i += wid;
-    if (wid > 1) {
-      if (r === 0xfeff) return false; // BOMs are invisible
-      continue;
-    }
-    if (r === 0xfffd) return false;
-    if ((r < 0x20 && r !== 0x09) || r === 0x60 || r === 0x7f) return false;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Small helpers
 
 function pad0(n: number, width: number): string {
   return String(n).padStart(width, '0');
-}
-
-function trimTrailingZeros(d: string): string {
-  let end = d.length;
-  while (end > 0 && d.charCodeAt(end - 1) === 0x30) end--;
-  return end === d.length ? d : d.slice(0, end);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

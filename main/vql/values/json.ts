@@ -18,6 +18,10 @@ import {
   type HostObject,
   type Value,
 } from './types.ts';
+import { decodeUtf8Lossy } from './go-utf8.ts';
+
+/** Go's lossy UTF-8 decoding (go-utf8.ts), re-exported: the text JSON gives a byte string. */
+export { decodeUtf8Lossy } from './go-utf8.ts';
 
 export interface JsonOptions {
   /**
@@ -202,72 +206,6 @@ function encPlain(o: Record<string, unknown>, depth: number, unit: string, nl: s
 // ---------------------------------------------------------------------------------------------
 // Bytes
 
-/**
- * Decodes UTF-8 the way Go does when it needs text: every byte that does not start a valid
- * sequence becomes one U+FFFD (so `"\xf0\x9f"` gives two, where TextDecoder gives one).
- */
-export function decodeUtf8Lossy(b: Uint8Array): string {
-  let out = '';
-  let codes: number[] = [];
-  const n = b.length;
-  let i = 0;
-  while (i < n) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      codes.push(c);
-      i++;
-    } else {
-      const size = utf8SequenceLength(b, i);
-      if (size === 0) {
-        codes.push(0xfffd);
-        i++;
-      } else {
-        let r: number;
-        if (size === 2) r = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
-        else if (size === 3) r = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
-        else r = ((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f);
-        if (r >= 0x10000) {
-          r -= 0x10000;
-          codes.push(0xd800 + (r >> 10), 0xdc00 + (r & 0x3ff));
-        } else {
-          codes.push(r);
-        }
-        i += size;
-      }
-    }
-    if (codes.length >= 4096) {
-      out += String.fromCharCode.apply(null, codes);
-      codes = [];
-    }
-  }
-  return codes.length ? out + String.fromCharCode.apply(null, codes) : out;
-}
-
-/**
- * Length of the valid UTF-8 sequence starting at `b[i]` (a byte >= 0x80), or 0 when it is not
- * valid (Go's utf8 accept ranges: no overlongs, no surrogates, nothing above U+10FFFF).
- */
-function utf8SequenceLength(b: Uint8Array, i: number): number {
-  const c = b[i]!;
-  const n = b.length;
-  if (c >= 0xc2 && c <= 0xdf) return i + 1 < n && (b[i + 1]! & 0xc0) === 0x80 ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    if (i + 2 >= n) return 0;
-    const c1 = b[i + 1]!;
-    const lo = c === 0xe0 ? 0xa0 : 0x80;
-    const hi = c === 0xed ? 0x9f : 0xbf;
-    return c1 >= lo && c1 <= hi && (b[i + 2]! & 0xc0) === 0x80 ? 3 : 0;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    if (i + 3 >= n) return 0;
-    const c1 = b[i + 1]!;
-    const lo = c === 0xf0 ? 0x90 : 0x80;
-    const hi = c === 0xf4 ? 0x8f : 0xbf;
-    return c1 >= lo && c1 <= hi && (b[i + 2]! & 0xc0) === 0x80 && (b[i + 3]! & 0xc0) === 0x80 ? 4 : 0;
-  }
-  return 0;
-}
-
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /** Standard base64 with padding (Go's base64.StdEncoding), without relying on Buffer. */
@@ -285,6 +223,31 @@ export function bytesToBase64(b: Uint8Array): string {
   } else if (i + 2 === n) {
     const x = (b[i]! << 16) | (b[i + 1]! << 8);
     out += B64[x >> 18]! + B64[(x >> 12) & 63]! + B64[(x >> 6) & 63]! + '=';
+  }
+  return out;
+}
+
+const B64_INDEX = (() => {
+  const t = new Int16Array(128).fill(-1);
+  for (let i = 0; i < B64.length; i++) t[B64.charCodeAt(i)] = i;
+  return t;
+})();
+
+/** Decodes standard base64 with padding; the caller has checked the alphabet and the length. */
+export function base64ToBytes(s: string): Uint8Array {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0x3d) end--;
+  const out = new Uint8Array(Math.floor((end * 6) / 8));
+  let acc = 0;
+  let bits = 0;
+  let j = 0;
+  for (let i = 0; i < end; i++) {
+    acc = (acc << 6) | B64_INDEX[s.charCodeAt(i)]!;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (acc >> bits) & 0xff;
+    }
   }
   return out;
 }
@@ -373,16 +336,7 @@ class JsonParser {
       this.pos++;
       this.skipWs();
       d.set(key, this.parseValue(depth));
-      this.skipWs();
-      const c = this.src.charCodeAt(this.pos);
-      this.pos++;
-      if (c === 0x2c) {
-        this.skipWs();
-        continue;
-      }
-      if (c === 0x7d) return d;
-      this.pos--;
-      this.fail('expected "," or "}"');
+      if (this.endOfElement(0x7d, 'expected "," or "}"')) return d;
     }
   }
 
@@ -397,17 +351,27 @@ class JsonParser {
     }
     for (;;) {
       out.push(this.parseValue(depth));
-      this.skipWs();
-      const c = this.src.charCodeAt(this.pos);
-      this.pos++;
-      if (c === 0x2c) {
-        this.skipWs();
-        continue;
-      }
-      if (c === 0x5d) return out;
-      this.pos--;
-      this.fail('expected "," or "]"');
+      if (this.endOfElement(0x5d, 'expected "," or "]"')) return out;
     }
+  }
+
+  /**
+   * After an array element or object entry: consumes a `,` (false: another one follows) or
+   * the closing `close` character (true); anything else fails with `expected`.
+   */
+  endOfElement(close: number, expected: string): boolean {
+    this.skipWs();
+    const c = this.src.charCodeAt(this.pos);
+    if (c === 0x2c) {
+      this.pos++;
+      this.skipWs();
+      return false;
+    }
+    if (c === close) {
+      this.pos++;
+      return true;
+    }
+    return this.fail(expected);
   }
 
   parseString(): string {
