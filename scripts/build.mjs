@@ -11,8 +11,6 @@ const common = {
   format: 'esm',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // Keep class and function names: error messages and debugging rely on them.
-  keepNames: false,
 };
 
 await Promise.all([

@@ -7,9 +7,9 @@
  * line was printed (as Velociraptor does); 130 on a second Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import {
-  Session, createRegistry, formatError, formatStatement, parseScript, VqlError,
+  Session, createRegistry, formatError, formatStatement, parseScript, VqlError, describeRegistry, didYouMean, docsMarkdown, docsText,
   type LogLevel, type VDict,
 } from '../vql/index.ts';
 import { Batcher } from './batcher.ts';
@@ -19,6 +19,7 @@ const USAGE = `usage: vql <command> [flags]
 
 commands:
   query "<VQL>"...   run VQL statements and print their rows
+  docs [NAME]...     describe plugins and functions (--format text|markdown|json)
 
 query flags:
   --format FMT       json (default), jsonl, csv or text
@@ -65,9 +66,9 @@ function parseQueryFlags(args: string[]): { flags: QueryFlags; queries: string[]
   const format = values.format as OutputFormat;
   if (!FORMATS.includes(format)) fail(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`);
   const maxWait = Number(values.max_wait);
-  if (!(maxWait > 0)) fail(`--max_wait must be a positive number of seconds, not '${values.max_wait}'`);
+  if (!(maxWait > 0 && Number.isFinite(maxWait))) fail(`--max_wait must be a positive number of seconds, not '${values.max_wait}'`);
   const timeout = Number(values.timeout);
-  if (!(timeout >= 0)) fail(`--timeout must be a number of seconds, not '${values.timeout}'`);
+  if (!(timeout >= 0 && Number.isFinite(timeout))) fail(`--timeout must be a number of seconds, not '${values.timeout}'`);
   const env: Record<string, string> = {};
   for (const kv of values.env as string[]) {
     const eq = kv.indexOf('=');
@@ -78,32 +79,50 @@ function parseQueryFlags(args: string[]): { flags: QueryFlags; queries: string[]
   return { flags: { format, maxWait, env, timeout, output: values.output, fromFiles: values.from_files as boolean }, queries: positionals };
 }
 
+/** setTimeout takes at most 2^31-1 ms; longer waits are as good as forever. */
+function timerDelay(seconds: number): number {
+  return Math.min(seconds * 1000, 2 ** 31 - 1);
+}
+
 const LEVEL_PREFIX: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' };
 
 async function query(args: string[]): Promise<number> {
   const { flags, queries } = parseQueryFlags(args);
-  const texts = flags.fromFiles ? queries.map((f) => readFileSync(f, 'utf8')) : queries;
-  const scripts = [];
-  for (const text of texts) {
-    try {
-      scripts.push(parseScript(text));
-    } catch (e) {
-      if (e instanceof VqlError) {
-        process.stderr.write(`vql: error: Unable to parse VQL Query: ${formatError(e)}\n`);
-        return 1;
+  const texts: string[] = [];
+  for (const q of queries) {
+    if (!flags.fromFiles) texts.push(q);
+    else {
+      try {
+        texts.push(readFileSync(q, 'utf8'));
+      } catch (e) {
+        fail(`cannot read ${q}: ${(e as Error).message}`);
       }
-      throw e;
     }
   }
 
-  let file: WriteStream | undefined;
-  if (flags.output) file = createWriteStream(flags.output, { mode: 0o600 });
+  // Open the output file before running anything, so a bad path fails at once and cleanly.
+  let fd: number | undefined;
+  if (flags.output) {
+    try {
+      fd = openSync(flags.output, 'w', 0o600);
+    } catch (e) {
+      fail(`cannot write ${flags.output}: ${(e as Error).message}`);
+    }
+  }
+  const controller = new AbortController();
+  // A reader that goes away (`vql query ... | head`) ends the query quietly, like SIGPIPE.
+  let closed = false;
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+    controller.abort();
+  };
+  process.stdout.on('error', onStdoutError);
   const sink = (text: string) => {
-    if (file) file.write(text);
-    else process.stdout.write(text);
+    if (fd !== undefined) writeSync(fd, text);
+    else if (!closed) process.stdout.write(text);
   };
 
-  const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
@@ -115,7 +134,7 @@ async function query(args: string[]): Promise<number> {
   const timer = flags.timeout > 0 ? setTimeout(() => {
     process.stderr.write(`vql: timeout after ${flags.timeout}s\n`);
     controller.abort();
-  }, flags.timeout * 1000) : null;
+  }, timerDelay(flags.timeout)) : null;
 
   let errors = 0;
   const session = new Session({
@@ -129,12 +148,24 @@ async function query(args: string[]): Promise<number> {
     },
   });
 
+  let status = 0;
   try {
-    for (const script of scripts) {
+    // Each argument is parsed just before it runs: earlier arguments print their rows even
+    // when a later one does not parse (as velociraptor query does).
+    for (const text of texts) {
+      let script;
+      try {
+        script = parseScript(text);
+      } catch (e) {
+        if (!(e instanceof VqlError)) throw e;
+        process.stderr.write(`vql: error: Unable to parse VQL Query: ${formatError(e)}\n`);
+        status = 1;
+        break;
+      }
       for (const st of script.statements) {
         if (controller.signal.aborted) break;
         const writer = makeWriter(flags.format, sink, formatStatement(st));
-        const batcher = new Batcher<VDict>((rows) => writer.batch(rows), flags.maxWait * 1000);
+        const batcher = new Batcher<VDict>((rows) => writer.batch(rows), timerDelay(flags.maxWait));
         try {
           for await (const rows of session.execute(st)) {
             for (const r of rows) batcher.push(r as VDict);
@@ -153,10 +184,33 @@ async function query(args: string[]): Promise<number> {
     if (timer) clearTimeout(timer);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    if (fd !== undefined) closeSync(fd);
   }
-  if (file) await new Promise<void>((resolve) => file!.end(resolve));
-  else if (flags.format === 'json' && process.stdout.isTTY) process.stdout.write('\n');
-  return errors > 0 ? 1 : 0;
+  if (fd === undefined && flags.format === 'json' && process.stdout.isTTY) process.stdout.write('\n');
+  return status || (errors > 0 ? 1 : 0);
+}
+
+/** `vql docs [NAME]... [--format text|markdown|json]`: reference generated from the declarations. */
+function docs(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'text' } } });
+  const format = values.format as string;
+  if (!['text', 'markdown', 'json'].includes(format)) fail(`--format must be text, markdown or json, not '${format}'`);
+  const registry = createRegistry();
+  let entries = describeRegistry(registry);
+  if (positionals.length) {
+    const wanted = new Set(positionals);
+    entries = entries.filter((e) => wanted.has(e.name));
+    const all = describeRegistry(registry).map((e) => e.name);
+    for (const name of positionals) {
+      if (!entries.some((e) => e.name === name)) {
+        process.stderr.write(`vql: error: no plugin or function called ${name}${didYouMean(name, all)}\n`);
+        return 1;
+      }
+    }
+  }
+  if (format === 'json') process.stdout.write(JSON.stringify(entries, null, 1) + '\n');
+  else process.stdout.write(format === 'markdown' ? docsMarkdown(entries) : docsText(entries));
+  return 0;
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
@@ -166,6 +220,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'query':
         return await query(rest);
+      case 'docs':
+        return docs(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -36,6 +36,9 @@ export { lt, gt } from './protocols/compare.ts';
 export { truthy } from './protocols/truthy.ts';
 export { LazyArg, QueryArg, openArgQuery } from './eval/coerce.ts';
 export { sleep as abortableSleep } from './eval/stream.ts';
+export { compileLambda, type VqlLambda } from './eval/lambda.ts';
+export { describeRegistry, docsMarkdown, docsText, signature, type EntryDoc, type ArgDoc } from './docs.ts';
+export { suggest, didYouMean } from './args.ts';
 
 export interface RegistryOptions {
   /**

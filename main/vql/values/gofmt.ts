@@ -460,6 +460,17 @@ class Printer extends GoFormatter {
 
   // --- fmt.pp: the format loop ---
 
+  /** Prints one operand of the format: under `%v` the `#` and `+` flags mean `%#v` and `%+v`. */
+  printOperand(arg: Value, verb: string): void {
+    if (verb === 'v') {
+      this.sharpV = this.sharp;
+      this.sharp = false;
+      this.plusV = this.plus;
+      this.plus = false;
+    }
+    this.printArg(arg, verb);
+  }
+
   argNumber(argNum: number, format: string, i: number, numArgs: number): [number, number, boolean] {
     if (format.length <= i || format[i] !== '[') return [argNum, i, false];
     this.reordered = true;
@@ -505,13 +516,7 @@ class Printer extends GoFormatter {
           default:
             // Fast path: a lower case verb with no width, precision or index.
             if (c >= 'a' && c <= 'z' && argNum < a.length) {
-              if (c === 'v') {
-                this.sharpV = this.sharp;
-                this.sharp = false;
-                this.plusV = this.plus;
-                this.plus = false;
-              }
-              this.printArg(a[argNum], c);
+              this.printOperand(a[argNum], c);
               argNum++;
               i++;
               continue formatLoop;
@@ -582,13 +587,7 @@ class Printer extends GoFormatter {
       } else if (argNum >= a.length) {
         this.buf += '%!' + verb + '(MISSING)';
       } else {
-        if (verb === 'v') {
-          this.sharpV = this.sharp;
-          this.sharp = false;
-          this.plusV = this.plus;
-          this.plus = false;
-        }
-        this.printArg(a[argNum], verb);
+        this.printOperand(a[argNum], verb);
         argNum++;
       }
     }

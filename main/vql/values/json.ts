@@ -322,12 +322,7 @@ class JsonParser {
   parseObject(depth: number): VDict {
     if (depth > MAX_NESTING) this.fail('nesting too deep');
     const d = new VDict();
-    this.pos++;
-    this.skipWs();
-    if (this.src.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
-      return d;
-    }
+    if (this.open(0x7d)) return d;
     for (;;) {
       if (this.src.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key');
       const key = this.parseString();
@@ -343,16 +338,23 @@ class JsonParser {
   parseArray(depth: number): Value[] {
     if (depth > MAX_NESTING) this.fail('nesting too deep');
     const out: Value[] = [];
-    this.pos++;
-    this.skipWs();
-    if (this.src.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
-      return out;
-    }
+    if (this.open(0x5d)) return out;
     for (;;) {
       out.push(this.parseValue(depth));
       if (this.endOfElement(0x5d, 'expected "," or "]"')) return out;
     }
+  }
+
+  /**
+   * Consumes an opening `[` or `{` and the whitespace after it; true, with the closing `close`
+   * consumed too, when the container is empty.
+   */
+  open(close: number): boolean {
+    this.pos++;
+    this.skipWs();
+    if (this.src.charCodeAt(this.pos) !== close) return false;
+    this.pos++;
+    return true;
   }
 
   /**
