@@ -23,8 +23,8 @@ export function isInt64Number(v: number): boolean {
  * `goNumberText(1e21, 'g')` is `1e+21` and `goNumberText(1e21, 'f')` is `1000000000000000000000`.
  */
 export function goNumberText(v: number, fmt: 'f' | 'g'): string {
-  if (Number.isSafeInteger(v)) return String(v);
-  return isInt64Number(v) ? BigInt(v).toString() : formatFloat(v, fmt, -1);
+  if (!isInt64Number(v)) return formatFloat(v, fmt, -1);
+  return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString();
 }
 
 /**

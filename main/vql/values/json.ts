@@ -23,6 +23,7 @@ import { decodeUtf8Lossy } from './go-utf8.ts';
 /** Go's lossy UTF-8 decoding (go-utf8.ts), re-exported: the text JSON gives a byte string. */
 export { decodeUtf8Lossy } from './go-utf8.ts';
 
+/** Options of `toJSON`: the indentation of the output. */
 export interface JsonOptions {
   /**
    * Indentation per level, as a space count or a literal string. When present and non-empty the
