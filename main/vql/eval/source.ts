@@ -125,15 +125,12 @@ function callPlugin(plugin: PluginDef, args: readonly CompiledArg[], s: Scope): 
     return NO_ROWS;
   }
   const given = evalArgsEager(args, s);
-  if (given instanceof Promise) return deferred(async () => toStream(startPlugin(plugin, await given, s)));
+  if (given instanceof Promise) return deferred(async () => startPlugin(plugin, await given, s));
   return startPlugin(plugin, given, s);
 }
 
 const NO_ROWS: Value[] = [];
 
-function toStream(src: RowSource): RowSource {
-  return src;
-}
 
 /**
  * Validates and coerces the arguments and starts the plugin. A plugin that returns an
@@ -166,9 +163,9 @@ function startPlugin(plugin: PluginDef, given: Map<string, Value>, s: Scope): Ro
       try {
         await p;
       } catch (e) {
-        return toStream(coerceFailed(plugin, e, s));
+        return coerceFailed(plugin, e, s);
       }
-      return toStream(runPlugin(plugin, out, s));
+      return runPlugin(plugin, out, s);
     });
   }
   return runPlugin(plugin, out, s);

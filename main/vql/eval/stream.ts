@@ -167,9 +167,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 
 /**
  * A bounded multi-producer queue of batches, for concurrent workers (foreach workers=N).
- * Producers await `push` when the queue is full; the consumer iterates until `close()`.
+ * Producers await `push` when the queue is full; the consumer drains it until `close()`.
  */
-export class Channel<T> implements AsyncIterable<T> {
+export class Channel<T> {
   private readonly items: T[] = [];
   private waitingConsumer: (() => void) | null = null;
   private readonly waitingProducers: Array<() => void> = [];
@@ -208,28 +208,6 @@ export class Channel<T> implements AsyncIterable<T> {
           const items = this.items.splice(0);
           for (const p of this.waitingProducers.splice(0)) p();
           yield items;
-          continue;
-        }
-        if (this.closed) {
-          if (this.error !== undefined) throw this.error;
-          return;
-        }
-        await new Promise<void>((r) => (this.waitingConsumer = r));
-      }
-    } finally {
-      this.closed = true;
-      for (const p of this.waitingProducers.splice(0)) p();
-    }
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    try {
-      for (;;) {
-        if (this.items.length) {
-          const item = this.items.shift() as T;
-          const p = this.waitingProducers.shift();
-          if (p) p();
-          yield item;
           continue;
         }
         if (this.closed) {

@@ -19,25 +19,18 @@ function seconds(v: Value): number | null {
   return v instanceof VTime ? v.seconds : parseTime(v);
 }
 
-const timeStringLt: ProtocolHandler = {
-  name: 'time < date string',
-  applies: timeAndString,
-  apply(a, b) {
-    const x = seconds(a);
-    const y = seconds(b);
-    return x !== null && y !== null && x < y;
-  },
-};
-
-const timeStringGt: ProtocolHandler = {
-  name: 'time > date string',
-  applies: timeAndString,
-  apply(a, b) {
-    const x = seconds(a);
-    const y = seconds(b);
-    return x !== null && y !== null && x > y;
-  },
-};
+/** A time compared with a date string: the string is parsed as a date. */
+function timeStringCompare(op: '<' | '>'): ProtocolHandler {
+  return {
+    name: `time ${op} date string`,
+    applies: timeAndString,
+    apply(a, b) {
+      const x = seconds(a);
+      const y = seconds(b);
+      return x !== null && y !== null && (op === '<' ? x < y : x > y);
+    },
+  };
+}
 
 const dictMerge: ProtocolHandler = {
   name: 'dict + dict (merge)',
@@ -51,7 +44,7 @@ const dictMerge: ProtocolHandler = {
 };
 
 export function installVelociraptorProtocols(table: ProtocolTable): void {
-  table.lt.push(timeStringLt);
-  table.gt.push(timeStringGt);
+  table.lt.push(timeStringCompare('<'));
+  table.gt.push(timeStringCompare('>'));
   table.add.push(dictMerge);
 }

@@ -2,22 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSON_MAX_DEPTH, decodeUtf8Lossy, fromJSON, toJSON } from '../../../main/vql/values/json.ts';
 import { ABSENT, GET_MEMBER, Lazy, MEMBERS, VBytes, VDict, VFloat, VTime, type Value } from '../../../main/vql/values/types.ts';
+import { bytes, tagged } from './helpers.ts';
 
-/** A type-exact picture of a value: ints, floats, VFloats and dict key order all show. */
-function tagged(v: Value): unknown {
-  if (typeof v === 'number') return Number.isInteger(v) ? { int: v } : { float: String(v) };
-  if (typeof v === 'bigint') return { bigint: v.toString() };
-  if (v instanceof VFloat) return { vfloat: String(v.value) };
-  if (v instanceof VBytes) return { bytes: [...v.bytes] };
-  if (v instanceof VTime) return { time: v.unixNano.toString() };
-  if (v instanceof VDict) return { dict: [...v.entries()].map(([k, x]) => [k, tagged(x)]) };
-  if (Array.isArray(v)) return v.map(tagged);
-  return v;
-}
-
-function bytes(...b: number[]): VBytes {
-  return new VBytes(new Uint8Array(b));
-}
 
 describe('toJSON: scalars (SPEC 16.2)', () => {
   const cases: [string, Value, string][] = [
