@@ -87,3 +87,22 @@ for (const [expr, expected] of table) {
     assert.equal(toJSON(rows[0]!.get('X')), expected);
   });
 }
+
+// format(): the fast path for plain verbs must agree with the full Go printer.
+const formats: Array<[string, string]> = [
+  ["format(format='value %v', args=5)", '"value 5"'],
+  ["format(format='%v-%s', args=['a', 'b'])", '"a-b"'],
+  ["format(format='%d%%', args=50)", '"50%"'],
+  ["format(format='%s', args=5)", '"%!s(int64=5)"'],
+  ["format(format='%d', args='x')", '"%!d(string=x)"'],
+  ["format(format='%v %v', args=1)", '"1 %!v(MISSING)"'],
+  ["format(format='%v', args=[1, 2])", '"1%!(EXTRA int64=2)"'],
+  ["format(format='%v', args=9223372036854775807)", '"9223372036854775807"'],
+  ["format(format='%05d', args=42)", '"00042"'],
+];
+for (const [expr, expected] of formats) {
+  test(`${expr} → ${expected}`, async () => {
+    const rows = await collect(`SELECT ${expr} AS X FROM scope()`);
+    assert.equal(toJSON(rows[0]!.get('X')), expected);
+  });
+}
