@@ -59,8 +59,17 @@ test('unknown and missing arguments are errors that name the callee and suggest'
   assert.match(l5.lines.join('\n'), /There is also a function called `format`/);
 });
 
-test('a runtime type error gives null and never throws', async () => {
-  assert.equal(await rowsOf("SELECT 1 + 'a' AS X, 'a' * 'b' AS Y, (1, 2)[NULL] AS Z FROM scope()"), '[{"X":null,"Y":null,"Z":null}]');
+test('a runtime type error gives null, warns once per expression, and never throws', async () => {
+  const { lines, log } = logger();
+  assert.equal(
+    await rowsOf("SELECT 1 + 'a' AS X, 'a' * 'b' AS Y, (1, 2)[NULL] AS Z, _value / 0 AS D FROM range(end=3)", { log }),
+    '[{"X":null,"Y":null,"Z":null,"D":null},{"X":null,"Y":null,"Z":null,"D":null},{"X":null,"Y":null,"Z":null,"D":null}]',
+  );
+  assert.deepEqual(lines, [
+    "warn: 1 + 'a' is NULL: unsupported operand types int + string (reported once per expression)",
+    "warn: 'a' * 'b' is NULL: unsupported operand types string * string (reported once per expression)",
+    'warn: _value / 0 is NULL: division by zero (reported once per expression)',
+  ]);
 });
 
 test('a plugin that throws ends its query with an error naming the plugin; later statements run', async () => {

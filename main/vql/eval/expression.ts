@@ -4,6 +4,7 @@
  * a promise only when something asynchronous (a query, an async host function) is involved.
  */
 import type { Arg, ArgValue, Expr, Param, Select, SymbolRef } from '../ast/nodes.ts';
+import { formatExpr } from '../ast/format.ts';
 import { ABSENT, Lazy, VBytes, VDict, makeFloat, toValue, type Value } from '../values/types.ts';
 import { isFloat, isInt, toNumber } from '../values/kinds.ts';
 import { checkArgNames, didYouMean, type ArgSpec } from '../args.ts';
@@ -80,7 +81,7 @@ export function compileExpr(e: Expr, aliases?: AliasMap): Compiled {
       return (s) => sequence(items.length, (i) => items[i]!(s));
     }
     case 'Binary':
-      return compileBinary(e.op, sub(e.left), sub(e.right));
+      return compileBinary(e.op, sub(e.left), sub(e.right), () => formatExpr(e));
     case 'Not': {
       const x = sub(e.operand);
       return (s) => then(x(s), (v) => then(truthy(v, s), (t) => !t));
@@ -114,8 +115,8 @@ export function compileExpr(e: Expr, aliases?: AliasMap): Compiled {
   }
 }
 
-function compileBinary(op: string, l: Compiled, r: Compiled): Compiled {
-  const apply = binaryOp(op);
+function compileBinary(op: string, l: Compiled, r: Compiled, text: () => string): Compiled {
+  const apply = isArith(op) ? warnOnNull(op, binaryOp(op), text) : binaryOp(op);
   return (s) => {
     const a = l(s);
     if (a instanceof Promise) return a.then((x) => then(r(s), (y) => forceBoth(x, y, s, apply)));
@@ -124,6 +125,42 @@ function compileBinary(op: string, l: Compiled, r: Compiled): Compiled {
     if (typeof a === 'object' || typeof b === 'object') return forceBoth(a, b, s, apply);
     return apply(a, b, s);
   };
+}
+
+function isArith(op: string): boolean {
+  return op === '+' || op === '-' || op === '*' || op === '/';
+}
+
+const WARNED = Symbol('type-warnings');
+
+/**
+ * A runtime type error never stops a query: the value becomes null (SPEC 9). The first
+ * time each expression does that in a session, a warning names it and the operand types.
+ */
+function warnOnNull(op: string, apply: (a: Value, b: Value, s: Scope) => MaybePromise<Value>, text: () => string) {
+  const site = {};
+  const warn = (a: Value, b: Value, s: Scope) => {
+    let seen = s.env.context.get(WARNED) as WeakSet<object> | undefined;
+    if (!seen) s.env.context.set(WARNED, (seen = new WeakSet()));
+    if (seen.has(site)) return;
+    seen.add(site);
+    const why = op === '/' && (b === 0 || b === false) ? 'division by zero' : `unsupported operand types ${typeName(a)} ${op} ${typeName(b)}`;
+    s.log('warn', `${text()} is NULL: ${why} (reported once per expression)`);
+  };
+  return (a: Value, b: Value, s: Scope): MaybePromise<Value> => {
+    const r = apply(a, b, s);
+    if (r === null && a !== null && b !== null && a !== undefined && b !== undefined) warn(a, b, s);
+    return r;
+  };
+}
+
+function typeName(v: Value): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'string') return 'string';
+  if (Array.isArray(v)) return 'array';
+  return (v as object)?.constructor?.name?.replace(/^V/, '').toLowerCase() ?? 'value';
 }
 
 function forceBoth(a: Value, b: Value, s: Scope, apply: (a: Value, b: Value, s: Scope) => MaybePromise<Value>): MaybePromise<Value> {
