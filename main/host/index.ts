@@ -1,0 +1,23 @@
+/**
+ * The host plugins and functions: the engine's eyes on this machine (processes, system
+ * information, files, parsers). `createHostRegistry()` is what the CLI, the collector and the
+ * app use: the builtins plus everything here.
+ */
+import { createRegistry, type Registry, type RegistryOptions } from '../vql/index.ts';
+import type { HostOptions } from './options.ts';
+import { registerSystem } from './system/index.ts';
+import { registerFiles } from './files/index.ts';
+
+export type { HostOptions } from './options.ts';
+
+/** Registers every host plugin and function into `registry`. */
+export function registerHost(registry: Registry, opts: HostOptions = {}): Registry {
+  registerSystem(registry, opts);
+  registerFiles(registry, opts);
+  return registry;
+}
+
+/** The builtins plus the host plugins and functions. */
+export function createHostRegistry(opts: HostOptions & RegistryOptions = {}): Registry {
+  return registerHost(createRegistry(opts), opts);
+}
