@@ -97,6 +97,7 @@ class Decoder {
     if (node.kind !== 'seq') return this.error(node.start, `${path}: expected a list of text values, found a ${describe(node)}`);
     const out: string[] = [];
     node.items.forEach((item, i) => {
+      this.positions.set(`${path}.${i}`, item.start);
       const v = this.scalarText(item, `${path}.${i}`, vql, item.start);
       if (v !== undefined) out.push(v);
     });

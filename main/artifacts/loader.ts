@@ -34,6 +34,8 @@ export interface LoadedArtifact {
   readonly builtIn: boolean;
   /** Maps an offset inside a VQL field (`sources.0.query`) to a line and column of the file. */
   locate(field: string, offset: number): { line: number; column: number };
+  /** The line and column of any decoded field (`imports.1`, `parameters.0.name`). */
+  position(field: string): { line: number; column: number };
 }
 
 export interface LoadResult {
@@ -104,7 +106,8 @@ export function loadArtifactText(raw: string, file = '<text>', builtIn = false):
   });
   for (const p of v.problems) problems.push({ file, ...p });
   if (!v.artifact || problems.some((p) => p.severity === 'error')) return { problems };
-  return { loaded: { artifact: v.artifact, file, raw, builtIn, locate }, problems };
+  const position = (field: string) => at(decoded.positions.get(field) ?? rootStart);
+  return { loaded: { artifact: v.artifact, file, raw, builtIn, locate, position }, problems };
 }
 
 /** Loads an artifact file. A file that cannot be read is one problem at 1:1. */

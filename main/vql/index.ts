@@ -26,7 +26,7 @@ export { Registry, type PluginDef, type FunctionDef, type PluginCall, type Funct
 export type { ArgSpec, ArgSchema, ArgType } from './args.ts';
 export { Session, type SessionOptions } from './eval/session.ts';
 export type { Logger, LogLevel, Scope } from './eval/scope.ts';
-export { VDict, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, toValue, type Value, type HostObject } from './values/types.ts';
+export { VDict, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, toValue, normInt, makeFloat, isHostObject, type Value, type HostObject, type Absent } from './values/types.ts';
 export { toJSON, fromJSON } from './values/json.ts';
 export { goText, sprintf } from './values/gofmt.ts';
 export { csvCell, csvQuote, parseCsvCell } from './values/csv-cell.ts';
@@ -37,6 +37,7 @@ export { truthy } from './protocols/truthy.ts';
 export { LazyArg, QueryArg, openArgQuery } from './eval/coerce.ts';
 export { sleep as abortableSleep } from './eval/stream.ts';
 export { compileLambda, type VqlLambda } from './eval/lambda.ts';
+export { walk, stripSpans, children, type AstNode } from './ast/walk.ts';
 export { describeRegistry, docsMarkdown, docsText, signature, type EntryDoc, type ArgDoc } from './docs.ts';
 export { suggest, didYouMean } from './args.ts';
 

@@ -63,6 +63,22 @@ export class Registry {
   readonly functions = new Map<string, FunctionDef>();
   /** Host protocol handlers per operator (SPEC 17). */
   readonly protocols: ProtocolTable = emptyProtocolTable();
+  /**
+   * Resolvers for plugin names that are not registered one by one, such as
+   * `Artifact.Generic.Client.Stats`: consulted in order when a FROM name is not in `plugins`.
+   */
+  readonly pluginResolvers: Array<(name: string) => PluginDef | undefined> = [];
+
+  /** The plugin called `name`: registered, or produced by a resolver. */
+  findPlugin(name: string): PluginDef | undefined {
+    const p = this.plugins.get(name);
+    if (p || this.pluginResolvers.length === 0) return p;
+    for (const r of this.pluginResolvers) {
+      const d = r(name);
+      if (d) return d;
+    }
+    return undefined;
+  }
 
   registerPlugin(def: PluginDef): this {
     this.plugins.set(def.name, def);
@@ -78,6 +94,7 @@ export class Registry {
     for (const [k, v] of this.plugins) r.plugins.set(k, v);
     for (const [k, v] of this.functions) r.functions.set(k, v);
     for (const k of Object.keys(this.protocols) as BinaryProtocol[]) r.protocols[k].push(...this.protocols[k]);
+    r.pluginResolvers.push(...this.pluginResolvers);
     return r;
   }
 }

@@ -1,0 +1,125 @@
+/**
+ * Running an artifact: each compiled request in a fresh scope holding only the parameters
+ * (the caller's variables are not visible), rows decorated with `_Source`. Non-event
+ * artifacts run their requests one after another; event artifacts run them concurrently.
+ */
+import {
+  Session, VDict, type LogLevel, type Registry, type Scope, type Statement, type Value,
+} from '../vql/index.ts';
+import { isEventType } from './schema.ts';
+import { compileArtifact, ArtifactError, type CompiledRequest } from './compile.ts';
+import { parameterEnv, ParameterError } from './parameters.ts';
+import type { Repository } from './repository.ts';
+import type { LoadedArtifact } from './loader.ts';
+
+/** Nested Artifact.X() calls deeper than this are refused (Velociraptor's limit). */
+export const MAX_ARTIFACT_DEPTH = 10;
+
+/** The artifacts being run above a scope; a scope layer invisible to VQL. */
+export class ArtifactFrame {
+  constructor(readonly stack: readonly string[]) {}
+}
+
+/** The call stack of artifacts around `scope` (empty at top level). */
+export function artifactStack(scope: Scope | null): readonly string[] {
+  for (let s = scope; s; s = s.parent) if (s.layer instanceof ArtifactFrame) return s.layer.stack;
+  return [];
+}
+
+export interface RunArtifactOptions {
+  readonly registry: Registry;
+  readonly log: (level: LogLevel, message: string) => void;
+  readonly signal: AbortSignal;
+  /** Evaluate preconditions (default false, as Velociraptor's Artifact.X() does). */
+  readonly preconditions?: boolean;
+  /** Only this source. */
+  readonly source?: string;
+  /** The call stack above this run. */
+  readonly stack?: readonly string[];
+}
+
+/** Thrown before any row when the call itself is wrong (unknown parameter, bad value, depth). */
+export class ArtifactCallError extends Error {}
+
+/**
+ * Runs an artifact with `given` parameter values (typed values from VQL, or strings).
+ * Yields batches of rows, each with a `_Source` column.
+ */
+export async function* runArtifact(repo: Repository, loaded: LoadedArtifact, given: ReadonlyMap<string, Value>, opts: RunArtifactOptions): AsyncGenerator<VDict[]> {
+  const artifact = loaded.artifact;
+  const stack = [...(opts.stack ?? []), artifact.name];
+  if (stack.length > MAX_ARTIFACT_DEPTH) {
+    throw new ArtifactCallError(`Stack overflow: artifacts nested deeper than ${MAX_ARTIFACT_DEPTH} (${stack.join(' → ')})`);
+  }
+  const params = artifact.parameters ?? [];
+  const known = new Set(params.map((p) => p.name));
+  for (const k of given.keys()) {
+    if (!known.has(k)) {
+      throw new ArtifactCallError(`Unknown parameter ${k} provided to artifact ${artifact.name}. Its parameters: ${params.map((p) => p.name).join(', ') || 'none'}`);
+    }
+  }
+  let env: VDict;
+  let requests: CompiledRequest[];
+  try {
+    env = parameterEnv(params, given);
+    requests = compileArtifact(artifact, repo, { source: opts.source });
+  } catch (e) {
+    if (e instanceof ParameterError || e instanceof ArtifactError) throw new ArtifactCallError(`${artifact.name}: ${e.message}`);
+    throw e;
+  }
+  const frame = new ArtifactFrame(stack);
+  if (!isEventType(artifact.type) || requests.length === 1) {
+    for (const r of requests) yield* runRequest(r, env, frame, opts);
+    return;
+  }
+  yield* merge(requests.map((r) => runRequest(r, env, frame, opts)), opts);
+}
+
+async function* runRequest(req: CompiledRequest, env: VDict, frame: ArtifactFrame, opts: RunArtifactOptions): AsyncGenerator<VDict[]> {
+  const session = new Session({ registry: opts.registry, vars: new VDict(env.entries()), layers: [frame], signal: opts.signal, log: opts.log });
+  if (opts.preconditions && req.precondition) {
+    if (!(await anyRow(session, req.precondition))) {
+      opts.log('info', `Skipping query due to preconditions: ${req.queries.map((q) => q.name).join(', ')}`);
+      return;
+    }
+  }
+  for (const st of req.preamble) for await (const _ of session.execute(st)) void _;
+  for (const q of req.queries) {
+    for (const st of q.statements) {
+      for await (const batch of session.execute(st)) {
+        const rows = batch as VDict[];
+        for (const r of rows) r.set('_Source', q.name);
+        if (rows.length) yield rows;
+      }
+    }
+  }
+}
+
+/** A precondition is true when any of its statements yields a row (VELOCIRAPTOR.md 1.6). */
+async function anyRow(session: Session, statements: readonly Statement[]): Promise<boolean> {
+  for (const st of statements) {
+    for await (const batch of session.execute(st)) if (batch.length) return true;
+  }
+  return false;
+}
+
+/** Interleaves several streams as their rows arrive (event artifacts run sources concurrently). */
+async function* merge(streams: AsyncGenerator<VDict[]>[], opts: RunArtifactOptions): AsyncGenerator<VDict[]> {
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<VDict[]> }>>();
+  const pull = (i: number) => pending.set(i, streams[i]!.next().then((r) => ({ i, r })));
+  streams.forEach((_, i) => pull(i));
+  try {
+    while (pending.size && !opts.signal.aborted) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done) {
+        pending.delete(i);
+        continue;
+      }
+      pull(i);
+      yield r.value;
+    }
+  } finally {
+    // Not awaited: a stream blocked in a plugin ends when the run's signal aborts.
+    for (const s of streams) s.return(undefined).catch((e: unknown) => opts.log('error', `artifact source: ${(e as Error).message}`));
+  }
+}

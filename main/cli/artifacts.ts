@@ -1,0 +1,169 @@
+/**
+ * `vql artifacts list|show|collect|verify` (VELOCIRAPTOR.md 2.4), with `--definitions DIR`
+ * on every command.
+ */
+import { parseArgs } from 'node:util';
+import { didYouMean, type Value } from '../vql/index.ts';
+import { artifactFiles, cliArgValue, formatProblem, loadArtifactFile, runArtifact, ArtifactCallError, type LoadedArtifact } from '../artifacts/index.ts';
+import { RunContext } from './run-context.ts';
+import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags } from './flags.ts';
+import { createEngine } from './engine.ts';
+import { lintArtifact } from './lint.ts';
+import type { VDict } from '../vql/index.ts';
+
+export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definitions DIR, repeatable):
+  artifacts list [REGEX]          names of the artifacts (REGEX: * matches anything; anchored)
+  artifacts show NAME             the YAML of one artifact
+  artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
+                                  run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y)
+  artifacts verify PATH... [--strict]
+                                  load, validate and parse every artifact under PATH; ends with N passed, N failed
+`;
+
+/** `list`'s pattern: `*` is `.*`, anchored, case-sensitive (prefix `(?i)` to ignore case). */
+export function listPattern(text: string): RegExp {
+  let src = text.replace(/\*/g, '.*');
+  let flags = '';
+  if (src.startsWith('(?i)')) {
+    src = src.slice(4);
+    flags = 'i';
+  }
+  try {
+    return new RegExp(`^(?:${src})$`, flags);
+  } catch (e) {
+    fail(`invalid pattern '${text}': ${(e as Error).message}`);
+  }
+}
+
+function list(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ENGINE_OPTIONS, details: { type: 'boolean', short: 'd', default: false } } });
+  const engine = createEngine(engineFlags(values));
+  const re = positionals[0] ? listPattern(positionals[0]) : null;
+  const repo = engine.repository();
+  for (const name of repo.names()) {
+    if (re && !re.test(name)) continue;
+    process.stdout.write(values.details ? `${repo.get(name)!.raw.trimEnd()}\n---\n` : `${name}\n`);
+  }
+  return 0;
+}
+
+function show(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ENGINE_OPTIONS } });
+  if (positionals.length !== 1) fail('artifacts show takes one artifact name');
+  const repo = createEngine(engineFlags(values)).repository();
+  const a = repo.get(positionals[0]!);
+  if (!a) {
+    process.stderr.write(`vql: error: Artifact ${positionals[0]} not found${didYouMean(positionals[0]!, repo.names())}\n`);
+    return 1;
+  }
+  process.stdout.write(a.raw.endsWith('\n') ? a.raw : a.raw + '\n');
+  return 0;
+}
+
+/** Splits `--args` into per-artifact values; unknown names are errors listing the parameters. */
+function collectArgs(raw: string[], artifacts: LoadedArtifact[]): Map<string, Map<string, Value>> {
+  const out = new Map(artifacts.map((a) => [a.artifact.name, new Map<string, Value>()]));
+  for (const kv of raw) {
+    const eq = kv.indexOf('=');
+    let key = eq < 0 ? kv : kv.slice(0, eq);
+    const text = eq < 0 ? 'Y' : kv.slice(eq + 1);
+    let targets = artifacts;
+    const sep = key.indexOf('::');
+    if (sep >= 0) {
+      const target = key.slice(0, sep);
+      key = key.slice(sep + 2);
+      targets = artifacts.filter((a) => a.artifact.name === target);
+      if (!targets.length) fail(`--args ${kv}: ${target} is not one of the artifacts being collected`);
+    }
+    const takers = targets.filter((a) => (a.artifact.parameters ?? []).some((p) => p.name === key));
+    if (!takers.length) {
+      const lines = targets.map((a) => `  ${a.artifact.name}: ${(a.artifact.parameters ?? []).map((p) => `${p.name}${p.type ? ` (${p.type})` : ''}`).join(', ') || 'no parameters'}`);
+      fail(`Parameter ${key} not known for artifact ${targets.map((a) => a.artifact.name).join(', ')}. Parameters:\n${lines.join('\n')}`);
+    }
+    for (const a of takers) {
+      const p = a.artifact.parameters!.find((x) => x.name === key)!;
+      out.get(a.artifact.name)!.set(key, cliArgValue(p, text));
+    }
+  }
+  return out;
+}
+
+async function collect(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, args: { type: 'string', multiple: true, default: [] } },
+  });
+  const out = outputFlags(values);
+  const engine = createEngine(engineFlags(values));
+  if (!positionals.length) fail('artifacts collect: name at least one artifact, e.g. vql artifacts collect Generic.Client.Info');
+  const repo = engine.repository();
+  const loaded = positionals.map((n) => repo.get(n) ?? fail(`Artifact ${n} not found${didYouMean(n, repo.names())}`));
+  const given = collectArgs(values.args as string[], loaded);
+  const run = new RunContext(out);
+  try {
+    for (const a of loaded) {
+      // We are the endpoint here, so preconditions are evaluated, as a client does for a flow.
+      const stream = runArtifact(repo, a, given.get(a.artifact.name)!, { registry: engine.registry, log: run.log, signal: run.signal, preconditions: true });
+      try {
+        await run.emit(stream as AsyncIterable<VDict[]>, a.artifact.name);
+      } catch (e) {
+        if (!(e instanceof ArtifactCallError)) throw e;
+        run.log('error', e.message);
+      }
+      if (run.signal.aborted) break;
+    }
+  } finally {
+    return run.close();
+  }
+}
+
+function verify(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ENGINE_OPTIONS, strict: { type: 'boolean', default: false } } });
+  if (!positionals.length) fail('artifacts verify: give files or folders to verify');
+  const flags = engineFlags(values);
+  // The verified files join the repository (imports and Artifact.X calls resolve against
+  // them); loading problems are reported per file below, not as repository warnings.
+  const engine = createEngine({ ...flags, definitions: [...flags.definitions, ...positionals] }, () => {});
+  const repo = engine.repository;
+  let passed = 0;
+  let failed = 0;
+  for (const path of positionals) {
+    let files: string[];
+    try {
+      files = artifactFiles(path);
+    } catch (e) {
+      process.stdout.write(`${path}:1:1: error: ${(e as Error).message}\n`);
+      failed++;
+      continue;
+    }
+    for (const f of files) {
+      const r = loadArtifactFile(f);
+      const problems = [...r.problems];
+      if (r.loaded) problems.push(...lintArtifact(r.loaded, engine.registry, repo()));
+      for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
+      const bad = !r.loaded || problems.some((p) => p.severity === 'error' || (values.strict && p.severity === 'warning'));
+      if (bad) failed++;
+      else passed++;
+      process.stdout.write(`Verified ${f}: ${bad ? 'FAILED' : 'OK'}\n`);
+    }
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed ? 1 : 0;
+}
+
+export async function artifacts(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'list':
+      return list(rest);
+    case 'show':
+      return show(rest);
+    case 'collect':
+      return collect(rest);
+    case 'verify':
+      return verify(rest);
+    default:
+      fail(sub ? `unknown artifacts command '${sub}'` : 'artifacts: give a command: list, show, collect or verify');
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Flags shared by the commands: output (`--format`, `--max_wait`, `--timeout`, `--output`)
+ * and engine (`--definitions`, `--allow-execve`, `--env`), parsed with node:util parseArgs.
+ */
+import { UsageError } from './run-context.ts';
+import { FORMATS, type OutputFormat } from './output.ts';
+
+export function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+export const OUTPUT_OPTIONS = {
+  format: { type: 'string', default: 'json' },
+  max_wait: { type: 'string', default: '10' },
+  timeout: { type: 'string', default: '0' },
+  output: { type: 'string' },
+} as const;
+
+export const ENGINE_OPTIONS = {
+  definitions: { type: 'string', multiple: true, default: [] as string[] },
+  'allow-execve': { type: 'boolean', default: false },
+  env: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
+
+export interface OutputFlags {
+  format: OutputFormat;
+  maxWait: number;
+  timeout: number;
+  output?: string;
+}
+
+export interface EngineFlags {
+  definitions: string[];
+  allowExecve: boolean;
+  env: Record<string, string>;
+}
+
+/** Validates the output flags. */
+export function outputFlags(values: Record<string, unknown>): OutputFlags {
+  const format = values.format as OutputFormat;
+  if (!FORMATS.includes(format)) fail(`--format must be one of ${FORMATS.join(', ')}, not '${String(values.format)}'`);
+  const maxWait = Number(values.max_wait);
+  if (!(maxWait > 0 && Number.isFinite(maxWait))) fail(`--max_wait must be a positive number of seconds, not '${String(values.max_wait)}'`);
+  const timeout = Number(values.timeout);
+  if (!(timeout >= 0 && Number.isFinite(timeout))) fail(`--timeout must be a number of seconds, not '${String(values.timeout)}'`);
+  return { format, maxWait, timeout, output: values.output as string | undefined };
+}
+
+/** Validates the engine flags. */
+export function engineFlags(values: Record<string, unknown>): EngineFlags {
+  const env: Record<string, string> = {};
+  for (const kv of (values.env as string[] | undefined) ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) fail(`--env takes KEY=VALUE, not '${kv}'`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return { definitions: (values.definitions as string[] | undefined) ?? [], allowExecve: values['allow-execve'] === true, env };
+}
