@@ -1,8 +1,24 @@
-/** Process and system plugins (registry only). */
+/**
+ * Process and system plugins and functions: pslist, info (plugin and function), getpid,
+ * environ, rate, diff, execve (only runs programs when `opts.allowExecve`).
+ */
 import type { Registry } from '../../vql/index.ts';
 import type { HostOptions } from '../options.ts';
+import { pslist } from './pslist.ts';
+import { getpid } from './getpid.ts';
+import { infoFunction, infoPlugin } from './info.ts';
+import { environ } from './environ.ts';
+import { rate } from './rate.ts';
+import { diff } from './diff.ts';
+import { execvePlugin } from './execve.ts';
 
 export function registerSystem(registry: Registry, opts: HostOptions): void {
-  void registry;
-  void opts;
+  registry.registerPlugin(pslist);
+  registry.registerPlugin(infoPlugin);
+  registry.registerFunction(infoFunction);
+  registry.registerFunction(getpid);
+  registry.registerPlugin(environ);
+  registry.registerFunction(rate);
+  registry.registerPlugin(diff);
+  registry.registerPlugin(execvePlugin(opts.allowExecve === true));
 }
