@@ -1,0 +1,218 @@
+/**
+ * Accessors: Velociraptor's `accessor=` argument. An accessor turns a filename value into
+ * bytes (and, for filesystems, into directory listings and file information):
+ *
+ * - `file` / `auto`: this machine's filesystem (the default);
+ * - `data`: the filename is the content itself;
+ * - `scope`: the filename names a scope variable whose value is the content;
+ * - `sparse`: ranges of a delegate file, zeros elsewhere (a pathspec with a JSON range list).
+ *
+ * Accessors live in a small per-registry table: `registerAccessor(registry, accessor)` adds one.
+ */
+import { lstat, open as fsOpen, readdir, readlink, stat } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { ABSENT, type Registry, type Scope, type Value } from '../../vql/index.ts';
+import { textBytes } from './text.ts';
+import { statFromNode, type FileStat } from './fileinfo.ts';
+import { OSPath, nativePathType, pathText, toOSPath } from './ospath.ts';
+
+/** An open file: random-access reads. */
+export interface FileReader {
+  /** The size when known (null for streams). */
+  readonly size: number | null;
+  /** Reads up to `length` bytes at `offset`; fewer (or none) at the end of the file. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export interface Accessor {
+  readonly name: string;
+  readonly doc: string;
+  /** The OSPath a filename argument names (used for output columns). */
+  path(filename: Value): OSPath;
+  open(filename: Value, scope: Scope): Promise<FileReader>;
+  /** File information without following a final symlink; absent for non-filesystems. */
+  lstat?(path: OSPath): Promise<FileStat>;
+  /** File information following symlinks. */
+  stat?(path: OSPath): Promise<FileStat>;
+  /** The entries of a directory, sorted by name. */
+  readDir?(dir: OSPath): Promise<FileStat[]>;
+}
+
+/** A reader over bytes held in memory. */
+export function memoryReader(bytes: Uint8Array): FileReader {
+  return {
+    size: bytes.length,
+    read: async (offset, length) => bytes.subarray(Math.min(offset, bytes.length), Math.min(offset + length, bytes.length)),
+    close: async () => {},
+  };
+}
+
+/** The local filesystem path string of an OSPath. */
+export function localPath(p: OSPath): string {
+  if (p.type !== 'windows') return p.path;
+  const s = p.path;
+  return /^[a-zA-Z]:$/.test(s) ? s + '\\' : s;
+}
+
+const fileAccessor: Accessor = {
+  name: 'file',
+  doc: 'This machine\'s filesystem (relative paths are resolved against the working directory)',
+  path(filename) {
+    if (filename instanceof OSPath && !filename.delegate) return filename;
+    return OSPath.parse(resolvePath(pathText(filename)), nativePathType());
+  },
+  async open(filename) {
+    const fh = await fsOpen(localPath(this.path(filename)), 'r');
+    const st = await fh.stat();
+    return {
+      size: st.isFile() ? st.size : null,
+      async read(offset, length) {
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await fh.read(buf, 0, length, offset);
+        return buf.subarray(0, bytesRead);
+      },
+      close: () => fh.close(),
+    };
+  },
+  async lstat(p) {
+    const full = localPath(p);
+    const st = await lstat(full, { bigint: true });
+    const link = st.isSymbolicLink() ? await readlink(full).catch(() => '') : undefined;
+    return statFromNode(p, full, st, link);
+  },
+  async stat(p) {
+    const full = localPath(p);
+    return statFromNode(p, full, await stat(full, { bigint: true }));
+  },
+  async readDir(dir) {
+    const names = (await readdir(localPath(dir))).sort();
+    const out: FileStat[] = [];
+    for (const name of names) {
+      try {
+        out.push(await this.lstat!(dir.append([name])));
+      } catch {
+        // Vanished or unreadable entries are skipped.
+      }
+    }
+    return out;
+  },
+};
+
+const autoAccessor: Accessor = { ...fileAccessor, name: 'auto', doc: 'Same as file on this machine' };
+
+const dataAccessor: Accessor = {
+  name: 'data',
+  doc: 'The filename is the data itself',
+  path: (filename) => new OSPath([pathText(filename)], 'generic'),
+  open: async (filename) => memoryReader(textBytes(filename)),
+};
+
+const scopeAccessor: Accessor = {
+  name: 'scope',
+  doc: 'The filename names a scope variable holding the data',
+  path: (filename) => new OSPath([pathText(filename)], 'generic'),
+  async open(filename, scope) {
+    const name = pathText(filename);
+    const v = await scope.lookup(name);
+    if (v === ABSENT) throw new Error(`scope accessor: no variable ${name}`);
+    return memoryReader(textBytes(v));
+  },
+};
+
+/** Reads a delegate's ranges: `{"Offset":..,"Length":..}` entries, zeros between them. */
+const sparseAccessor: Accessor = {
+  name: 'sparse',
+  doc: 'Ranges of a delegate file (pathspec Path: a JSON list of {Offset, Length}); zeros elsewhere',
+  path: (filename) => toOSPath(filename, 'pathspec'),
+  async open(filename, scope) {
+    const p = toOSPath(filename, 'pathspec');
+    const ranges = JSON.parse(p.components.join('/') || '[]') as Array<{ Offset: number; Length: number }>;
+    const delegate = accessorFor(scope, p.delegate?.accessor ?? 'auto');
+    const inner = await delegate.open(p.delegate?.spec ?? p.delegate?.path ?? '', scope);
+    const size = ranges.reduce((m, r) => Math.max(m, r.Offset + r.Length), 0);
+    return {
+      size,
+      async read(offset, length) {
+        const end = Math.min(offset + length, size);
+        if (end <= offset) return new Uint8Array(0);
+        const out = new Uint8Array(end - offset);
+        for (const r of ranges) {
+          const from = Math.max(offset, r.Offset);
+          const to = Math.min(end, r.Offset + r.Length);
+          if (to > from) out.set(await inner.read(from, to - from), from - offset);
+        }
+        return out;
+      },
+      close: () => inner.close(),
+    };
+  },
+};
+
+export const defaultAccessors: readonly Accessor[] = [fileAccessor, autoAccessor, dataAccessor, scopeAccessor, sparseAccessor];
+
+const tables = new WeakMap<Registry, Map<string, Accessor>>();
+
+function table(registry: Registry): Map<string, Accessor> {
+  let t = tables.get(registry);
+  if (!t) {
+    t = new Map(defaultAccessors.map((a) => [a.name, a]));
+    tables.set(registry, t);
+  }
+  return t;
+}
+
+/** Adds (or replaces) an accessor for the sessions of `registry`. */
+export function registerAccessor(registry: Registry, accessor: Accessor): void {
+  table(registry).set(accessor.name, accessor);
+}
+
+/** The names of the accessors available with `registry`. */
+export function accessorNames(registry: Registry): Set<string> {
+  return new Set(table(registry).keys());
+}
+
+/** The accessor named `name` (default `auto`); throws a message naming the valid ones. */
+export function accessorFor(scope: Scope, name: Value): Accessor {
+  const key = name === undefined || name === null || name === '' ? 'auto' : String(name);
+  const t = table(scope.env.registry);
+  const a = t.get(key);
+  if (!a) throw new Error(`unknown accessor ${JSON.stringify(key)} (known: ${[...t.keys()].join(', ')})`);
+  return a;
+}
+
+/** Reads a whole file (at most `limit` bytes from `offset`). */
+export async function readAll(accessor: Accessor, filename: Value, scope: Scope, offset = 0, limit = Infinity): Promise<Uint8Array> {
+  const r = await accessor.open(filename, scope);
+  try {
+    const chunks: Uint8Array[] = [];
+    let pos = offset;
+    let left = limit;
+    while (left > 0) {
+      const b = await r.read(pos, Math.min(left, 1 << 20));
+      if (b.length === 0) break;
+      chunks.push(b);
+      pos += b.length;
+      left -= b.length;
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  } finally {
+    await r.close();
+  }
+}
+
+/** Reads a file chunk by chunk (for hashing and line parsing). */
+export async function* readChunks(accessor: Accessor, filename: Value, scope: Scope, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
+  const r = await accessor.open(filename, scope);
+  try {
+    for (let pos = 0; ; ) {
+      if (scope.signal.aborted) return;
+      const b = await r.read(pos, chunkSize);
+      if (b.length === 0) return;
+      yield b;
+      pos += b.length;
+    }
+  } finally {
+    await r.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Glob patterns as Velociraptor reads them: `{a,b}` alternatives (expanded first), then per
+ * path component `*`, `?`, `[abc]` / `[!abc]` classes, and `**` (any number of directory
+ * levels, 30 by default; `**5` limits it to 5). Matching is case-insensitive.
+ */
+
+/** One component of a pattern. */
+export type Segment =
+  | { readonly kind: 'match'; readonly re: RegExp; readonly text: string }
+  | { readonly kind: 'recurse'; readonly depth: number };
+
+export const DEFAULT_RECURSION_DEPTH = 30;
+
+/** Expands `{a,b}` alternatives (nested too): `/x/{a,b{c,d}}` gives 3 patterns. */
+export function expandBraces(pattern: string): string[] {
+  let depth = 0;
+  let start = -1;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}' && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        const body = pattern.slice(start + 1, i);
+        const alternatives = splitTopLevel(body);
+        if (alternatives.length < 2 && !body.includes(',')) continue;
+        const head = pattern.slice(0, start);
+        const tail = pattern.slice(i + 1);
+        return alternatives.flatMap((alt) => expandBraces(head + alt + tail));
+      }
+    }
+  }
+  return [pattern];
+}
+
+function splitTopLevel(body: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of body) {
+    if (c === '{') depth++;
+    if (c === '}') depth--;
+    if (c === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+const SPECIAL = /[*?[]/;
+
+/** Compiles one component (`*.txt`, `[a-c]?`) to an anchored case-insensitive regex. */
+export function componentRegex(text: string): RegExp {
+  let src = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '*') src += '.*';
+    else if (c === '?') src += '.';
+    else if (c === '[') {
+      const end = text.indexOf(']', i + 2);
+      if (end < 0) {
+        src += '\\[';
+        continue;
+      }
+      let cls = text.slice(i + 1, end);
+      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+      src += '[' + cls.replace(/\\/g, '\\\\') + ']';
+      i = end;
+    } else src += c.replace(/[.+^${}()|\\/\]]/g, '\\$&');
+  }
+  return new RegExp('^' + src + '$', 'is');
+}
+
+/** Compiles the components of one (brace-expanded) pattern. */
+export function compileSegments(components: readonly string[]): Segment[] {
+  return components.map((c) => {
+    const rec = /^\*\*(\d*)$/.exec(c);
+    if (rec) return { kind: 'recurse', depth: rec[1] ? Number(rec[1]) : DEFAULT_RECURSION_DEPTH };
+    if (!SPECIAL.test(c)) return { kind: 'match', re: new RegExp('^' + c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '$', 'is'), text: c };
+    return { kind: 'match', re: componentRegex(c), text: c };
+  });
+}
+
+/**
+ * A set of positions in several patterns: `pattern index`, `segment index`, and how many
+ * levels the `**` at that segment has consumed. States advance one directory entry at a time.
+ */
+export interface GlobState {
+  readonly p: number;
+  readonly i: number;
+  readonly used: number;
+}
+
+export class GlobMachine {
+  constructor(readonly patterns: readonly Segment[][]) {}
+
+  start(): GlobState[] {
+    return this.closure(this.patterns.map((_, p) => ({ p, i: 0, used: 0 })));
+  }
+
+  /** Adds the states reachable by letting a `**` match zero more levels. */
+  closure(states: readonly GlobState[]): GlobState[] {
+    const out: GlobState[] = [];
+    const seen = new Set<string>();
+    const add = (s: GlobState) => {
+      const key = `${s.p}:${s.i}:${s.used}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push(s);
+      const seg = this.patterns[s.p]![s.i];
+      if (seg?.kind === 'recurse') add({ p: s.p, i: s.i + 1, used: 0 });
+    };
+    for (const s of states) add(s);
+    return out;
+  }
+
+  /** The states after an entry named `name`, and whether the entry matches a whole pattern. */
+  step(states: readonly GlobState[], name: string): { next: GlobState[]; accept: boolean } {
+    const next: GlobState[] = [];
+    for (const s of states) {
+      const seg = this.patterns[s.p]![s.i];
+      if (!seg) continue;
+      if (seg.kind === 'recurse') {
+        if (s.used < seg.depth) next.push({ p: s.p, i: s.i, used: s.used + 1 });
+      } else if (seg.re.test(name)) next.push({ p: s.p, i: s.i + 1, used: 0 });
+    }
+    return { next: this.closure(next), accept: next.some((s) => this.reachesEnd(s)) };
+  }
+
+  /**
+   * Whether a state has matched its whole pattern. A trailing `**` must have matched at least
+   * one level: `/a/**` gives what is below /a, not /a itself.
+   */
+  private reachesEnd(s: GlobState): boolean {
+    const segs = this.patterns[s.p]!;
+    if (s.i === segs.length) return true;
+    if (segs[s.i]!.kind !== 'recurse') return false;
+    if (s.i === segs.length - 1) return s.used >= 1;
+    return this.reachesEnd({ p: s.p, i: s.i + 1, used: 0 });
+  }
+
+  /** Whether any state can still match something below the entry. */
+  live(states: readonly GlobState[]): boolean {
+    return states.some((s) => s.i < this.patterns[s.p]!.length);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Plugins over queries: `switch`, `column_filter`, `batch`, `query`, `delay`, `combine`.
+ */
+import { VDict, Session, parseScript, formatError, abortableSleep, openArgQuery, truthy, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
+import { Channel, LinkedAbort, asStream, type RowStream } from '../../vql/eval/stream.ts';
+import { cachedRegex } from '../../vql/protocols/regex.ts';
+import { memberEntries } from './collections.ts';
+import { lambdaArg } from './lambdas.ts';
+
+/** The rows of a query-like argument as a stream of batches. */
+function rowsOf(v: Value, scope: Scope): RowStream {
+  return asStream(openArgQuery(v, scope));
+}
+
+export const switchPlugin: PluginDef = {
+  name: 'switch',
+  doc: 'Run the query arguments in the order written and return the rows of the first one that has any.',
+  args: {},
+  freeArgs: true,
+  batched: true,
+  async *run({ args, scope, signal }) {
+    for (const key of Object.keys(args)) {
+      if (signal.aborted) return;
+      let found = false;
+      for await (const batch of rowsOf(args[key], scope.child(null))) {
+        if (batch.length === 0) continue;
+        found = true;
+        yield batch;
+      }
+      if (found) return;
+    }
+  },
+};
+
+export const columnFilter: PluginDef = {
+  name: 'column_filter',
+  doc: 'Keep the columns whose names match an `include` regex (default: all) and no `exclude` regex.',
+  args: {
+    query: { type: 'query', required: true, doc: 'The rows to filter' },
+    include: { type: 'strings', doc: 'Regexes of columns to keep' },
+    exclude: { type: 'strings', doc: 'Regexes of columns to drop' },
+  },
+  batched: true,
+  async *run({ args, scope }) {
+    const compile = (list: Value) => ((list as string[] | undefined) ?? []).map((p) => cachedRegex(p, scope)).filter((r): r is RegExp => r !== null);
+    const include = compile(args.include);
+    const exclude = compile(args.exclude);
+    const keep = (name: string) => (include.length === 0 || include.some((r) => r.test(name))) && !exclude.some((r) => r.test(name));
+    for await (const batch of rowsOf(args.query, scope)) {
+      yield batch.map((row) => new VDict((memberEntries(row) ?? []).filter(([k]) => keep(k))));
+    }
+  },
+};
+
+export const batch: PluginDef = {
+  name: 'batch',
+  doc: 'Group rows into batches: each output row is {rows: [...]}, with at most `batch_size` rows; a batch also ends after a row for which `batch_func` is true.',
+  args: {
+    query: { type: 'query', required: true, doc: 'The rows to group' },
+    batch_size: { type: 'int', doc: 'Rows per batch at most', default: '10' },
+    batch_func: { type: 'string', doc: 'A lambda given each row: TRUE ends the batch after it' },
+  },
+  async *run({ args, scope }) {
+    const size = Number(args.batch_size ?? 0) > 0 ? Number(args.batch_size) : 10;
+    const fn = args.batch_func !== undefined ? lambdaArg(String(args.batch_func), scope) : null;
+    let rows: Value[] = [];
+    for await (const b of rowsOf(args.query, scope)) {
+      for (const row of b) {
+        rows.push(row);
+        if (rows.length >= size || (fn && (await truthy(await fn(scope, row), scope)))) {
+          yield new VDict([['rows', rows]]);
+          rows = [];
+        }
+      }
+    }
+    if (rows.length) yield new VDict([['rows', rows]]);
+  },
+};
+
+/** Runs VQL text in a child session that sees the caller's variables (and `env` on top). */
+async function* runText(text: string, env: VDict | undefined, scope: Scope, signal: AbortSignal): RowStream {
+  let statements;
+  try {
+    statements = parseScript(text).statements;
+  } catch (e) {
+    scope.log('error', `query: ${formatError(e as Error)}`);
+    return;
+  }
+  const session = new Session({ registry: scope.env.registry, layers: [scope], vars: env, signal, log: scope.env.log });
+  for await (const { rows } of session.executeAll(statements)) yield rows;
+}
+
+export const queryPlugin: PluginDef = {
+  name: 'query',
+  doc: 'Run a query (VQL text or a stored query) with `env` added to the scope; stop before the first row for which the `exit` lambda is true.',
+  args: {
+    query: { type: 'any', required: true, doc: 'VQL text, or a query' },
+    env: { type: 'any', doc: 'A dict of variables for the query' },
+    exit: { type: 'string', doc: 'A lambda given each row: TRUE stops the query (that row is not emitted)' },
+    inherit: { type: 'bool', doc: 'Accepted for compatibility: the query always sees the caller\'s variables' },
+  },
+  batched: true,
+  async *run({ args, scope, signal }) {
+    const env = args.env instanceof VDict ? args.env : undefined;
+    const fn = args.exit !== undefined ? lambdaArg(String(args.exit), scope) : null;
+    const q = args.query;
+    const link = new LinkedAbort(signal);
+    try {
+      const src = typeof q === 'string' ? runText(q, env, scope, link.signal) : rowsOf(q, (env ? scope.child(env) : scope).withSignal(link.signal));
+      for await (const b of src) {
+        if (!fn) {
+          yield b;
+          continue;
+        }
+        const out: Value[] = [];
+        for (const row of b) {
+          if (await truthy(await fn(scope, row), scope)) {
+            if (out.length) yield out;
+            return;
+          }
+          out.push(row);
+        }
+        yield out;
+      }
+    } finally {
+      link.abort();
+    }
+  },
+};
+
+export const delay: PluginDef = {
+  name: 'delay',
+  doc: 'Pass the rows of a query through, each held back `delay` seconds after it arrived.',
+  args: {
+    query: { type: 'query', required: true, doc: 'The rows' },
+    delay: { type: 'float', required: true, doc: 'Seconds to hold each row' },
+  },
+  async *run({ args, scope, signal }) {
+    const ms = Number(args.delay) * 1000;
+    const link = new LinkedAbort(signal);
+    const queue = new Channel<{ row: Value; due: number }>(1000);
+    const reader = (async () => {
+      for await (const b of rowsOf(args.query, scope.withSignal(link.signal))) {
+        for (const row of b) await queue.push({ row, due: Date.now() + ms });
+      }
+    })().then(() => queue.close(), (e) => queue.close(e));
+    try {
+      for await (const items of queue.drain()) {
+        for (const { row, due } of items) {
+          if (!(await abortableSleep(due - Date.now(), signal))) return;
+          yield row;
+        }
+      }
+    } finally {
+      link.abort();
+      await reader;
+    }
+  },
+};
+
+export const combine: PluginDef = {
+  name: 'combine',
+  doc: 'Run every query argument at the same time and merge their rows (in arrival order).',
+  args: {},
+  freeArgs: true,
+  batched: true,
+  async *run({ args, scope, signal }) {
+    const link = new LinkedAbort(signal);
+    const out = new Channel<Value[]>(16);
+    const child = scope.child(null).withSignal(link.signal);
+    const all = Promise.all(
+      Object.keys(args).map(async (k) => {
+        for await (const b of rowsOf(args[k], child)) await out.push(b);
+      }),
+    ).then(() => out.close(), (e) => out.close(e));
+    try {
+      for await (const batches of out.drain()) yield batches.flat();
+      await all;
+    } finally {
+      link.abort();
+    }
+  },
+};
+
+export const queryPlugins: readonly PluginDef[] = [switchPlugin, columnFilter, batch, queryPlugin, delay, combine];

@@ -1,0 +1,170 @@
+/**
+ * Regex string functions with Go's semantics: `regex_replace` (ReplaceAllString, `$1` /
+ * `${name}` templates, or a lambda per match), `regex_transform` and
+ * `parse_string_with_regex`. Patterns are RE2 syntax, case-insensitive as in Velociraptor.
+ */
+import { VDict, type FunctionDef, type Scope } from '../../vql/index.ts';
+import { re2ToRegExp } from '../../vql/protocols/regex.ts';
+import { lambdaArg } from './lambdas.ts';
+import { textOf } from './text.ts';
+
+const CACHE = Symbol('host-regex-cache');
+
+/** A global, case-insensitive JS RegExp for an RE2 pattern (cached per session); null if invalid. */
+export function compileRe2(pattern: string, scope: Scope, callee: string): RegExp | null {
+  let cache = scope.env.context.get(CACHE) as Map<string, RegExp | null> | undefined;
+  if (!cache) {
+    cache = new Map();
+    scope.env.context.set(CACHE, cache);
+  }
+  let re = cache.get(pattern);
+  if (re === undefined) {
+    try {
+      re = re2ToRegExp(pattern, 'ig');
+    } catch (e) {
+      scope.log('error', `${callee}: invalid regex ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+      re = null;
+    }
+    if (cache.size > 10_000) cache.clear();
+    cache.set(pattern, re);
+  }
+  return re;
+}
+
+/**
+ * Go's ReplaceAll loop: every non-overlapping match, skipping an empty match right after the
+ * previous match; `replace` gives the text for each match.
+ */
+export async function replaceAllGo(src: string, re: RegExp, replace: (m: RegExpExecArray) => string | Promise<string>): Promise<string> {
+  let out = '';
+  let lastEnd = 0;
+  let pos = 0;
+  while (pos <= src.length) {
+    re.lastIndex = pos;
+    const m = re.exec(src);
+    if (!m) break;
+    const start = m.index;
+    const end = start + m[0].length;
+    out += src.slice(lastEnd, start);
+    if (end > lastEnd || start === 0) out += await replace(m);
+    lastEnd = end;
+    const width = (src.codePointAt(pos) ?? 0) > 0xffff ? 2 : 1;
+    pos = pos + width > end ? pos + width : end;
+  }
+  return out + src.slice(lastEnd);
+}
+
+/** Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown groups are empty. */
+export function expandTemplate(template: string, m: RegExpExecArray): string {
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if (c !== '$') {
+      out += c;
+      continue;
+    }
+    if (template[i + 1] === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    let name: string | undefined;
+    let next = i + 1;
+    if (template[i + 1] === '{') {
+      const close = template.indexOf('}', i + 2);
+      const inner = close > 0 ? template.slice(i + 2, close) : '';
+      if (/^\w+$/.test(inner)) {
+        name = inner;
+        next = close + 1;
+      }
+    } else {
+      const word = /^\w+/.exec(template.slice(i + 1));
+      if (word) {
+        name = word[0];
+        next = i + 1 + name.length;
+      }
+    }
+    if (name === undefined) {
+      out += '$';
+      continue;
+    }
+    out += (/^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name]) ?? '';
+    i = next - 1;
+  }
+  return out;
+}
+
+export const regexReplace: FunctionDef = {
+  name: 'regex_replace',
+  doc: 'Replace every match of `re` in `source` with `replace` (Go template: $1, ${name}) or with the result of `replace_lambda` called on the matched text.',
+  args: {
+    source: { type: 'any', required: true, doc: 'The string to change' },
+    re: { type: 'string', required: true, doc: 'An RE2 regex (case-insensitive)' },
+    replace: { type: 'string', doc: 'The replacement template' },
+    replace_lambda: { type: 'string', doc: 'A lambda given each match, returning its replacement' },
+  },
+  async run({ args, scope }) {
+    const re = compileRe2(args.re as string, scope, 'regex_replace');
+    if (!re) return null;
+    const source = textOf(args.source);
+    if (args.replace_lambda !== undefined) {
+      const fn = lambdaArg(String(args.replace_lambda), scope);
+      if (!fn) return null;
+      return replaceAllGo(source, re, async (m) => textOf(await fn(scope, m[0])));
+    }
+    const template = (args.replace as string | undefined) ?? '';
+    return replaceAllGo(source, re, (m) => expandTemplate(template, m));
+  },
+};
+
+export const regexTransform: FunctionDef = {
+  name: 'regex_transform',
+  doc: 'Apply each regex => replacement pair of `map`, in order, to `source`.',
+  args: {
+    source: { type: 'any', required: true, doc: 'The string to change' },
+    map: { type: 'any', required: true, doc: 'A dict of regex => replacement template' },
+    key: { type: 'string', doc: 'Cache key for the compiled map (accepted for compatibility)' },
+  },
+  async run(call) {
+    const { args, scope } = call;
+    const log = call.log.bind(call);
+    if (!(args.map instanceof VDict)) {
+      log('error', 'regex_transform: map must be a dict');
+      return null;
+    }
+    let s = textOf(args.source);
+    for (const [pattern, replacement] of args.map.entries()) {
+      const re = compileRe2(pattern, scope, 'regex_transform');
+      if (!re) continue;
+      const template = textOf(replacement);
+      s = await replaceAllGo(s, re, (m) => expandTemplate(template, m));
+    }
+    return s;
+  },
+};
+
+export const parseStringWithRegex: FunctionDef = {
+  name: 'parse_string_with_regex',
+  doc: 'Match regexes against a string: a dict of the named groups `(?P<name>...)` of each regex (empty when it does not match).',
+  args: {
+    string: { type: 'any', required: true, doc: 'The string to parse' },
+    regex: { type: 'strings', required: true, doc: 'One or more RE2 regexes with named groups' },
+  },
+  run({ args, scope }) {
+    const s = textOf(args.string);
+    const out = new VDict();
+    for (const pattern of args.regex as string[]) {
+      const re = compileRe2(pattern, scope, 'parse_string_with_regex');
+      if (!re) continue;
+      re.lastIndex = 0;
+      const m = re.exec(s);
+      for (const name of groupNames(re)) out.set(name, m?.groups?.[name] ?? '');
+    }
+    return out;
+  },
+};
+
+/** The named groups of a regex, in pattern order. */
+function groupNames(re: RegExp): string[] {
+  return [...re.source.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((g) => g[1]!);
+}

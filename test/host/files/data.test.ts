@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { expandEnv } from '../../../main/host/files/data.ts';
+import { query, value } from './query-runner.ts';
+
+test('array, to_dict, items', async () => {
+  assert.deepEqual(await value(`array(b=1, a=2)`), [1, 2]);
+  assert.deepEqual(await value(`array(_=[1, 2], extra=3)`), [1, 2, 3]);
+  assert.deepEqual(await value(`array(_={ SELECT _value FROM range(end=2) })`), [{ _value: 0 }, { _value: 1 }]);
+  assert.deepEqual(await value(`to_dict(item={ SELECT format(format='k%v', args=_value) AS _key, _value FROM range(end=2) })`), { k0: 0, k1: 1 });
+  assert.deepEqual(await value(`to_dict(item=dict(A=1))`), { A: 1 });
+  assert.deepEqual(await value(`items(item=dict(X=1, Y='a'))`), [{ _key: 'X', _value: 1 }, { _key: 'Y', _value: 'a' }]);
+  const { rows } = await query(`SELECT * FROM items(item=['a', 'b'])`);
+  assert.deepEqual(rows, [{ _key: 0, _value: 'a' }, { _key: 1, _value: 'b' }]);
+});
+
+test('filter, all, any', async () => {
+  assert.deepEqual(await value(`filter(list=(1, 'two', 3, '', 0), condition='x=>x')`), [1, 'two', 3]);
+  assert.deepEqual(await value(`filter(list=(1, 'two', 3, '', 0), regex='.+')`), [1, 'two', 3, 0]);
+  assert.deepEqual(await value(`filter(list={ SELECT _value AS V FROM range(end=5) }, condition='x=>x.V > 2')`), [{ V: 3 }, { V: 4 }]);
+  assert.equal(await value(`all(items=('Hello', 'World'), regex='o')`), true);
+  assert.equal(await value(`all(items=('Hello', 'World'), regex='H')`), false);
+  assert.equal(await value(`all(items=[], regex='H')`), true);
+  assert.equal(await value(`any(items=('Hello', 'World'), regex='^W')`), true);
+  assert.equal(await value(`any(items={ SELECT * FROM range(end=3) }, filter='x=>x._value = 7')`), false);
+  assert.equal(await value(`any(items=[])`), false);
+});
+
+test('set and expand', async () => {
+  assert.deepEqual(await value(`set(item=dict(A=1, B=2), field='A', value=3)`), { A: 3, B: 2 });
+  process.env.VQL_TEST_VAR = 'val';
+  assert.equal(expandEnv('%VQL_TEST_VAR%/$VQL_TEST_VAR/${VQL_TEST_VAR}/%NOPE_X%/$NOPE_X.'), 'val/val/val/%NOPE_X%/.');
+  assert.equal(await value(`expand(path='$VQL_TEST_VAR/x')`), 'val/x');
+});
+
+test('log: returns TRUE, formats, levels, dedup', async () => {
+  const { rows, logs } = await query(`
+    SELECT log(message='n=%v', args=_value, dedup=-1) AS A, log(message='same') AS B, log(message='warned', level='WARN') AS C
+    FROM range(end=3)`);
+  assert.deepEqual(rows.map((r) => r.A), [true, true, true]);
+  assert.deepEqual(logs.filter((l) => l.includes('n=')), ['info: n=0', 'info: n=1', 'info: n=2']);
+  assert.equal(logs.filter((l) => l.includes('same')).length, 1, 'repeats are suppressed for 60 seconds');
+  assert.equal(logs.filter((l) => l.startsWith('warn: warned')).length, 1);
+});
+
+test('lru, memoize, cache', async () => {
+  const { rows } = await query(`
+    LET C <= lru(size=2)
+    LET _ <= SELECT set(item=C, field=_value, value=_value * 10) FROM range(end=3)
+    SELECT get(item=C, member='0') AS Gone, C.\`2\` AS Two FROM scope()`);
+  assert.deepEqual(rows.at(-1), { Gone: null, Two: 20 });
+  const { rows: m } = await query(`
+    LET AllData <= SELECT 'A' AS Key, 'B' AS Value FROM scope()
+    LET Mem <= memoize(query={ SELECT * FROM AllData }, key='Key')
+    SELECT get(item=Mem, member='A') AS A, Mem.Nope AS N FROM scope()`);
+  assert.deepEqual(m.at(-1), { A: { Key: 'A', Value: 'B' }, N: null });
+  const { rows: c, logs } = await query(`
+    LET _ <= cache(name='Once', lambda='x=>log(message="ran %v", args=x, dedup=-1) && (x + 5)')
+    SELECT cache(name='Once', key=5) AS C5, cache(name='Once', key=5) AS C5b, cache(func=_value * 2, key=_value = 1) AS F FROM range(end=3)`);
+  assert.deepEqual(c.map((r) => [r.C5, r.C5b, r.F]), [[10, 10, 0], [10, 10, 2], [10, 10, 0]]);
+  assert.deepEqual(logs.filter((l) => l.includes('ran')), ['info: ran 5']);
+});
+
+test('switch, column_filter, batch', async () => {
+  const { rows } = await query(`SELECT * FROM switch(b={ SELECT 1 AS X FROM scope() WHERE FALSE }, a={ SELECT 2 AS X FROM scope() }, c={ SELECT 3 AS X FROM scope() })`);
+  assert.deepEqual(rows, [{ X: 2 }]);
+  const { rows: cf } = await query(`SELECT * FROM column_filter(query={ SELECT 1 AS A, 2 AS B, 3 AS AB, 4 AS aa FROM scope() }, include='a', exclude='b')`);
+  assert.deepEqual(cf, [{ A: 1, aa: 4 }]);
+  const { rows: b } = await query(`SELECT len(list=rows) AS N FROM batch(query={ SELECT * FROM range(end=7) }, batch_size=3)`);
+  assert.deepEqual(b.map((r) => r.N), [3, 3, 1]);
+});
+
+test('query(): VQL text with env and the caller\'s variables, stored queries, exit', async () => {
+  const { rows } = await query(`
+    LET Outer = 'outer'
+    SELECT * FROM query(query="LET Y = X + 1 SELECT Outer, X, Y FROM scope()", env=dict(X=1))`);
+  assert.deepEqual(rows, [{ Outer: 'outer', X: 1, Y: 2 }]);
+  const { rows: e } = await query(`SELECT * FROM query(query={ SELECT _value AS V FROM range(end=100) }, exit='x=>x.V >= 3')`);
+  assert.deepEqual(e, [{ V: 0 }, { V: 1 }, { V: 2 }]);
+  const { rows: bad, logs } = await query(`SELECT * FROM query(query='SELECT FROM')`);
+  assert.deepEqual(bad, []);
+  assert.ok(logs.some((l) => l.startsWith('error: query')));
+});
+
+test('delay and combine', async () => {
+  const start = Date.now();
+  const { rows } = await query(`SELECT * FROM delay(query={ SELECT _value FROM range(end=3) }, delay=0.2)`);
+  assert.deepEqual(rows.map((r) => r._value), [0, 1, 2]);
+  const took = Date.now() - start;
+  assert.ok(took >= 190 && took < 1000, `rows are held ~0.2 s each, concurrently (took ${took} ms)`);
+  const { rows: c } = await query(`SELECT * FROM combine(a={ SELECT 'a' AS X FROM scope() }, b={ SELECT 'b' AS X FROM scope() }) ORDER BY X`);
+  assert.deepEqual(c, [{ X: 'a' }, { X: 'b' }]);
+  const { rows: l } = await query(`SELECT * FROM combine(a={ SELECT * FROM range(end=1000000) }) LIMIT 2`);
+  assert.equal(l.length, 2);
+});
