@@ -12,6 +12,14 @@ export interface QueryLocation {
   /** Dotted field path: `precondition`, `export`, `sources.1.query`, `sources.0.queries.2`. */
   readonly field: string;
   readonly node: YScalar;
+  /** The VQL text as decoded (see `lineIndents`). */
+  readonly text: string;
+  /**
+   * For a multi-line plain scalar: YAML folds its lines into one, which would let a `--`
+   * comment swallow the rest of the query. Its lines are kept instead, without their
+   * indentation, recorded here per line to map positions back.
+   */
+  readonly lineIndents?: number[];
 }
 
 export interface DecodeProblem {
@@ -34,6 +42,7 @@ const YAML_FALSE = /^(false|no|off|n)$/i;
 class Decoder {
   readonly queries: QueryLocation[] = [];
   readonly positions = new Map<string, number>();
+  constructor(private readonly src: string) {}
   readonly problems: DecodeProblem[] = [];
 
   error(offset: number, message: string): undefined {
@@ -63,10 +72,13 @@ class Decoder {
       case 'list': {
         if (node.kind === 'scalar' && node.isNull) return [];
         if (node.kind !== 'seq') return this.error(node.start, `${path}: expected a list (items starting with '- '), found a ${describe(node)}`);
-        return node.items.map((item, i) => {
-          this.positions.set(`${path}.${i}`, item.start);
-          return this.decode(item, spec.of, `${path}.${i}`, item.start);
-        });
+        // An item that failed to decode was reported; it is left out, not kept as a hole.
+        return node.items
+          .map((item, i) => {
+            this.positions.set(`${path}.${i}`, item.start);
+            return this.decode(item, spec.of, `${path}.${i}`, item.start);
+          })
+          .filter((v) => v !== undefined);
       }
       case 'object':
         return this.object(node, spec, path);
@@ -76,8 +88,17 @@ class Decoder {
   private scalarText(node: YNode, path: string, isVql: boolean, at: number): string | undefined {
     if (node.kind !== 'scalar') return this.error(node.start, `${path}: expected text, found a ${describe(node)}`);
     if (node.isNull) return '';
-    if (isVql) this.queries.push({ field: path, node: node.start < 0 ? { ...node, start: at } : node });
-    return node.value;
+    if (!isVql) return node.value;
+    const n = node.start < 0 ? { ...node, start: at } : node;
+    if (n.style === 1 && n.end > n.start && this.src.slice(n.start, n.end).includes('\n')) {
+      const lines = this.src.slice(n.start, n.end).split('\n');
+      const lineIndents = lines.map((l, i) => (i === 0 ? 0 : l.length - l.trimStart().length));
+      const text = lines.map((l, i) => (i === 0 ? l : l.trimStart())).join('\n');
+      this.queries.push({ field: path, node: n, text, lineIndents });
+      return text;
+    }
+    this.queries.push({ field: path, node: n, text: n.value });
+    return n.value;
   }
 
   private number(node: YNode, type: 'int' | 'float', path: string): number | undefined {
@@ -91,8 +112,9 @@ class Decoder {
   private strings(node: YNode, path: string, vql: boolean): string[] | undefined {
     if (node.kind === 'scalar') {
       if (node.isNull) return [];
-      if (vql) this.queries.push({ field: `${path}.0`, node });
-      return [node.value];
+      if (!vql) return [node.value];
+      const v = this.scalarText(node, `${path}.0`, true, node.start);
+      return v === undefined ? [] : [v];
     }
     if (node.kind !== 'seq') return this.error(node.start, `${path}: expected a list of text values, found a ${describe(node)}`);
     const out: string[] = [];
@@ -137,8 +159,8 @@ function describe(n: YNode): string {
 }
 
 /** Decodes the document root as an artifact. */
-export function decodeArtifact(root: YNode, spec: FieldSpec): Decoded {
-  const d = new Decoder();
+export function decodeArtifact(root: YNode, spec: FieldSpec, src: string): Decoded {
+  const d = new Decoder(src);
   const value = (d.decode(root, spec, '', root.start) as Record<string, unknown> | undefined) ?? {};
   return { value, queries: d.queries, problems: d.problems, positions: d.positions };
 }

@@ -50,23 +50,46 @@ export interface LoadResult {
  * Line numbers do not change.
  */
 export function sanitizeArtifactYaml(text: string): string {
-  return text.replace(/\r\n/g, '\n').replace(/^(\s*(?:-\s+)?(?:query|precondition)):[ \t]*$/gm, '$1: |');
+  // A lone CR is a line break in YAML too: one character for one, so offsets do not move.
+  return text.replace(/\r\n?/g, '\n').replace(/^(\s*(?:-\s+)?(?:query|precondition)):[ \t]*$/gm, '$1: |');
+}
+
+/**
+ * The offset in a flow scalar's source that holds character `offset` of its value: line
+ * breaks and the indentation after them fold into one character, and a quoted escape is
+ * one character of the value.
+ */
+function rawOffset(raw: string, offset: number, style: number): number {
+  let i = 0;
+  for (let v = 0; v < offset && i < raw.length; v++) {
+    const c = raw[i];
+    if (c === '\n') {
+      while (i < raw.length && /\s/.test(raw[i]!)) i++;
+    } else if (style === 3 && c === '\\') i += raw[i + 1] === 'x' ? 4 : raw[i + 1] === 'u' ? 6 : 2;
+    else if (style === 2 && c === "'" && raw[i + 1] === "'") i += 2;
+    else i++;
+  }
+  return i;
 }
 
 /** Maps an offset inside a VQL scalar to a position in the YAML text. */
 function locateIn(text: string, q: QueryLocation, offset: number): { line: number; column: number } {
   const n = q.node;
-  const base = positionAt(text, Math.max(0, n.start));
-  const value = n.value;
+  const value = q.text;
   // An error at the end of input points just after the last character, not on the next line.
-  const inner = positionAt(value, Math.min(offset, value.trimEnd().length));
-  if (n.style === 4 || n.style === 5) {
-    // Block scalar: the value's first line is at `start`, every line indented by `indent`.
+  const at = Math.min(offset, value.trimEnd().length);
+  if (n.style === 4 || n.style === 5 || q.lineIndents) {
+    // Block scalars, and multi-line plain VQL kept line by line: line-based mapping.
+    const base = positionAt(text, Math.max(0, n.start));
+    const inner = positionAt(value, at);
+    if (q.lineIndents) {
+      return inner.line === 1
+        ? { line: base.line, column: base.column + inner.column - 1 }
+        : { line: base.line + inner.line - 1, column: (q.lineIndents[inner.line - 1] ?? 0) + inner.column };
+    }
     return { line: base.line + inner.line - 1, column: Math.max(0, n.indent) + inner.column };
   }
-  const quote = n.style === 2 || n.style === 3 ? 1 : 0;
-  if (inner.line === 1) return { line: base.line, column: base.column + quote + inner.column - 1 };
-  return { line: base.line + inner.line - 1, column: inner.column };
+  return positionAt(text, Math.max(0, n.start) + rawOffset(text.slice(Math.max(0, n.start), n.end), at, n.style));
 }
 
 /** Loads an artifact from YAML text. Never throws for bad input: problems are returned. */
@@ -92,7 +115,7 @@ export function loadArtifactText(raw: string, file = '<text>', builtIn = false):
     push(0, 'empty file: an artifact needs at least a name and a source');
     return { problems };
   }
-  const decoded = decodeArtifact(root, ARTIFACT_SCHEMA);
+  const decoded = decodeArtifact(root, ARTIFACT_SCHEMA, text);
   for (const p of decoded.problems) push(p.offset, p.message, p.severity);
   const byField = new Map(decoded.queries.map((q) => [q.field, q]));
   const locate = (field: string, offset: number) => {

@@ -88,6 +88,7 @@ export class Repository {
     const name = loaded.artifact.name;
     const old = this.byName.get(name);
     if (old) {
+      for (const [alias, target] of this.aliases) if (target === name) this.aliases.delete(alias);
       this.problems.push({
         file: loaded.file, line: 1, column: 1, severity: 'warning',
         message: `artifact ${name} replaces the definition loaded from ${old.file || 'text'}`,

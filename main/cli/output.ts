@@ -2,7 +2,7 @@
  * Output writers for `vql query`: json (indented arrays per batch, `][` between batches as
  * Velociraptor prints them), jsonl, csv and text (an aligned table, finite queries only).
  */
-import { VDict, toJSON, csvCell, csvQuote, type Value } from '../vql/index.ts';
+import { VDict, toJSON, csvCell, csvQuote, stringerText, type Value } from '../vql/index.ts';
 
 export type OutputFormat = 'json' | 'jsonl' | 'csv' | 'text';
 export const FORMATS: readonly OutputFormat[] = ['json', 'jsonl', 'csv', 'text'];
@@ -61,6 +61,8 @@ function csvWriter(out: Sink): Writer {
 /** Text of one table cell: strings bare, everything else as compact JSON. */
 function cellText(v: Value): string {
   if (typeof v === 'string') return v;
+  const text = stringerText(v);
+  if (text !== undefined) return text;
   if (v === null || v === undefined) return '';
   return toJSON(v);
 }

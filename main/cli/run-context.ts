@@ -102,7 +102,7 @@ export class RunContext {
     if (this.timer) clearTimeout(this.timer);
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
-    process.stdout.off('error', this.onStdoutError);
+    // The stdout error listener stays: a write that already failed reports EPIPE later.
     if (this.fd !== undefined) closeSync(this.fd);
     else if (this.opts.format === 'json' && process.stdout.isTTY) process.stdout.write('\n');
     return status || (this.errors > 0 ? 1 : 0);

@@ -4,10 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  Session, VDict, VFloat, createRegistry, fromJSON, parseScript, parseStatement, toJSON, formatError,
+  Session, VDict, VFloat, fromJSON, parseScript, parseStatement, toJSON, formatError,
   type Registry, type Statement, type Value,
 } from '../../main/vql/index.ts';
 import { buildTestScope } from './fixtures.ts';
+import { createHostRegistry } from '../../main/host/index.ts';
+import { accessorNames } from '../../main/host/files/index.ts';
 
 export interface Case {
   id: string;
@@ -127,9 +129,10 @@ export function missingNeeds(c: Case, registry: Registry, accessors: ReadonlySet
 
 /** Runs one case in a fresh scope and compares. */
 export async function runCase(c: Case, opts: RunOptions = {}): Promise<CaseResult> {
-  const scope = opts.fixtures ? buildTestScope(opts.fixtures as Parameters<typeof buildTestScope>[0]) : { registry: createRegistry(), layers: [], tripped: [] as string[] };
+  // Without fixtures the cases are Velociraptor's: they run against the host registry.
+  const scope = opts.fixtures ? buildTestScope(opts.fixtures as Parameters<typeof buildTestScope>[0]) : { registry: createHostRegistry(), layers: [], tripped: [] as string[] };
   if (opts.skipMissing) {
-    const missing = missingNeeds(c, scope.registry);
+    const missing = missingNeeds(c, scope.registry, new Set(accessorNames(scope.registry)));
     if (missing.length) return { id: c.id, name: c.name, status: 'skip', detail: `needs ${missing.join(', ')}` };
   }
   let statements: readonly Statement[];

@@ -183,17 +183,17 @@ function binaryOp(op: string): (a: Value, b: Value, s: Scope) => MaybePromise<Va
     case '=':
       return eq;
     case '!=':
-      return (a, b) => !eq(a, b);
+      return (a, b, s) => !eq(a, b, s);
     case '<>':
       return () => false; // never implemented by the reference (SPEC 9.5)
     case '<':
       return lt;
     case '<=':
-      return (a, b, s) => lt(a, b, s) || eq(a, b);
+      return (a, b, s) => lt(a, b, s) || eq(a, b, s);
     case '>':
       return gt;
     case '>=':
-      return (a, b, s) => gt(a, b, s) || eq(a, b);
+      return (a, b, s) => gt(a, b, s) || eq(a, b, s);
     case '=~':
       return regexMatch;
     case 'IN':

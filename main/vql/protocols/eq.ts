@@ -4,8 +4,15 @@
 import { VDict, VTime, isHostObject, type Value } from '../values/types.ts';
 import { isFloat, isInt, isNumeric, isString, stringsEqual, toBigInt, toNumber } from '../values/kinds.ts';
 import { isQuery } from '../eval/query-values.ts';
+import { findHandler } from './dispatch.ts';
+import type { Scope } from '../eval/scope.ts';
 
-export function eq(a: Value, b: Value): boolean {
+/** `a = b`; `scope` gives access to host protocol handlers for object operands (SPEC 17). */
+export function eq(a: Value, b: Value, scope?: Scope): boolean {
+  if (scope && (typeof a === 'object' || typeof b === 'object') && a !== null && scope.env.registry.protocols.eq.length) {
+    const h = findHandler(scope.env.registry.protocols.eq, a, b);
+    if (h) return h.apply(a, b, scope) === true;
+  }
   if (a === null || a === undefined) return b === null || b === undefined;
   if (typeof a === 'string' || isString(a)) {
     if (isString(b)) return stringsEqual(a as string, b);

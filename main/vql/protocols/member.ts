@@ -136,5 +136,9 @@ export function slice(a: Value, i: Value | undefined, j: Value | undefined, scop
     const [x, y] = bounds(a.rows.length, sn, en);
     return y <= x ? [] : a.rows.slice(x, y);
   }
+  // Host values that slice themselves (a path's components: OSPath[:-1]).
+  if (isHostObject(a) && typeof (a as { slice?: unknown }).slice === 'function') {
+    return (a as unknown as { slice(s?: number, e?: number): Value }).slice(sn ?? undefined, en ?? undefined);
+  }
   return null;
 }

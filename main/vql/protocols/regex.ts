@@ -5,6 +5,7 @@
 import type { Value } from '../values/types.ts';
 import { isString } from '../values/kinds.ts';
 import type { Scope } from '../eval/scope.ts';
+import { findHandler } from './dispatch.ts';
 
 const POSIX: Record<string, string> = {
   alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F',
@@ -63,6 +64,10 @@ export function cachedRegex(pattern: string, scope: Scope, flags = 'i'): RegExp 
 }
 
 export function regexMatch(a: Value, pattern: Value, scope: Scope): boolean {
+  if (typeof a === 'object' && a !== null && !Array.isArray(a) && scope.env.registry.protocols.regex.length) {
+    const h = findHandler(scope.env.registry.protocols.regex, a, pattern);
+    if (h) return h.apply(a, pattern, scope) === true;
+  }
   if (!isString(pattern)) return false;
   const p = typeof pattern === 'string' ? pattern : new TextDecoder().decode(pattern.bytes);
   if (p === '' || p === '.' || p === '.*') return true;

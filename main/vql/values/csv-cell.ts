@@ -5,7 +5,7 @@
  * The encoding keeps types recoverable from text: a string that could be mistaken for another
  * type gets one leading space, which the reader strips.
  */
-import { Lazy, VBytes, VDict, VFloat, VTime, isHostObject, type Value } from './types.ts';
+import { Lazy, VBytes, VDict, VFloat, VTime, isHostObject, type Value, stringerText } from './types.ts';
 import { bytesToValue } from './kinds.ts';
 import { base64ToBytes, bytesToBase64, fromJSON, numberValue, toJSON } from './json.ts';
 import { formatFloat, goNumberText } from './go-float.ts';
@@ -51,6 +51,9 @@ export function csvCell(v: Value): string {
     const forced = v.force();
     return forced instanceof Promise ? '' : csvCell(forced);
   }
+  // A value whose JSON is text (a path) is written as that text.
+  const text = stringerText(v);
+  if (text !== undefined) return csvCell(text);
   if (v instanceof VDict || Array.isArray(v) || isHostObject(v) || typeof v === 'object') {
     return toJSON(v, { indent: 1 });
   }

@@ -24,7 +24,7 @@
  * | time      | `time.Time`           | a Stringer giving `2006-01-02 15:04:05.999 +0000 UTC`   |
  * | host      | `*<ClassName>`        | a Stringer: JSON of its members, else `String(v)`       |
  */
-import { Lazy, MEMBERS, VBytes, VDict, VFloat, VTime, isHostObject, type Value } from './types.ts';
+import { Lazy, MEMBERS, VBytes, VDict, VFloat, VTime, isHostObject, type Value, stringerText } from './types.ts';
 import { bytesToValue, isAscii } from './kinds.ts';
 import { toJSON } from './json.ts';
 import { formatFloat, goNumberText, isInt64Number, trimTrailingZeros } from './go-float.ts';
@@ -351,7 +351,8 @@ class Printer extends GoFormatter {
     if (v instanceof GoNilPointer) return this.printNilPointer(v, verb);
     if (v instanceof Uint8Array) return this.fmtBytes(bytesToBin(v), verb, v);
     if (isHostObject(v) && typeof (v as Partial<Record<typeof MEMBERS, unknown>>)[MEMBERS] === 'function') {
-      return this.printStringer(v, verb, toJSON(v));
+      // A host value whose JSON is text (a path) prints as that text, like a Go Stringer.
+      return this.printStringer(v, verb, stringerText(v) ?? toJSON(v));
     }
     if (v instanceof Map || isPlainObject(v)) return this.printMap(v as Map<unknown, unknown> | Record<string, unknown>, verb, depth);
     return this.printStringer(v, verb, String(v));

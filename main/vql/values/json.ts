@@ -115,9 +115,10 @@ function enc(v: Value, depth: number, unit: string, nl: string): string {
     return Number.isNaN(v.getTime()) ? 'null' : '"' + VTime.fromMillis(v.getTime()).toRFC3339() + '"';
   }
   if (v instanceof Promise) return 'null';
-  if (isHostObject(v)) return encHost(v, depth, unit, nl);
+  // A value that knows its own JSON (a path that serializes as its text) wins over members.
   const custom = (v as { toJSON?: unknown }).toJSON;
   if (typeof custom === 'function') return enc(custom.call(v), depth + 1, unit, nl);
+  if (isHostObject(v)) return encHost(v, depth, unit, nl);
   return encPlain(v as Record<string, unknown>, depth, unit, nl);
 }
 

@@ -286,6 +286,18 @@ export function makeFloat(n: number): number | VFloat {
 }
 
 /**
+ * The text of a value whose JSON form is text (a path: Go's Stringer), or undefined.
+ * Dicts and times have their own rules and are not Stringers here.
+ */
+export function stringerText(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || v instanceof VDict || v instanceof VTime) return undefined;
+  const own = (v as { toJSON?: () => unknown }).toJSON;
+  if (typeof own !== 'function') return undefined;
+  const j = own.call(v);
+  return typeof j === 'string' ? j : undefined;
+}
+
+/**
  * Converts a host JS value into a VQL value: plain objects become VDicts (recursively),
  * arrays are converted element-wise, `undefined` becomes null, Dates become VTime.
  * Class instances (VDict, VTime, host objects...) pass through unchanged.
