@@ -56,7 +56,7 @@ function toJsonArray(s: string, name: string): Value {
 
 function toCsvRows(s: string, name: string): Value {
   if (s.trim() === '') return [];
-  const r = Papa.parse<Record<string, string>>(s.trim(), { header: true, skipEmptyLines: true });
+  const r = Papa.parse<Record<string, string>>(s.trim(), { header: true, skipEmptyLines: true, delimiter: ',' });
   if (r.errors.length) {
     const e = r.errors[0]!;
     throw new ParameterError(`parameter ${name}: CSV row ${(e.row ?? 0) + 2}: ${e.message}`);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRegistry, parseScript, type Registry } from '../../main/vql/index.ts';
+import { parseScript, type Registry } from '../../main/vql/index.ts';
+import { createHostRegistry } from '../../main/host/index.ts';
 import { Repository, artifactFiles, formatProblem, loadArtifactFile, type ArtifactProblem, type LoadedArtifact } from '../../main/artifacts/index.ts';
 import { lintArtifact } from '../../main/cli/lint.ts';
 
@@ -33,16 +34,8 @@ const UNKNOWN_CALL = /^unknown (plugin|function) (\S+?)\(\)/;
 if (!existsSync(CORPUS)) {
   test('Velociraptor artifact corpus', (t) => t.skip(`../shared/velociraptor-artifacts is absent (${CORPUS} not found): corpus not verified`));
 } else {
-  let registry: Registry;
-  let registryNote = 'the host registry';
-  try {
-    const { createHostRegistry } = await import('../../main/host/index.ts');
-    registry = createHostRegistry();
-  } catch (e) {
-    // The host plugins are being written by others: fall back to the builtins, and say so.
-    registry = createRegistry();
-    registryNote = `the builtin registry (the host registry failed to load: ${(e as Error).message})`;
-  }
+  const registry: Registry = createHostRegistry();
+  const registryNote = 'the host registry';
   const files = artifactFiles(CORPUS);
   // The whole corpus (plus the built-ins) is the repository, so imports and Artifact.X() calls
   // between corpus artifacts resolve, as `vql artifacts verify <corpus>` does.
