@@ -6,12 +6,13 @@
 import { parseScript, walk, type Registry, type Statement } from '../vql/index.ts';
 import type { ArtifactProblem, LoadedArtifact, Repository } from '../artifacts/index.ts';
 
-interface QueryField {
+export interface QueryField {
   field: string;
   text: string;
 }
 
-function queryFields(loaded: LoadedArtifact): QueryField[] {
+/** Every VQL text of an artifact with its field path (`precondition`, `sources.1.query`...). */
+export function queryFields(loaded: LoadedArtifact): QueryField[] {
   const a = loaded.artifact;
   const out: QueryField[] = [];
   if (a.precondition) out.push({ field: 'precondition', text: a.precondition });

@@ -11,23 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { parseScript, type Registry } from '../../main/vql/index.ts';
 import { createHostRegistry } from '../../main/host/index.ts';
 import { Repository, artifactFiles, formatProblem, loadArtifactFile, type ArtifactProblem, type LoadedArtifact } from '../../main/artifacts/index.ts';
-import { lintArtifact } from '../../main/cli/lint.ts';
+import { lintArtifact, queryFields } from '../../main/cli/lint.ts';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/velociraptor-artifacts/', import.meta.url));
 const known: Record<string, string> = JSON.parse(readFileSync(new URL('./known-divergences.json', import.meta.url), 'utf8'));
-
-/** Every VQL text of an artifact, with its field path. */
-function vqlFields(loaded: LoadedArtifact): Array<{ field: string; text: string }> {
-  const a = loaded.artifact;
-  const out: Array<{ field: string; text: string }> = [];
-  if (a.precondition) out.push({ field: 'precondition', text: a.precondition });
-  if (a.export) out.push({ field: 'export', text: a.export });
-  (a.sources ?? []).forEach((s, i) => {
-    if (s.precondition) out.push({ field: `sources.${i}.precondition`, text: s.precondition });
-    if (s.query) out.push({ field: `sources.${i}.query`, text: s.query });
-  });
-  return out;
-}
 
 const UNKNOWN_CALL = /^unknown (plugin|function) (\S+?)\(\)/;
 
@@ -60,7 +47,7 @@ if (!existsSync(CORPUS)) {
         if (m) o.unknownCalls.push(`${m[2]}()`);
         if (/^unknown artifact /.test(p.message)) o.unknownArtifacts.push(p.message.slice('unknown artifact '.length));
       }
-      for (const { field, text } of vqlFields(r.loaded)) {
+      for (const { field, text } of queryFields(r.loaded)) {
         try {
           parseScript(text);
         } catch (e) {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { artifactFiles } from '../../main/artifacts/index.ts';
 import type { FuzzInput, FuzzMessage } from './fuzz-worker.ts';
+import { prng } from '../helpers/prng.ts';
 
 const MUTANTS = 6_000;
 const SEED = 0xa27f_ac75;
@@ -23,17 +24,6 @@ const WORKER = new URL('./fuzz-worker.ts', import.meta.url).href;
 /** No progress for this long means the loader hangs. */
 const HANG_MS = 20_000;
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = prng(SEED);
 const int = (n: number) => Math.floor(rand() * n);

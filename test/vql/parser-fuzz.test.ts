@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { stripSpans } from '../../main/vql/ast/walk.ts';
 import { lex } from '../../main/vql/lexer/lexer.ts';
 import { formatScript, parseExpression, parseLambda, parseScript } from '../../main/vql/parse.ts';
+import { prng } from '../helpers/prng.ts';
 
 /**
  * Mutation fuzzing: every mutated query must either parse (and then round-trip through the
@@ -14,17 +15,6 @@ import { formatScript, parseExpression, parseLambda, parseScript } from '../../m
 const MUTANTS = 12_000;
 const SEED = 0x5eed_f00d;
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BUILTIN_QUERIES = [
   'SELECT * FROM test()',

@@ -1,6 +1,13 @@
 /** Runs VQL against the builtins plus the file/string/data host functions, for the tests. */
-import { collect, toJSON } from '../../../main/vql/index.ts';
-import { filesRegistry } from './golden-run.ts';
+import { collect, createRegistry, toJSON, type Registry } from '../../../main/vql/index.ts';
+import { registerFiles } from '../../../main/host/files/index.ts';
+
+/** The builtins plus the file, string and data host functions. */
+export function filesRegistry(): Registry {
+  const registry = createRegistry();
+  registerFiles(registry, {});
+  return registry;
+}
 
 export interface QueryResult {
   /** The rows as plain JSON data. */
