@@ -4,7 +4,7 @@
  * artifacts run their requests one after another; event artifacts run them concurrently.
  */
 import {
-  Session, VDict, type LogLevel, type Registry, type Scope, type Statement, type Value,
+  Session, VDict, LinkedAbort, type LogLevel, type Registry, type Scope, type Statement, type Value,
 } from '../vql/index.ts';
 import { isEventType } from './schema.ts';
 import { compileArtifact, ArtifactError, type CompiledRequest } from './compile.ts';
@@ -68,11 +68,36 @@ export async function* runArtifact(repo: Repository, loaded: LoadedArtifact, giv
     throw e;
   }
   const frame = new ArtifactFrame(stack);
-  if (!isEventType(artifact.type) || requests.length === 1) {
-    for (const r of requests) yield* runRequest(r, env, frame, opts);
-    return;
+  // resources.timeout (seconds) and resources.max_rows bound the run, as on a client.
+  const limits = artifact.resources ?? {};
+  const link = new LinkedAbort(opts.signal);
+  const run = { ...opts, signal: link.signal };
+  const timer = limits.timeout ? setTimeout(() => {
+    opts.log('warn', `${artifact.name}: stopped after its resources.timeout of ${limits.timeout} s`);
+    link.abort();
+  }, Math.min(limits.timeout * 1000, 2 ** 31 - 1)) : null;
+  const streams = !isEventType(artifact.type) || requests.length === 1
+    ? sequential(requests.map((r) => () => runRequest(r, env, frame, run)))
+    : merge(requests.map((r) => runRequest(r, env, frame, run)), run);
+  let left = limits.max_rows && limits.max_rows > 0 ? limits.max_rows : Infinity;
+  try {
+    for await (const rows of streams) {
+      if (rows.length >= left) {
+        yield rows.slice(0, left);
+        opts.log('warn', `${artifact.name}: stopped at its resources.max_rows of ${limits.max_rows} rows`);
+        return;
+      }
+      left -= rows.length;
+      yield rows;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    link.abort();
   }
-  yield* merge(requests.map((r) => runRequest(r, env, frame, opts)), opts);
+}
+
+async function* sequential(makers: Array<() => AsyncGenerator<VDict[]>>): AsyncGenerator<VDict[]> {
+  for (const make of makers) yield* make();
 }
 
 async function* runRequest(req: CompiledRequest, env: VDict, frame: ArtifactFrame, opts: RunArtifactOptions): AsyncGenerator<VDict[]> {

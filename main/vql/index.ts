@@ -35,7 +35,7 @@ export type { ProtocolHandler, ProtocolTable, BinaryProtocol } from './protocols
 export { lt, gt } from './protocols/compare.ts';
 export { truthy } from './protocols/truthy.ts';
 export { LazyArg, QueryArg, openArgQuery } from './eval/coerce.ts';
-export { sleep as abortableSleep } from './eval/stream.ts';
+export { sleep as abortableSleep, LinkedAbort, Channel } from './eval/stream.ts';
 export { compileLambda, type VqlLambda } from './eval/lambda.ts';
 export { walk, stripSpans, children, type AstNode } from './ast/walk.ts';
 export { describeRegistry, docsMarkdown, docsText, signature, type EntryDoc, type ArgDoc } from './docs.ts';
