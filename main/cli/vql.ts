@@ -9,16 +9,19 @@ import { fail } from './flags.ts';
 import { query, QUERY_USAGE } from './query.ts';
 import { artifacts, ARTIFACTS_USAGE } from './artifacts.ts';
 import { docs } from './docs.ts';
+import { monitor, MONITOR_USAGE } from './monitor.ts';
 
 const USAGE = `usage: vql <command> [flags]
 
 commands:
   query "<VQL>"...   run VQL statements and print their rows
   artifacts ...      list, show, collect and verify artifacts
+  monitor            run event artifacts forever into daily CSV files (the collector)
   docs [NAME]...     describe plugins and functions (--format text|markdown|json)
 
 ${QUERY_USAGE}
-${ARTIFACTS_USAGE}`;
+${ARTIFACTS_USAGE}
+${MONITOR_USAGE}`;
 
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -35,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await artifacts(rest);
       case 'docs':
         return docs(rest);
+      case 'monitor':
+        return await monitor(rest);
       case undefined:
       case 'help':
       case '--help':

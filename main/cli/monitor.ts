@@ -1,0 +1,105 @@
+/**
+ * `vql monitor`: the collector without a window. Runs the events file's event artifacts until
+ * SIGINT/SIGTERM (in-flight batches are written first); SIGHUP reloads. `--status` prints what
+ * a running collector is doing.
+ */
+import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { Collector, statusPath, type QueryStatus } from '../collector/collector.ts';
+import { MonitoringStore } from '../collector/store.ts';
+import { defaultDatastore } from '../collector/paths.ts';
+import type { MonitorLogEntry } from '../collector/monitor-log.ts';
+import { fail } from './flags.ts';
+
+export const MONITOR_USAGE = `monitor flags:
+  --events FILE        the events file (default <datastore>/events.yaml)
+  --datastore DIR      where rows, logs and the client id live (default: the per-user data folder)
+  --definitions DIR    also load artifacts from DIR (repeatable)
+  --keep-days N        delete day files older than N days
+  --max_wait S         write rows at least every S seconds (default 1)
+  --allow-execve       let artifacts run programs
+  --status             print what the running collector is doing, and exit
+`;
+
+function echo(e: MonitorLogEntry): void {
+  const prefix = e.level === 'error' ? 'ERROR' : e.level === 'warn' ? 'WARNING' : 'INFO';
+  process.stderr.write(`${prefix}: [${e.event}] ${e.message}\n`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function status(datastore: string): Promise<number> {
+  const file = statusPath(datastore);
+  let doc: { pid: number; running: boolean; updated: string; clientId: string; queries: QueryStatus[] } | null = null;
+  if (existsSync(file)) doc = JSON.parse(readFileSync(file, 'utf8'));
+  const running = !!doc && doc.running && alive(doc.pid);
+  const store = new MonitoringStore({ datastore });
+  const today = await store.rowsToday();
+  await store.close();
+  process.stdout.write(`collector: ${running ? `running (pid ${doc!.pid}, status updated ${doc!.updated})` : 'not running'}\nclient id: ${store.clientId}\ndatastore: ${datastore}\n\n`);
+  const names = new Set([...(doc?.queries ?? []).map((q) => q.artifact), ...[...today.keys()].map((k) => k.split('/')[0]!)]);
+  const rows = [['ARTIFACT', 'STATE', 'ROWS TODAY', 'LAST ERROR']];
+  for (const name of [...names].sort()) {
+    const q = doc?.queries.find((x) => x.artifact === name);
+    let count = 0;
+    for (const [k, n] of today) if (k === name || k.startsWith(name + '/')) count += n;
+    rows.push([name, running && q ? q.state : 'not running', String(count), q?.lastError ?? '']);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  return 0;
+}
+
+export async function monitor(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      events: { type: 'string' },
+      datastore: { type: 'string' },
+      definitions: { type: 'string', multiple: true, default: [] },
+      'keep-days': { type: 'string' },
+      max_wait: { type: 'string', default: '1' },
+      'allow-execve': { type: 'boolean', default: false },
+      status: { type: 'boolean', default: false },
+    },
+  });
+  const datastore = values.datastore ?? defaultDatastore();
+  if (values.status) return status(datastore);
+  const maxWait = Number(values.max_wait);
+  if (!(maxWait > 0 && Number.isFinite(maxWait))) fail(`--max_wait must be a positive number of seconds, not '${values.max_wait}'`);
+  let keepDays: number | undefined;
+  if (values['keep-days'] !== undefined) {
+    keepDays = Number(values['keep-days']);
+    if (!(Number.isInteger(keepDays) && keepDays >= 1)) fail(`--keep-days must be a whole number of days (1 or more), not '${values['keep-days']}'`);
+  }
+  const collector = new Collector({
+    datastore,
+    eventsFile: values.events,
+    definitions: values.definitions as string[],
+    allowExecve: values['allow-execve'] as boolean,
+    maxWaitMs: maxWait * 1000,
+    keepDays,
+    echo,
+  });
+  await collector.start();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGHUP', () => void collector.reload());
+  });
+  await collector.stop();
+  return 0;
+}

@@ -1,0 +1,269 @@
+/**
+ * The local collector: runs the event artifacts of the events file forever and appends their
+ * rows to daily CSV files (see store.ts for the layout contract). It notices changes to the
+ * events file and to artifact definitions and restarts only the affected queries; a change
+ * that fails to load is reported and the previous configuration keeps running. The same code
+ * runs in `vql monitor` and in the desktop app.
+ */
+import { existsSync, mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Registry, Value } from '../vql/index.ts';
+import { createHostRegistry } from '../host/index.ts';
+import { Repository, installArtifactPlugins, isEventType, cliArgValue, formatProblem, type LoadedArtifact } from '../artifacts/index.ts';
+import { MonitoringStore } from './store.ts';
+import { MonitorLog, monitorLogPath, type MonitorLogEntry } from './monitor-log.ts';
+import { EventQuery } from './event-query.ts';
+import { loadEventsFile, type EventsConfig } from './events-file.ts';
+import { BudgetWatch } from './budgets.ts';
+import { Subscriptions, type Subscription } from './subscriptions.ts';
+
+export interface CollectorOptions {
+  readonly datastore: string;
+  /** Default: `<datastore>/events.yaml`. */
+  readonly eventsFile?: string;
+  readonly definitions?: readonly string[];
+  readonly allowExecve?: boolean;
+  /** Rows are written at least this often (default 1000 ms). */
+  readonly maxWaitMs?: number;
+  /** Delete day files older than this many days (checked hourly). */
+  readonly keepDays?: number;
+  /** Watch the events file and artifact folders (default true). */
+  readonly watch?: boolean;
+  /** Log entries also go here (stderr for `vql monitor`). */
+  readonly echo?: (e: MonitorLogEntry) => void;
+  /** The clock for day files and log times (tests inject one). */
+  readonly now?: () => Date;
+  readonly registry?: Registry;
+}
+
+/** What `vql monitor --status` shows per artifact. */
+export interface QueryStatus {
+  artifact: string;
+  state: string;
+  rowsWritten: number;
+  restarts: number;
+  lastError: string | null;
+}
+
+/** The status file the running collector keeps up to date. */
+export function statusPath(datastore: string): string {
+  return join(datastore, 'monitor-status.json');
+}
+
+export class Collector {
+  readonly store: MonitoringStore;
+  readonly log: MonitorLog;
+  readonly repo: Repository;
+  readonly registry: Registry;
+  readonly eventsFile: string;
+  private config: EventsConfig = { artifacts: [], version: 0, parameters: new Map() };
+  private readonly queries = new Map<string, EventQuery>();
+  private readonly subs = new Subscriptions();
+  private watchers: Array<() => void> = [];
+  private timers: NodeJS.Timeout[] = [];
+  private budgets: BudgetWatch | null = null;
+  private reloading: Promise<void> = Promise.resolve();
+  private statusBroken = false;
+  readonly started = new Date();
+
+  constructor(readonly opts: CollectorOptions) {
+    const now = opts.now ?? (() => new Date());
+    mkdirSync(opts.datastore, { recursive: true });
+    this.eventsFile = opts.eventsFile ?? join(opts.datastore, 'events.yaml');
+    this.log = new MonitorLog(monitorLogPath(opts.datastore), opts.echo, now);
+    this.store = new MonitoringStore({ datastore: opts.datastore, now });
+    this.registry = opts.registry ?? createHostRegistry({ allowExecve: opts.allowExecve });
+    this.repo = new Repository({ definitions: opts.definitions ?? [] });
+    installArtifactPlugins(this.registry, this.repo);
+  }
+
+  /** Repairs the files of a previous crash, loads the configuration and starts the queries. */
+  async start(): Promise<void> {
+    const repaired = await this.store.repair();
+    for (const f of repaired) this.log.write('warn', 'storage', `repaired a torn last line in ${f} (left by a crash)`);
+    if (!existsSync(this.eventsFile)) {
+      mkdirSync(dirname(this.eventsFile), { recursive: true });
+      writeFileSync(this.eventsFile, 'Events:\n  artifacts: []\n  version: 1\n');
+    }
+    for (const p of this.repo.problems) this.log.write(p.severity === 'error' ? 'error' : 'warn', 'reload', formatProblem(p));
+    this.log.write('info', 'start', `collector started for client ${this.store.clientId}, datastore ${this.opts.datastore}`, { pid: process.pid, clientId: this.store.clientId });
+    await this.applyEvents();
+    this.budgets = new BudgetWatch(() => [...this.queries.values()], this.log);
+    this.budgets.start();
+    this.timers.push(setInterval(() => this.writeStatus(), 2000));
+    this.timers.push(setInterval(() => this.logRows(), 60_000));
+    if (this.opts.keepDays !== undefined) {
+      const retain = () => void this.retain();
+      retain();
+      this.timers.push(setInterval(retain, 3_600_000));
+    }
+    if (this.opts.watch !== false) this.startWatching();
+    this.writeStatus();
+  }
+
+  /** Stops every query (writing what they received), the watchers and the store. */
+  async stop(): Promise<void> {
+    for (const w of this.watchers) w();
+    this.watchers = [];
+    for (const t of this.timers) clearInterval(t);
+    this.budgets?.stop();
+    await this.reloading;
+    await Promise.all([...this.queries.values()].map((q) => q.stop()));
+    this.logRows();
+    this.queries.clear();
+    this.writeStatus(false);
+    await this.store.close();
+    this.subs.closeAll();
+    this.log.write('info', 'stop', 'collector stopped');
+  }
+
+  /** Re-reads the events file and the artifact folders, restarting only what changed. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      const change = this.repo.reload();
+      for (const p of this.repo.problems) if (p.severity === 'error') this.log.write('error', 'reload', formatProblem(p));
+      const changed = new Set([...change.changed, ...change.added, ...change.removed]);
+      await this.applyEvents(changed);
+    });
+    return this.reloading;
+  }
+
+  /** Rows of one artifact (or `Artifact/Source`) as they arrive; see Subscriptions. */
+  subscribe(queryName: string, capacity?: number): Subscription {
+    return this.subs.subscribe(queryName, capacity);
+  }
+
+  status(): QueryStatus[] {
+    return [...this.queries.values()].map((q) => ({ artifact: q.name, state: q.state, rowsWritten: q.rowsWritten, restarts: q.restarts, lastError: q.lastError }));
+  }
+
+  private async applyEvents(changedArtifacts: ReadonlySet<string> = new Set()): Promise<void> {
+    const load = loadEventsFile(this.eventsFile);
+    if (!load.config) {
+      for (const p of load.problems) this.log.write('error', 'reload', `${formatProblem(p)} (the previous configuration keeps running)`);
+      return;
+    }
+    const next = load.config;
+    const wanted = new Map<string, { loaded: LoadedArtifact; params: Map<string, Value> }>();
+    for (const name of next.artifacts) {
+      const loaded = this.repo.get(name) ?? this.queries.get(name)?.loaded;
+      if (!loaded) {
+        this.log.write('error', 'reload', `${this.eventsFile}: unknown artifact ${name}${this.repo.suggest(name).length ? ` (did you mean ${this.repo.suggest(name).join(' or ')}?)` : ''}; the other artifacts run`, { artifact: name });
+        continue;
+      }
+      if (!this.repo.get(name)) this.log.write('error', 'reload', `${name} no longer loads; its previous definition keeps running`, { artifact: name });
+      if (!isEventType(loaded.artifact.type)) {
+        this.log.write('error', 'reload', `${name} is a ${loaded.artifact.type.toUpperCase()} artifact: only event artifacts (CLIENT_EVENT) run in the collector; collect it with vql artifacts collect`, { artifact: name });
+        continue;
+      }
+      const params = new Map<string, Value>();
+      const given = next.parameters.get(name) ?? new Map();
+      const declared = loaded.artifact.parameters ?? [];
+      let bad = false;
+      for (const [k, v] of given) {
+        const p = declared.find((d) => d.name === k);
+        if (!p) {
+          this.log.write('error', 'reload', `${this.eventsFile}: ${name} has no parameter ${k} (its parameters: ${declared.map((d) => d.name).join(', ') || 'none'})`, { artifact: name });
+          bad = true;
+        } else params.set(k, cliArgValue(p, v));
+      }
+      if (!bad) wanted.set(name, { loaded, params });
+    }
+    for (const [name, q] of this.queries) {
+      const w = wanted.get(name);
+      if (!w || w.loaded.raw !== q.loaded.raw || !sameParams(w.params, q.params) || (changedArtifacts.has(name) && this.repo.get(name))) {
+        await q.stop();
+        this.queries.delete(name);
+        this.log.write('info', 'reload', `${name} stopped${w ? ' to restart with its new definition or parameters' : ': no longer in the events file'}`, { artifact: name });
+      }
+    }
+    for (const [name, w] of wanted) {
+      if (this.queries.has(name)) continue;
+      const q = new EventQuery(w.loaded, w.params, {
+        repo: this.repo,
+        registry: this.registry,
+        store: this.store,
+        log: this.log,
+        maxWaitMs: this.opts.maxWaitMs ?? 1000,
+        batchRows: 5000,
+        maxRowsPerSecond: rowsBudget(w.loaded),
+        onRows: (query, rows) => this.subs.publish(query, rows),
+        now: this.opts.now ?? (() => new Date()),
+      });
+      this.queries.set(name, q);
+      q.start();
+      this.log.write('info', 'reload', `${name} started${w.params.size ? ` with ${[...w.params].map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : ''}`, { artifact: name });
+    }
+    this.config = next;
+  }
+
+  private startWatching(): void {
+    let timer: NodeJS.Timeout | null = null;
+    const kick = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void this.reload(), 300);
+    };
+    const dir = dirname(this.eventsFile);
+    const file = basename(this.eventsFile);
+    try {
+      const w: FSWatcher = watch(dir, (_type, name) => {
+        if (name === file) kick();
+      });
+      this.watchers.push(() => w.close());
+    } catch (e) {
+      this.log.write('warn', 'reload', `cannot watch ${this.eventsFile}: ${(e as Error).message}; send SIGHUP to reload`);
+    }
+    this.watchers.push(this.repo.watch());
+    this.repo.onChange(() => kick());
+    this.watchers.push(() => timer && clearTimeout(timer));
+  }
+
+  private logRows(): void {
+    for (const q of this.queries.values()) {
+      this.log.write('info', 'rows', `${q.name}: ${q.rowsWritten} rows written since start`, { artifact: q.name, rowsWritten: q.rowsWritten });
+    }
+  }
+
+  private async retain(): Promise<void> {
+    try {
+      const removed = await this.store.retain(this.opts.keepDays!);
+      for (const f of removed) this.log.write('info', 'storage', `deleted ${f} (older than ${this.opts.keepDays} days)`);
+    } catch (e) {
+      this.log.write('error', 'storage', `retention failed: ${(e as Error).message}`);
+    }
+  }
+
+  private writeStatus(running = true): void {
+    const doc = {
+      pid: process.pid,
+      running,
+      started: this.started.toISOString(),
+      updated: new Date().toISOString(),
+      clientId: this.store.clientId,
+      eventsFile: this.eventsFile,
+      queries: this.status(),
+    };
+    try {
+      writeFileSync(statusPath(this.opts.datastore), JSON.stringify(doc, null, 1) + '\n');
+      this.statusBroken = false;
+    } catch (e) {
+      if (!this.statusBroken) this.log.write('error', 'storage', `cannot write the status file: ${(e as Error).message}`);
+      this.statusBroken = true;
+    }
+  }
+}
+
+function sameParams(a: ReadonlyMap<string, Value>, b: ReadonlyMap<string, Value>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+/** Rows per second an event query may produce when its artifact sets no budget. */
+export const DEFAULT_ROWS_PER_SECOND = 1_000_000;
+
+/** The rows/s budget: `resources.ops_per_second` (Velociraptor's throttle; applied to rows here). */
+function rowsBudget(loaded: LoadedArtifact): number {
+  const r = loaded.artifact.resources;
+  return r?.ops_per_second && r.ops_per_second > 0 ? r.ops_per_second : DEFAULT_ROWS_PER_SECOND;
+}
