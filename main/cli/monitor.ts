@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { Collector, statusPath, type QueryStatus } from '../collector/collector.ts';
 import { MonitoringStore } from '../collector/store.ts';
-import { defaultDatastore } from '../collector/paths.ts';
+import { CLIENT_ID_FILE, defaultDatastore } from '../collector/paths.ts';
+import { join } from 'node:path';
 import type { MonitorLogEntry } from '../collector/monitor-log.ts';
 import { fail } from './flags.ts';
 
@@ -40,10 +41,16 @@ async function status(datastore: string): Promise<number> {
   let doc: { pid: number; running: boolean; updated: string; clientId: string; queries: QueryStatus[] } | null = null;
   if (existsSync(file)) doc = JSON.parse(readFileSync(file, 'utf8'));
   const running = !!doc && doc.running && alive(doc.pid);
-  const store = new MonitoringStore({ datastore });
-  const today = await store.rowsToday();
-  await store.close();
-  process.stdout.write(`collector: ${running ? `running (pid ${doc!.pid}, status updated ${doc!.updated})` : 'not running'}\nclient id: ${store.clientId}\ndatastore: ${datastore}\n\n`);
+  // Only read: a datastore without a client id has no rows (and --status must not create one).
+  const idFile = join(datastore, CLIENT_ID_FILE);
+  const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : null;
+  let today = new Map<string, number>();
+  if (id) {
+    const store = new MonitoringStore({ datastore, clientId: id });
+    today = await store.rowsToday();
+    await store.close();
+  }
+  process.stdout.write(`collector: ${running ? `running (pid ${doc!.pid}, status updated ${doc!.updated})` : 'not running'}\nclient id: ${id ?? 'none yet'}\ndatastore: ${datastore}\n\n`);
   const names = new Set([...(doc?.queries ?? []).map((q) => q.artifact), ...[...today.keys()].map((k) => k.split('/')[0]!)]);
   const rows = [['ARTIFACT', 'STATE', 'ROWS TODAY', 'LAST ERROR']];
   for (const name of [...names].sort()) {
