@@ -195,3 +195,43 @@ test('subscribers get live batches; one that falls behind is told how many rows 
   await c.stop();
   assert.ok((await rowsOf(c, 'Test.Tick')) >= got, 'the files still got every row');
 });
+
+test('a full datastore: a clear error, the collector stays up, and resumes when there is space', { timeout: 60_000 }, async (t) => {
+  const s = setup();
+  const mnt = join(s.root, 'mnt');
+  mkdirSync(mnt);
+  const { spawnSync } = await import('node:child_process');
+  const { openSync, writeSync, closeSync, rmSync } = await import('node:fs');
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]).status !== 0) {
+    return t.skip('cannot mount a small tmpfs here (needs root): full-disk behaviour is covered by the store tests');
+  }
+  try {
+    const ds = join(mnt, 'ds');
+    events(ds, ['Test.Tick'], '  parameters:\n    Test.Tick:\n      Ms: 50\n');
+    const c = new Collector({ datastore: ds, definitions: [s.defs], echo: s.echo, maxWaitMs: 200, watch: false });
+    await c.start();
+    await until(async () => (await rowsOf(c, 'Test.Tick')) >= 1, 10_000, 'first rows');
+    // Fill the file system.
+    const filler = join(mnt, 'filler');
+    const fd = openSync(filler, 'w');
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    try {
+      for (;;) writeSync(fd, chunk);
+    } catch (e) {
+      assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+    }
+    closeSync(fd);
+    await until(() => s.logs.some((e) => e.event === 'storage' && e.level === 'error'), 20_000, 'a storage error');
+    const err = s.logs.find((e) => e.event === 'storage' && e.level === 'error')!;
+    assert.match(err.message, /Test\.Tick/);
+    assert.match(err.message, /ENOSPC|no space/i);
+    const before = c.status()[0]!.rowsWritten;
+    rmSync(filler);
+    await until(() => c.status()[0]!.rowsWritten > before + 5, 40_000, 'writes resume');
+    const written = c.status()[0]!.rowsWritten;
+    await c.stop();
+    assert.ok((await rowsOf(c, 'Test.Tick')) >= written, 'every written row is in the files');
+  } finally {
+    spawnSync('umount', ['-l', mnt]);
+  }
+});
