@@ -7,6 +7,7 @@
 import * as yaml from 'js-yaml';
 import Papa from 'papaparse';
 import { VDict, VTime, eq, fromJSON, toValue, type Value } from '../vql/index.ts';
+import { timeFromEpoch } from '../vql/functions/timestamp.ts';
 import type { ArtifactParameter } from './schema.ts';
 
 /** Thrown for a value that cannot be converted; the caller reports it. */
@@ -27,18 +28,14 @@ function toInt(s: string, name: string): Value {
   throw new ParameterError(`parameter ${name}: '${s}' is not an integer`);
 }
 
+/** `timestamp(epoch=...)`, as the launcher's conversion does. */
 function toTimestamp(s: string, name: string): Value {
-  const t = s.trim();
-  if (t === '') return null;
-  if (/^-?\d+(\.\d+)?$/.test(t)) {
-    const n = Number(t);
-    // Large epochs are milliseconds, microseconds or nanoseconds (the timestamp() rule).
-    const secs = n > 1e17 ? n / 1e9 : n > 1e14 ? n / 1e6 : n > 1e11 ? n / 1e3 : n;
-    return VTime.fromSeconds(secs);
-  }
-  const ms = Date.parse(t);
-  if (Number.isNaN(ms)) throw new ParameterError(`parameter ${name}: '${s}' is not a time (use RFC 3339, e.g. 2024-01-31T12:00:00Z, or epoch seconds)`);
-  return VTime.fromMillis(ms);
+  if (s.trim() === '') return null;
+  // An epoch of 0 (or below) is the epoch itself, not an error.
+  if (/^\s*-?\d+(\.\d+)?\s*$/.test(s) && Number(s) <= 0) return VTime.fromSeconds(0);
+  const t = timeFromEpoch(s);
+  if (!t) throw new ParameterError(`parameter ${name}: '${s}' is not a time (use RFC 3339, e.g. 2024-01-31T12:00:00Z, or epoch seconds)`);
+  return t;
 }
 
 function toJsonArray(s: string, name: string): Value {

@@ -2,12 +2,15 @@ import { VTime, type Value } from '../values/types.ts';
 import type { FunctionDef } from '../registry.ts';
 import { isFloat, isNumeric, toNumber, toBigInt } from '../values/kinds.ts';
 
-/** Epoch values this large are taken as ms, µs or ns rather than seconds (Velociraptor's rule). */
-function fromEpoch(v: Value): VTime | null {
+/**
+ * A time from epoch seconds, a time, or a date string; epoch values this large are taken as
+ * ms, µs or ns rather than seconds (Velociraptor's rule). Null when it is none of these.
+ */
+export function timeFromEpoch(v: Value): VTime | null {
   if (v instanceof VTime) return v;
   if (typeof v === 'string') {
     const t = v.trim();
-    if (/^-?\d+(\.\d+)?$/.test(t)) return fromEpoch(t.includes('.') ? Number(t) : BigInt(t));
+    if (/^-?\d+(\.\d+)?$/.test(t)) return timeFromEpoch(t.includes('.') ? Number(t) : BigInt(t));
     const ms = Date.parse(t);
     return Number.isNaN(ms) ? null : VTime.fromMillis(ms);
   }
@@ -34,7 +37,7 @@ export const timestamp: FunctionDef = {
   },
   run({ args }) {
     if (args.epoch !== undefined && args.epoch !== null) {
-      const t = fromEpoch(args.epoch);
+      const t = timeFromEpoch(args.epoch);
       if (t) return t;
     }
     if (args.winfiletime !== undefined) {
