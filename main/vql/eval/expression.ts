@@ -304,7 +304,7 @@ function compileSymbol(e: SymbolRef, aliases?: AliasMap): Compiled {
       return v;
     };
   } else {
-    base = compileCall(e, first, rest, e.args);
+    base = compileCall(first, rest, e.args);
   }
   if (!e.negated) return base;
   return (s) => then(base(s), (v) => negate(v, s));
@@ -378,7 +378,7 @@ export function bindParams(params: readonly CompiledParam[] | undefined, given: 
   );
 }
 
-function compileCall(e: SymbolRef, first: string, rest: string[], argsAst: readonly Arg[]): Compiled {
+function compileCall(first: string, rest: string[], argsAst: readonly Arg[]): Compiled {
   const args = compileArgs(argsAst);
   const site = {}; // the identity of this call site (aggregate state key, SPEC 11.1)
   const fullName = [first, ...rest].join('.');
@@ -402,7 +402,6 @@ function compileCall(e: SymbolRef, first: string, rest: string[], argsAst: reado
     for (const m of rest) v = then(v, (x) => then(member(x, m, s), orNull));
     return v;
   };
-  void e;
   return (s) => then(path(s), (v) => callValue(v, fullName, args, s));
 }
 

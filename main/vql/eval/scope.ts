@@ -129,7 +129,6 @@ export class Scope {
 
   /** Looks `name` up from the top layer down; ABSENT when no layer has it. */
   lookup(name: string): MaybePromise<Value | Absent> {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     let s: Scope | null = this;
     while (s !== null) {
       let v: MaybePromise<Value | Absent>;
