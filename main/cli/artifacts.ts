@@ -11,14 +11,6 @@ import { createEngine } from './engine.ts';
 import { lintArtifact } from './lint.ts';
 import type { VDict } from '../vql/index.ts';
 
-export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definitions DIR, repeatable):
-  artifacts list [REGEX]          names of the artifacts (REGEX: * matches anything; anchored)
-  artifacts show NAME             the YAML of one artifact
-  artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
-                                  run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y)
-  artifacts verify PATH... [--strict]
-                                  load, validate and parse every artifact under PATH; ends with N passed, N failed
-`;
 
 /** `list`'s pattern: `*` is `.*`, anchored, case-sensitive (prefix `(?i)` to ignore case). */
 export function listPattern(text: string): RegExp {

@@ -12,15 +12,6 @@ import { join } from 'node:path';
 import type { MonitorLogEntry } from '../collector/monitor-log.ts';
 import { fail } from './flags.ts';
 
-export const MONITOR_USAGE = `monitor flags:
-  --events FILE        the events file (default <datastore>/events.yaml)
-  --datastore DIR      where rows, logs and the client id live (default: the per-user data folder)
-  --definitions DIR    also load artifacts from DIR (repeatable)
-  --keep-days N        delete day files older than N days
-  --max_wait S         write rows at least every S seconds (default 1)
-  --allow-execve       let artifacts run programs
-  --status             print what the running collector is doing, and exit
-`;
 
 function echo(e: MonitorLogEntry): void {
   const prefix = e.level === 'error' ? 'ERROR' : e.level === 'warn' ? 'WARNING' : 'INFO';

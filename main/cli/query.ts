@@ -3,21 +3,46 @@
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { Session, formatError, formatStatement, parseScript, VqlError } from '../vql/index.ts';
+import { Session, createRegistry, formatError, formatStatement, parseScript, walk, VqlError, type Registry, type Script } from '../vql/index.ts';
 import { RunContext } from './run-context.ts';
-import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags } from './flags.ts';
-import { createEngine } from './engine.ts';
+import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags, type EngineFlags } from './flags.ts';
 
-export const QUERY_USAGE = `query flags:
-  --format FMT         json (default), jsonl, csv or text
-  --max_wait S         print a batch at least every S seconds (default 10)
-  --env K=V            set a scope variable (a string); repeatable
-  --timeout S          cancel the query after S seconds (0: never)
-  --output FILE        write rows to FILE instead of stdout
-  -f, --from_files     the arguments are files containing VQL
-  --definitions DIR    also load artifacts from DIR (repeatable)
-  --allow-execve       let queries run programs (execve)
-`;
+/** Does the script call anything beyond the builtins (host plugins, functions, artifacts)? */
+function needsHost(script: Script, builtins: Registry): boolean {
+  let found = false;
+  for (const st of script.statements) {
+    walk(st, (node) => {
+      if (found) return false;
+      if (node.kind === 'Select' && node.from.args !== undefined) {
+        const name = node.from.parts.map((p) => p.name).join('.');
+        if (!builtins.plugins.has(name)) found = true;
+      } else if (node.kind === 'Symbol' && node.args !== undefined && !builtins.functions.has(node.parts[0]!.name)) {
+        found = true;
+      }
+      return !found;
+    });
+  }
+  return found;
+}
+
+/**
+ * The registry for these queries: the builtins alone when that is all they call (the host
+ * plugins and the artifact repository are then never loaded: start-up stays fast).
+ */
+async function registryFor(texts: string[], flags: EngineFlags): Promise<Registry> {
+  const builtins = createRegistry();
+  const host = flags.definitions.length > 0 || texts.some((t) => {
+    try {
+      return needsHost(parseScript(t), builtins);
+    } catch {
+      return false; // reported when that argument runs
+    }
+  });
+  if (!host) return builtins;
+  const { createEngine } = await import('./engine.ts');
+  return createEngine(flags).registry;
+}
+
 
 export async function query(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -40,8 +65,7 @@ export async function query(args: string[]): Promise<number> {
     }
   }
   const run = new RunContext(out);
-  const engine = createEngine(eng);
-  const session = new Session({ registry: engine.registry, vars: eng.env, signal: run.signal, log: run.log });
+  const session = new Session({ registry: await registryFor(texts, eng), vars: eng.env, signal: run.signal, log: run.log });
   let status = 0;
   try {
     // Each argument is parsed just before it runs: earlier arguments print their rows even

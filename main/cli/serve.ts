@@ -1,0 +1,40 @@
+/**
+ * `vql serve [--port N] [--datastore DIR]`: the web host (main/web/host.ts) for the browser
+ * and headless machines. Prints the URL, which carries the per-start token.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startWebHost } from '../web/host.ts';
+import { defaultDatastore } from '../collector/paths.ts';
+import { fail } from './flags.ts';
+
+
+export async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '0' },
+      datastore: { type: 'string' },
+      definitions: { type: 'string', multiple: true, default: [] },
+      'allow-execve': { type: 'boolean', default: false },
+    },
+  });
+  const port = Number(values.port);
+  if (!(Number.isInteger(port) && port >= 0 && port < 65536)) fail(`--port must be a port number, not '${values.port}'`);
+  const datastore = values.datastore ?? defaultDatastore();
+  const host = await startWebHost({
+    port,
+    userArtifacts: join(datastore, 'artifacts'),
+    definitions: values.definitions as string[],
+    allowExecve: values['allow-execve'] as boolean,
+    staticDir: fileURLToPath(new URL('../dist-renderer/', import.meta.url)),
+  });
+  process.stdout.write(`vql-workbench is at ${host.url}\n(only this machine can reach it, and only with the token in the URL; Ctrl-C stops it)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await host.close();
+  return 0;
+}

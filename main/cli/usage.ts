@@ -1,0 +1,40 @@
+/**
+ * The usage text of every command, in one small module so `vql --help` loads nothing else.
+ */
+
+export const QUERY_USAGE = `query flags:
+  --format FMT         json (default), jsonl, csv or text
+  --max_wait S         print a batch at least every S seconds (default 10)
+  --env K=V            set a scope variable (a string); repeatable
+  --timeout S          cancel the query after S seconds (0: never)
+  --output FILE        write rows to FILE instead of stdout
+  -f, --from_files     the arguments are files containing VQL
+  --definitions DIR    also load artifacts from DIR (repeatable)
+  --allow-execve       let queries run programs (execve)
+`;
+
+export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definitions DIR, repeatable):
+  artifacts list [REGEX]          names of the artifacts (REGEX: * matches anything; anchored)
+  artifacts show NAME             the YAML of one artifact
+  artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
+                                  run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y)
+  artifacts verify PATH... [--strict]
+                                  load, validate and parse every artifact under PATH; ends with N passed, N failed
+`;
+
+export const MONITOR_USAGE = `monitor flags:
+  --events FILE        the events file (default <datastore>/events.yaml)
+  --datastore DIR      where rows, logs and the client id live (default: the per-user data folder)
+  --definitions DIR    also load artifacts from DIR (repeatable)
+  --keep-days N        delete day files older than N days
+  --max_wait S         write rows at least every S seconds (default 1)
+  --allow-execve       let artifacts run programs
+  --status             print what the running collector is doing, and exit
+`;
+
+export const SERVE_USAGE = `serve flags:
+  --port N             listen on 127.0.0.1:N (default: a free port)
+  --datastore DIR      where your artifacts live (DIR/artifacts; default: the per-user data folder)
+  --definitions DIR    also load artifacts from DIR (repeatable)
+  --allow-execve       let queries and artifacts run programs
+`;
