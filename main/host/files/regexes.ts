@@ -3,33 +3,10 @@
  * `${name}` templates, or a lambda per match), `regex_transform` and
  * `parse_string_with_regex`. Patterns are RE2 syntax, case-insensitive as in Velociraptor.
  */
-import { VDict, type FunctionDef, type Scope } from '../../vql/index.ts';
-import { re2ToRegExp } from '../../vql/protocols/regex.ts';
+import { VDict, type FunctionDef } from '../../vql/index.ts';
+import { cachedRegex } from '../../vql/protocols/regex.ts';
 import { lambdaArg } from './lambdas.ts';
 import { textOf } from './text.ts';
-
-const CACHE = Symbol('host-regex-cache');
-
-/** A global, case-insensitive JS RegExp for an RE2 pattern (cached per session); null if invalid. */
-export function compileRe2(pattern: string, scope: Scope, callee: string): RegExp | null {
-  let cache = scope.env.context.get(CACHE) as Map<string, RegExp | null> | undefined;
-  if (!cache) {
-    cache = new Map();
-    scope.env.context.set(CACHE, cache);
-  }
-  let re = cache.get(pattern);
-  if (re === undefined) {
-    try {
-      re = re2ToRegExp(pattern, 'ig');
-    } catch (e) {
-      scope.log('error', `${callee}: invalid regex ${JSON.stringify(pattern)}: ${(e as Error).message}`);
-      re = null;
-    }
-    if (cache.size > 10_000) cache.clear();
-    cache.set(pattern, re);
-  }
-  return re;
-}
 
 /**
  * Go's ReplaceAll loop: every non-overlapping match, skipping an empty match right after the
@@ -104,7 +81,7 @@ export const regexReplace: FunctionDef = {
     replace_lambda: { type: 'string', doc: 'A lambda given each match, returning its replacement' },
   },
   async run({ args, scope }) {
-    const re = compileRe2(args.re as string, scope, 'regex_replace');
+    const re = cachedRegex(args.re as string, scope, 'ig', 'regex_replace');
     if (!re) return null;
     const source = textOf(args.source);
     if (args.replace_lambda !== undefined) {
@@ -134,7 +111,7 @@ export const regexTransform: FunctionDef = {
     }
     let s = textOf(args.source);
     for (const [pattern, replacement] of args.map.entries()) {
-      const re = compileRe2(pattern, scope, 'regex_transform');
+      const re = cachedRegex(pattern, scope, 'ig', 'regex_transform');
       if (!re) continue;
       const template = textOf(replacement);
       s = await replaceAllGo(s, re, (m) => expandTemplate(template, m));
@@ -154,7 +131,7 @@ export const parseStringWithRegex: FunctionDef = {
     const s = textOf(args.string);
     const out = new VDict();
     for (const pattern of args.regex as string[]) {
-      const re = compileRe2(pattern, scope, 'parse_string_with_regex');
+      const re = cachedRegex(pattern, scope, 'ig', 'parse_string_with_regex');
       if (!re) continue;
       re.lastIndex = 0;
       const m = re.exec(s);

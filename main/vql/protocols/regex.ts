@@ -41,8 +41,11 @@ export function re2ToRegExp(pattern: string, extraFlags = ''): RegExp {
 
 const CACHE_KEY = Symbol('regex-cache');
 
-/** A compiled case-insensitive matcher for `pattern`, cached per session; null if invalid. */
-export function cachedRegex(pattern: string, scope: Scope, flags = 'i'): RegExp | null {
+/**
+ * A compiled matcher for `pattern` (case-insensitive by default), cached per session; null
+ * if invalid, after logging an error that names `callee` when given.
+ */
+export function cachedRegex(pattern: string, scope: Scope, flags = 'i', callee?: string): RegExp | null {
   let cache = scope.env.context.get(CACHE_KEY) as Map<string, RegExp | null> | undefined;
   if (!cache) {
     cache = new Map();
@@ -54,7 +57,7 @@ export function cachedRegex(pattern: string, scope: Scope, flags = 'i'): RegExp 
     try {
       re = re2ToRegExp(pattern, flags);
     } catch (e) {
-      scope.log('error', `Invalid regex ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+      scope.log('error', `${callee ? `${callee}: invalid` : 'Invalid'} regex ${JSON.stringify(pattern)}: ${(e as Error).message}`);
       re = null;
     }
     if (cache.size > 10_000) cache.clear();
