@@ -4,12 +4,12 @@
  * blocks for multi-line text) or CSV (a header and one line per row).
  */
 import { dump as dumpYaml } from 'js-yaml';
-import { VBytes, VDict, VFloat, VTime, csvCell, csvQuote, toJSON, type FunctionDef, type Scope, type Value } from '../../vql/index.ts';
+import { VBytes, VDict, VFloat, VTime, csvCell, csvQuote, stringerText, toJSON, type FunctionDef, type Scope, type Value } from '../../vql/index.ts';
 import { normalizeValue } from '../../vql/eval/normalize.ts';
 import { decodeUtf8Lossy } from '../../vql/values/go-utf8.ts';
 import { materialize, memberEntries } from './collections.ts';
 import { OSPath } from './ospath.ts';
-import { printsAsText, textOf } from './text.ts';
+import { textOf } from './text.ts';
 
 /** Go's json.MarshalIndent(v, " ", "  "), the text Velociraptor's YAML gives a delegate OSPath. */
 function indentedSpec(p: OSPath): string {
@@ -27,7 +27,8 @@ function yamlData(v: Value, depth = 0): unknown {
   if (v instanceof VTime) return v.toRFC3339();
   if (v instanceof OSPath) return v.delegate ? indentedSpec(v) : v.toString();
   if (Array.isArray(v)) return v.map((x) => yamlData(x, depth + 1));
-  if (printsAsText(v)) return textOf(v);
+  const text = stringerText(v);
+  if (text !== undefined) return text;
   const entries = memberEntries(v);
   if (!entries) return textOf(v);
   const out: Record<string, unknown> = {};
@@ -48,7 +49,7 @@ export function toCsv(rows: readonly Value[]): string {
   for (const d of dicts) {
     out += columns.map((c) => {
       const x = d.get(c);
-      const cell = typeof x === 'symbol' ? null : printsAsText(x) ? textOf(x) : x;
+      const cell = typeof x === 'symbol' ? null : (stringerText(x) ?? x);
       return csvQuote(csvCell(cell));
     }).join(',') + '\n';
   }

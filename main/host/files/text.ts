@@ -3,14 +3,9 @@
  * strings decoded, host values that print as text (OSPath, FileMode) by their text, and
  * everything else in Go's `%v` form.
  */
-import { VBytes, VDict, VTime, isHostObject, type Value } from '../../vql/index.ts';
+import { VBytes, stringerText, type Value } from '../../vql/index.ts';
 import { goText } from '../../vql/values/gofmt.ts';
 import { bytesToValue } from '../../vql/values/kinds.ts';
-
-/** A host object that prints as text (OSPath, FileMode: it has toJSON giving its text). */
-export function printsAsText(v: Value): v is { toString(): string } {
-  return isHostObject(v) && typeof (v as { toJSON?: unknown }).toJSON === 'function' && !(v instanceof VDict) && !(v instanceof VTime);
-}
 
 /** The text of `v` as a JS string (invalid UTF-8 bytes become U+FFFD); NULL is ''. */
 export function textOf(v: Value): string {
@@ -18,8 +13,7 @@ export function textOf(v: Value): string {
   if (v === null || v === undefined) return '';
   if (v instanceof VBytes) return new TextDecoder().decode(v.bytes);
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  if (printsAsText(v)) return v.toString();
-  return goText(v);
+  return stringerText(v) ?? goText(v);
 }
 
 /** Like textOf but keeps byte strings as bytes (a VQL string value). */
