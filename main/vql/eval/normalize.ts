@@ -2,7 +2,7 @@
  * Output normalization (SPEC 16.1): turns a row into plain data — thunks forced, query
  * objects run into arrays of rows, host objects into dicts of their members.
  */
-import { GET_MEMBER, Lazy, MEMBERS, VDict, VTime, isHostObject, stringerText, toValue, type Value } from '../values/types.ts';
+import { GET_MEMBER, Lazy, MEMBERS, VDict, VTime, isHostObject, toValue, type Value } from '../values/types.ts';
 import { StoredExpression, collectRows, isQuery, MaterializedQuery } from './query-values.ts';
 import { Scope } from './scope.ts';
 import type { MaybePromise } from './maybe.ts';
@@ -33,9 +33,11 @@ export function normalizeValue(v: Value, scope: Scope, depth = 0): MaybePromise<
     // A host value that knows its own JSON: a text form (a path, Go's Stringer) keeps the
     // value itself, so functions like serialize() still see a path; structured JSON
     // becomes plain data.
-    if (stringerText(v) !== undefined) return v;
     const own = (v as { toJSON?: () => unknown }).toJSON;
-    if (typeof own === 'function') return normalizeValue(toValue(own.call(v)), scope, depth + 1);
+    if (typeof own === 'function') {
+      const j = own.call(v);
+      return typeof j === 'string' ? v : normalizeValue(toValue(j), scope, depth + 1);
+    }
     const d = new VDict();
     let pending = false;
     for (const m of v[MEMBERS]()) {
