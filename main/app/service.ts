@@ -16,8 +16,11 @@ import {
   type LoadedArtifact,
 } from '../artifacts/index.ts';
 import type {
-  ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, SerializedError,
+  ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, Send, SendChannel,
+  SerializedError,
 } from '../ipc/contract.ts';
+import { eventsHandlers, type AppCollector } from './events.ts';
+import { packHandlers } from './packs.ts';
 
 export interface ServiceOptions {
   /** Where the user's own artifacts are saved (and loaded from). */
@@ -29,15 +32,29 @@ export interface ServiceOptions {
   /** Rows are pushed at least this often (ms) or every `batchRows` rows. */
   readonly batchMs?: number;
   readonly batchRows?: number;
+  /** The app's collector, shared by every window or connection (events and store requests). */
+  readonly collector?: AppCollector;
 }
 
-type Handlers = { [K in InvokeChannel]: (...args: Parameters<Invoke[K]>) => Promise<ReturnType<Invoke[K]>> | ReturnType<Invoke[K]> };
+/** The implementation of every request of the contract. */
+export type Handlers = { [K in InvokeChannel]: (...args: Parameters<Invoke[K]>) => Promise<ReturnType<Invoke[K]>> | ReturnType<Invoke[K]> };
+/** The implementation of every fire-and-forget message of the contract. */
+export type SendHandlers = { [K in SendChannel]: (...args: Parameters<Send[K]>) => void };
 
-function ok<T>(value: T): Result<T> {
+/** What a domain's handlers (events, store, packs) get from the service. */
+export interface ServiceContext {
+  readonly opts: ServiceOptions;
+  readonly registry: Registry;
+  readonly repo: Repository;
+  /** Starts a streamed query: rows go out as `vql:rows`, the end as `vql:done`. */
+  stream(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<VDict[]>): Result<QueryId>;
+}
+
+export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-function fail(code: string, message: string): Result<never> {
+export function fail(code: string, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
 
@@ -55,12 +72,18 @@ export class AppService {
   readonly repo: Repository;
   private readonly running = new Map<QueryId, AbortController>();
   readonly handlers: Handlers;
+  readonly sendHandlers: SendHandlers;
+  private readonly closeEvents: () => void;
 
   constructor(private readonly opts: ServiceOptions) {
     mkdirSync(opts.userArtifacts, { recursive: true });
     this.registry = createHostRegistry({ allowExecve: opts.allowExecve });
     this.repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts] });
     installArtifactPlugins(this.registry, this.repo);
+    const ctx: ServiceContext = { opts, registry: this.registry, repo: this.repo, stream: (body) => this.start(body) };
+    const events = eventsHandlers(ctx);
+    this.sendHandlers = { 'vql:cancel': (id) => this.cancel(id), ...events.send };
+    this.closeEvents = events.close;
     this.handlers = {
       'vql:check': (q) => this.check(q),
       'vql:run': (req) => {
@@ -93,6 +116,8 @@ export class AppService {
         return this.start((signal, log) => this.collect(a, req.args ?? {}, signal, log));
       },
       'docs:completions': () => ok(this.completions()),
+      ...events.invoke,
+      ...packHandlers(ctx),
     };
   }
 
@@ -107,14 +132,21 @@ export class AppService {
     }
   }
 
+  /** Handles a message without a reply; unknown channels and bad payloads are ignored. */
+  send<K extends SendChannel>(channel: K, ...args: Parameters<Send[K]>): void {
+    const h = this.sendHandlers[channel] as ((...a: unknown[]) => void) | undefined;
+    if (h && args.every((a) => typeof a === 'string')) h(...args);
+  }
+
   /** Stops a running query; unknown ids are ignored. */
   cancel(id: QueryId): void {
     this.running.get(id)?.abort();
   }
 
-  /** Stops every running query (a window or tab closed). */
+  /** Stops every running query and subscription (a window or tab closed). */
   cancelAll(): void {
     for (const c of this.running.values()) c.abort();
+    this.closeEvents();
   }
 
   private check(query: string): Result<Problem[]> {

@@ -16,7 +16,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppService, type ServiceOptions } from '../app/service.ts';
-import type { Invoke, InvokeChannel, Push } from '../ipc/contract.ts';
+import type { Invoke, InvokeChannel, Push, SendChannel } from '../ipc/contract.ts';
 
 export interface WebHostOptions extends Omit<ServiceOptions, 'push'> {
   /** 0 picks a free port. */
@@ -120,8 +120,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       if (msg.type === 'invoke' && typeof msg.channel === 'string' && Array.isArray(msg.args ?? [])) {
         const result = await service.invoke(msg.channel as InvokeChannel, ...((msg.args ?? []) as Parameters<Invoke[InvokeChannel]>));
         send({ type: 'reply', id: msg.id, result });
-      } else if (msg.type === 'send' && msg.channel === 'vql:cancel' && typeof msg.args?.[0] === 'string') {
-        service.cancel(msg.args[0]);
+      } else if (msg.type === 'send' && typeof msg.channel === 'string' && Array.isArray(msg.args ?? [])) {
+        service.send(msg.channel as SendChannel, ...((msg.args ?? []) as [string]));
       } else {
         send({ type: 'error', message: `unknown message ${JSON.stringify(msg.type)}` });
       }

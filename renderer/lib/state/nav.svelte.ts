@@ -1,0 +1,32 @@
+/**
+ * Which view is showing, and the hand-offs between views (open an artifact in the editor,
+ * turn a console cell into a new artifact, run an artifact). One instance for the app.
+ */
+export type Tab = 'library' | 'editor' | 'console' | 'events' | 'logs' | 'csv' | 'packs';
+
+export interface EditorRequest {
+  /** An existing artifact to load, or */
+  name?: string;
+  /** YAML text for a new, unsaved artifact. */
+  yaml?: string;
+  /** Bumped on every request so the editor reacts to the same one twice. */
+  seq: number;
+}
+
+class Nav {
+  tab = $state<Tab>('console');
+  editor = $state<EditorRequest | null>(null);
+  private seq = 0;
+
+  show(tab: Tab): void {
+    this.tab = tab;
+  }
+
+  /** Opens an artifact by name, or new YAML text, in the editor. */
+  edit(req: { name?: string; yaml?: string }): void {
+    this.editor = { ...req, seq: ++this.seq };
+    this.tab = 'editor';
+  }
+}
+
+export const nav = new Nav();
