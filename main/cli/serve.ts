@@ -3,12 +3,24 @@
  * and headless machines. Prints the URL, which carries the per-start token.
  */
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startWebHost } from '../web/host.ts';
 import { defaultDatastore } from '../collector/paths.ts';
 import { fail } from './flags.ts';
 
+/**
+ * The built renderer: dist-renderer/ at the package root. Searched upwards from this module,
+ * because the bundled CLI runs it from dist/chunks/ and the sources from main/cli/.
+ */
+export function rendererDir(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start, i = 0; i < 4; i++, dir = dirname(dir)) {
+    if (existsSync(join(dir, 'dist-renderer', 'index.html'))) return join(dir, 'dist-renderer');
+  }
+  return join(start, '..', '..', 'dist-renderer');
+}
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -28,7 +40,7 @@ export async function serve(args: string[]): Promise<number> {
     userArtifacts: join(datastore, 'artifacts'),
     definitions: values.definitions as string[],
     allowExecve: values['allow-execve'] as boolean,
-    staticDir: fileURLToPath(new URL('../dist-renderer/', import.meta.url)),
+    staticDir: rendererDir(),
   });
   process.stdout.write(`vql-workbench is at ${host.url}\n(only this machine can reach it, and only with the token in the URL; Ctrl-C stops it)\n`);
   await new Promise<void>((resolve) => {
