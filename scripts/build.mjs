@@ -2,6 +2,7 @@
 //   dist/cli.js    the `vql` command (one file: fast start-up)
 //   dist/index.js  the library API
 //   dist/bench.js  the benchmark
+//   dist/query-worker.js  the app's query worker thread
 import { build } from 'esbuild';
 
 const common = {
@@ -19,5 +20,6 @@ const common = {
 await Promise.all([
   // No source maps for the CLI: Node notices their comments at load, and start-up counts.
   build({ ...common, sourcemap: false, entryPoints: { cli: 'main/cli/vql.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
-  build({ ...common, entryPoints: { index: 'main/vql/index.ts', bench: 'scripts/bench.ts' }, outdir: 'dist' }),
+  // query-worker: the app's query worker thread (main/app/worker-script.ts finds it next to the bundle).
+  build({ ...common, entryPoints: { index: 'main/vql/index.ts', bench: 'scripts/bench.ts', 'query-worker': 'main/app/query-worker.ts' }, outdir: 'dist' }),
 ]);

@@ -6,21 +6,18 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import {
-  Session, VqlError, describeRegistry, formatScript, parseScript, positionAt, signature, toJSON,
-  type Registry, type VDict,
-} from '../vql/index.ts';
-import { createHostRegistry } from '../host/index.ts';
-import {
-  Repository, installArtifactPlugins, loadArtifactText, runArtifact, cliArgValue, ArtifactCallError,
-  type LoadedArtifact,
-} from '../artifacts/index.ts';
+import { describeRegistry, formatScript, parseScript, signature, type Registry, type VDict } from '../vql/index.ts';
+import { loadArtifactText, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import type {
-  ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, Send, SendChannel,
+  ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, Send, SendChannel,
   SerializedError,
 } from '../ipc/contract.ts';
+import { createEngine, jobRows, pumpRows, toSerialized, type Batching, type QueryJob } from './query-job.ts';
+import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { eventsHandlers, type AppCollector } from './events.ts';
 import { packHandlers } from './packs.ts';
+
+export { toSerialized };
 
 export interface ServiceOptions {
   /** Where the user's own artifacts are saved (and loaded from). */
@@ -34,6 +31,16 @@ export interface ServiceOptions {
   readonly batchRows?: number;
   /** The app's collector, shared by every window or connection (events and store requests). */
   readonly collector?: AppCollector;
+  /**
+   * Where `vql:run` and `artifacts:collect` execute: 'worker' (default) in worker threads, so
+   * no engine step can block this process's event loop; 'inline' in this thread (as before:
+   * small embeddings and tests that want it).
+   */
+  readonly isolation?: 'worker' | 'inline';
+  /** The query worker script (default: found next to this module or bundle; see worker-script.ts). */
+  readonly workerScript?: string;
+  /** A pool of one's own (default: the pool shared by services with the same options). */
+  readonly pool?: WorkerPool;
 }
 
 /** The implementation of every request of the contract. */
@@ -58,15 +65,6 @@ export function fail(code: string, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
 
-/** A VqlError (or anything thrown) as the contract's error, with line and column. */
-export function toSerialized(e: unknown): SerializedError {
-  if (e instanceof VqlError) {
-    const pos = e.span && e.source !== undefined ? positionAt(e.source, e.span.start) : undefined;
-    return { code: e.code, message: e.message, span: e.span && pos ? { start: e.span.start, end: e.span.end, line: pos.line, column: pos.column } : undefined };
-  }
-  return { code: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) };
-}
-
 export class AppService {
   readonly registry: Registry;
   readonly repo: Repository;
@@ -74,12 +72,15 @@ export class AppService {
   readonly handlers: Handlers;
   readonly sendHandlers: SendHandlers;
   private readonly closeEvents: () => void;
+  /** Null when queries run inline (by option, or when no worker script was found). */
+  private readonly pool: WorkerPool | null;
 
   constructor(private readonly opts: ServiceOptions) {
     mkdirSync(opts.userArtifacts, { recursive: true });
-    this.registry = createHostRegistry({ allowExecve: opts.allowExecve });
-    this.repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts] });
-    installArtifactPlugins(this.registry, this.repo);
+    const engine = createEngine(opts);
+    this.registry = engine.registry;
+    this.repo = engine.repo;
+    this.pool = opts.isolation === 'inline' ? null : opts.pool ?? sharedWorkerPool(opts);
     const ctx: ServiceContext = { opts, registry: this.registry, repo: this.repo, stream: (body) => this.start(body) };
     const events = eventsHandlers(ctx);
     this.sendHandlers = { 'vql:cancel': (id) => this.cancel(id), ...events.send };
@@ -93,7 +94,7 @@ export class AppService {
         } catch (e) {
           return { ok: false, error: toSerialized(e) };
         }
-        return this.start((signal, log) => this.runQuery(req.query, req.env ?? {}, signal, log));
+        return this.startJob({ kind: 'query', query: req.query, env: req.env ?? {} });
       },
       'vql:format': (q) => {
         try {
@@ -113,7 +114,7 @@ export class AppService {
       'artifacts:collect': (req) => {
         const a = this.repo.get(req.artifact);
         if (!a) return fail('NotFound', `Artifact ${req.artifact} not found`);
-        return this.start((signal, log) => this.collect(a, req.args ?? {}, signal, log));
+        return this.startJob({ kind: 'collect', artifact: a.artifact.name, args: req.args ?? {} });
       },
       'docs:completions': () => ok(this.completions()),
       ...events.invoke,
@@ -159,55 +160,45 @@ export class AppService {
     }
   }
 
-  /** Starts a run in the background; rows and the end are pushed. */
+  private get batching(): Batching {
+    return { batchMs: this.opts.batchMs ?? 100, batchRows: this.opts.batchRows ?? 500 };
+  }
+
+  /** Starts an in-process run (domain handlers' streams, and jobs when inline). */
   private start(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<VDict[]>): Result<QueryId> {
+    return this.launch((signal, emit, log) => pumpRows(body(signal, log), this.batching, emit));
+  }
+
+  /** Starts `vql:run` / `artifacts:collect` on a worker thread, or inline without a pool. */
+  private startJob(job: QueryJob): Result<QueryId> {
+    const pool = this.pool;
+    if (!pool) return this.start((signal, log) => jobRows(job, this, signal, log));
+    return this.launch((signal, rows, log) => pool.run(job, { signal, batching: this.batching, rows, log }));
+  }
+
+  /** Runs `exec` in the background under a new query id; its rows and end are pushed. */
+  private launch(exec: (signal: AbortSignal, emit: (rows: RowJson[]) => void, log: (level: string, m: string) => void) => Promise<{ error?: SerializedError }>): Result<QueryId> {
     const id = randomUUID();
     const controller = new AbortController();
     this.running.set(id, controller);
     const { push } = this.opts;
-    const batchMs = this.opts.batchMs ?? 100;
-    const batchRows = this.opts.batchRows ?? 500;
     void (async () => {
       const t0 = performance.now();
       let rows = 0;
-      let pending: string[] = [];
-      let last = performance.now();
-      const flush = () => {
-        if (pending.length) push('vql:rows', id, pending);
-        pending = [];
-        last = performance.now();
+      const emit = (batch: RowJson[]) => {
+        rows += batch.length;
+        push('vql:rows', id, batch);
       };
       let error: SerializedError | undefined;
       try {
-        for await (const batch of body(controller.signal, (level, m) => push('vql:log', id, level, m))) {
-          for (const r of batch) pending.push(toJSON(r));
-          rows += batch.length;
-          if (pending.length >= batchRows || performance.now() - last >= batchMs) flush();
-        }
+        ({ error } = await exec(controller.signal, emit, (level, m) => push('vql:log', id, level, m)));
       } catch (e) {
         error = toSerialized(e);
       }
-      flush();
       this.running.delete(id);
       push('vql:done', id, { rows, ms: Math.round(performance.now() - t0), cancelled: controller.signal.aborted, ...(error ? { error } : {}) });
     })();
     return ok(id);
-  }
-
-  private async *runQuery(query: string, env: Record<string, string>, signal: AbortSignal, log: (level: string, m: string) => void): AsyncIterable<VDict[]> {
-    const script = parseScript(query);
-    const session = new Session({ registry: this.registry, vars: env, signal, log });
-    for await (const { rows } of session.executeAll(script.statements)) yield rows as VDict[];
-  }
-
-  private async *collect(a: LoadedArtifact, args: Record<string, string>, signal: AbortSignal, log: (level: string, m: string) => void): AsyncIterable<VDict[]> {
-    const given = new Map<string, string>();
-    for (const [k, v] of Object.entries(args)) {
-      const p = (a.artifact.parameters ?? []).find((x) => x.name === k);
-      if (!p) throw new ArtifactCallError(`Parameter ${k} not known for artifact ${a.artifact.name}`);
-      given.set(k, cliArgValue(p, v));
-    }
-    yield* runArtifact(this.repo, a, given, { registry: this.registry, signal, log, preconditions: true });
   }
 
   private summary(a: LoadedArtifact): ArtifactSummary {

@@ -1,0 +1,109 @@
+/**
+ * One query or artifact collection as plain data (a job), and the code that runs it: the same
+ * in the main process (isolation 'inline') and in a query worker (main/app/query-worker.ts).
+ * Rows leave as batches of RowJson text, batched here once for both paths.
+ */
+import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type VDict } from '../vql/index.ts';
+import { createHostRegistry } from '../host/index.ts';
+import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError } from '../artifacts/index.ts';
+import type { RowJson, SerializedError } from '../ipc/contract.ts';
+
+/** What to run: ad-hoc VQL (`vql:run`) or an artifact by name (`artifacts:collect`). */
+export type QueryJob =
+  | { readonly kind: 'query'; readonly query: string; readonly env: Record<string, string> }
+  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string> };
+
+/** The options that shape the engine a job runs against (the service's, passed to workers). */
+export interface EngineOptions {
+  readonly userArtifacts: string;
+  readonly definitions?: readonly string[];
+  readonly allowExecve?: boolean;
+}
+
+/** The host registry with the artifact plugins, over a repository of built-in and user artifacts. */
+export interface Engine {
+  readonly registry: Registry;
+  readonly repo: Repository;
+}
+
+/** Rows are flushed every `batchMs` or `batchRows` rows, whichever comes first. */
+export interface Batching {
+  readonly batchMs: number;
+  readonly batchRows: number;
+}
+
+export type JobLog = (level: string, message: string) => void;
+
+/** Builds the engine: the one place the service and the workers agree on. */
+export function createEngine(opts: EngineOptions): Engine {
+  const registry = createHostRegistry({ allowExecve: opts.allowExecve });
+  const repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts] });
+  installArtifactPlugins(registry, repo);
+  return { registry, repo };
+}
+
+/** A VqlError (or anything thrown) as the contract's error, with line and column. */
+export function toSerialized(e: unknown): SerializedError {
+  if (e instanceof VqlError) {
+    const pos = e.span && e.source !== undefined ? positionAt(e.source, e.span.start) : undefined;
+    return { code: e.code, message: e.message, span: e.span && pos ? { start: e.span.start, end: e.span.end, line: pos.line, column: pos.column } : undefined };
+  }
+  return { code: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) };
+}
+
+/** The job's rows, in the batches the engine produces. */
+export async function* jobRows(job: QueryJob, engine: Engine, signal: AbortSignal, log: JobLog): AsyncIterable<VDict[]> {
+  if (job.kind === 'query') {
+    const script = parseScript(job.query);
+    const session = new Session({ registry: engine.registry, vars: job.env, signal, log });
+    for await (const { rows } of session.executeAll(script.statements)) yield rows as VDict[];
+    return;
+  }
+  const a = engine.repo.get(job.artifact);
+  if (!a) throw new ArtifactCallError(`Artifact ${job.artifact} not found`);
+  const given = new Map<string, string>();
+  for (const [k, v] of Object.entries(job.args)) {
+    const p = (a.artifact.parameters ?? []).find((x) => x.name === k);
+    if (!p) throw new ArtifactCallError(`Parameter ${k} not known for artifact ${a.artifact.name}`);
+    given.set(k, cliArgValue(p, v));
+  }
+  yield* runArtifact(engine.repo, a, given, { registry: engine.registry, signal, log, preconditions: true });
+}
+
+/**
+ * Drains `source`, emitting RowJson batches at least every `batchMs` or `batchRows` rows, and
+ * flushes what is left at the end (also after an error: rows already made are never lost).
+ * Resolves with the error the source threw, if any; never rejects.
+ */
+export async function pumpRows(source: AsyncIterable<VDict[]>, batching: Batching, emit: (rows: RowJson[]) => void): Promise<{ error?: SerializedError }> {
+  let pending: RowJson[] = [];
+  let last = performance.now();
+  const flush = () => {
+    if (pending.length) emit(pending);
+    pending = [];
+    last = performance.now();
+  };
+  let error: SerializedError | undefined;
+  try {
+    for await (const batch of source) {
+      for (const r of batch) pending.push(toJSON(r));
+      if (pending.length >= batching.batchRows || performance.now() - last >= batching.batchMs) flush();
+    }
+  } catch (e) {
+    error = toSerialized(e);
+  }
+  flush();
+  return error ? { error } : {};
+}
+
+/** Messages from the pool to a query worker. */
+export type ToWorker =
+  | { readonly type: 'run'; readonly id: string; readonly job: QueryJob; readonly batching: Batching }
+  | { readonly type: 'cancel'; readonly id: string };
+
+/** Messages from a query worker to the pool (all but `ready` belong to the running job). */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'rows'; readonly id: string; readonly rows: RowJson[] }
+  | { readonly type: 'log'; readonly id: string; readonly level: string; readonly message: string }
+  | { readonly type: 'done'; readonly id: string; readonly error?: SerializedError };
