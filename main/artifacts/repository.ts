@@ -24,8 +24,20 @@ export interface RepositoryChange {
   readonly changed: string[];
 }
 
-/** The package's own artifacts/ folder, found by walking up from this module (src or dist). */
-export function builtinArtifactsDir(): string | null {
+/**
+ * Names the built-in artifacts folder when set. The packaged desktop app sets it: its artifacts
+ * ship as resources outside the asar, where walking up from the bundle cannot find them, and
+ * an environment variable also reaches the query worker threads.
+ */
+export const BUILTIN_ARTIFACTS_ENV = 'VQL_BUILTIN_ARTIFACTS';
+
+/**
+ * The built-in artifacts folder: $VQL_BUILTIN_ARTIFACTS when set, else the package's own
+ * artifacts/ folder, found by walking up from this module (src or dist).
+ */
+export function builtinArtifactsDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const fromEnv = env[BUILTIN_ARTIFACTS_ENV];
+  if (fromEnv) return resolve(fromEnv);
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'artifacts'))) return join(dir, 'artifacts');

@@ -17,6 +17,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AppService, type ServiceOptions } from '../app/service.ts';
 import type { Invoke, InvokeChannel, Push, SendChannel } from '../ipc/contract.ts';
+import { CSP_HEADER } from './csp.ts';
 
 export interface WebHostOptions extends Omit<ServiceOptions, 'push'> {
   /** 0 picks a free port. */
@@ -39,8 +40,6 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.map': 'application/json',
 };
 
-/** The strict Content-Security-Policy of the app's pages (as the Electron window's). */
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 const PLACEHOLDER = '<!doctype html><meta charset="utf-8"><title>vql-workbench</title><p>The renderer is not built yet: run <code>npm run build:renderer</code>.</p>';
 
@@ -69,7 +68,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     const headers: Record<string, string> = {
-      'content-security-policy': CSP,
+      'content-security-policy': CSP_HEADER,
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-store',
       // Assets loaded by the page carry the token in this cookie (only this host can read it).
