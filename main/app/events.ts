@@ -1,27 +1,132 @@
 /**
- * The live event view and the monitoring log browser: the app's collector (the same Collector,
- * events file and datastore as `vql monitor`) behind the contract's events:* and store:* requests.
- * SCAFFOLD: to be built (issue 6).
+ * The live event view and the monitoring log browser: the contract's events:* and store:*
+ * requests of one window or web connection, over the app's collector (collector-host.ts),
+ * which every connection shares. A connection's live-row subscriptions and status listener
+ * end with it (`close()`).
  */
+import { toJSON } from '../vql/index.ts';
+import type { RowJson } from '../ipc/contract.ts';
+import type { Subscription } from '../collector/subscriptions.ts';
 import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
-import { fail } from './service.ts';
+import { fail, ok, toSerialized } from './service.ts';
+import { AppCollector, EventsConfigError } from './collector-host.ts';
+import { checkOpenRequest, openDays, storeArtifacts, storeClients } from './collector-store.ts';
+import { CLIENT_ID_SYNTAX } from '../collector/paths.ts';
 
-/** The app's collector, shared by every window or web connection. */
-export interface AppCollector {
-  readonly datastore: string;
-}
+export { AppCollector };
 
 type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'store:clients' | 'store:artifacts' | 'store:open';
 
+/** Live rows are pushed at most this often per artifact (ms) ... */
+export const LIVE_PUSH_MS = 100;
+/** ... and at most this many per push; a view further behind is told how many it missed. */
+export const LIVE_PUSH_ROWS = 2000;
+
+/** An error from a handler as a Result: our own errors keep their code. */
+function failure(e: unknown) {
+  if (e instanceof EventsConfigError) return fail(e.code, e.message);
+  return { ok: false as const, error: toSerialized(e) };
+}
+
+/**
+ * Forwards a subscription's batches as `events:rows` pushes: gathered for up to LIVE_PUSH_MS,
+ * at most LIVE_PUSH_ROWS per push (the newest; the rest are counted as missed).
+ */
+function pump(sub: Subscription, send: (rows: RowJson[], missed: number) => void): void {
+  let pending: RowJson[] = [];
+  let missed = 0;
+  let last = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    if (!pending.length && !missed) return;
+    if (pending.length > LIVE_PUSH_ROWS) {
+      missed += pending.length - LIVE_PUSH_ROWS;
+      pending = pending.slice(-LIVE_PUSH_ROWS);
+    }
+    send(pending, missed);
+    pending = [];
+    missed = 0;
+    last = Date.now();
+  };
+  void (async () => {
+    for await (const batch of sub) {
+      for (const r of batch.rows) pending.push(toJSON(r));
+      missed += batch.missed;
+      const wait = LIVE_PUSH_MS - (Date.now() - last);
+      if (wait <= 0) flush();
+      else timer ??= setTimeout(flush, wait);
+    }
+    if (timer) clearTimeout(timer);
+  })();
+}
+
+/** The events:* and store:* handlers of one connection; `close()` ends its subscriptions. */
 export function eventsHandlers(ctx: ServiceContext): { invoke: Pick<Handlers, EventChannels>; send: Pick<SendHandlers, 'events:unsubscribe'>; close(): void } {
-  void ctx;
-  const no = () => fail('NotImplemented', 'not built yet');
+  const collector = ctx.opts.collector;
+  const subs = new Map<string, Subscription>();
+  let stopStatus: (() => void) | null = null;
+  const push = ctx.opts.push;
+  // Status pushes start once this connection has asked about events.
+  const watchStatus = () => {
+    if (collector && !stopStatus) stopStatus = collector.onStatus((s) => push('events:status', s));
+  };
+  const none = () => fail('NoCollector', 'this host runs without a collector: start it with vql serve [--datastore DIR] or the desktop app');
+  const guard = <A extends unknown[], T>(fn: (c: AppCollector, ...a: A) => Promise<T>) =>
+    async (...a: A) => {
+      if (!collector) return none();
+      try {
+        return ok(await fn(collector, ...a));
+      } catch (e) {
+        return failure(e);
+      }
+    };
+
   return {
     invoke: {
-      'events:status': no, 'events:start': no, 'events:stop': no, 'events:subscribe': no,
-      'store:clients': no, 'store:artifacts': no, 'store:open': no,
+      'events:status': guard(async (c) => {
+        watchStatus();
+        return c.status();
+      }),
+      'events:start': guard(async (c, req) => {
+        watchStatus();
+        return c.start(req);
+      }),
+      'events:stop': guard(async (c, artifact) => {
+        watchStatus();
+        return c.stop(artifact);
+      }),
+      'events:subscribe': guard(async (c, artifact) => {
+        if (typeof artifact !== 'string' || !artifact) throw new EventsConfigError('BadRequest', 'events:subscribe needs an artifact name');
+        if (subs.has(artifact)) return true as const;
+        const sub = await c.subscribe(artifact);
+        subs.set(artifact, sub);
+        pump(sub, (rows, missed) => push('events:rows', artifact, rows, missed));
+        return true as const;
+      }),
+      'store:clients': guard((c) => storeClients(c.datastore)),
+      'store:artifacts': guard(async (c, client) => {
+        if (typeof client !== 'string' || !CLIENT_ID_SYNTAX.test(client)) throw new EventsConfigError('BadRequest', `invalid client id ${JSON.stringify(client)}`);
+        return storeArtifacts(c.datastore, client, c.counter);
+      }),
+      'store:open': (req) => {
+        if (!collector) return none();
+        const problem = checkOpenRequest(req);
+        if (problem) return fail('BadRequest', problem);
+        return ctx.stream((signal, log) => openDays(collector.datastore, req, (m) => log('warn', m), signal));
+      },
     },
-    send: { 'events:unsubscribe': () => {} },
-    close: () => {},
+    send: {
+      'events:unsubscribe': (artifact) => {
+        subs.get(artifact)?.close();
+        subs.delete(artifact);
+      },
+    },
+    close: () => {
+      for (const s of subs.values()) s.close();
+      subs.clear();
+      stopStatus?.();
+      stopStatus = null;
+    },
   };
 }

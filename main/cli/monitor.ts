@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { Collector, statusPath, type QueryStatus } from '../collector/collector.ts';
 import { MonitoringStore } from '../collector/store.ts';
+import { CollectorBusyError, processAlive } from '../collector/lock.ts';
 import { CLIENT_ID_FILE, defaultDatastore } from '../collector/paths.ts';
 import { join } from 'node:path';
 import type { MonitorLogEntry } from '../collector/monitor-log.ts';
@@ -18,20 +19,12 @@ function echo(e: MonitorLogEntry): void {
   process.stderr.write(`${prefix}: [${e.event}] ${e.message}\n`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function status(datastore: string): Promise<number> {
   const file = statusPath(datastore);
   let doc: { pid: number; running: boolean; updated: string; clientId: string; queries: QueryStatus[] } | null = null;
   if (existsSync(file)) doc = JSON.parse(readFileSync(file, 'utf8'));
-  const running = !!doc && doc.running && alive(doc.pid);
+  const running = !!doc && doc.running && processAlive(doc.pid);
   // Only read: a datastore without a client id has no rows (and --status must not create one).
   const idFile = join(datastore, CLIENT_ID_FILE);
   const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : null;
@@ -85,9 +78,11 @@ export async function monitor(args: string[]): Promise<number> {
     maxWaitMs: maxWait * 1000,
     keepDays,
     echo,
+    lockOwner: 'vql monitor',
   });
-  await collector.start();
-  await new Promise<void>((resolve) => {
+  // Signals are handled from before start(): a SIGTERM during start-up still stops cleanly.
+  let started = false;
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = () => {
       if (stopping) process.exit(130);
@@ -96,8 +91,17 @@ export async function monitor(args: string[]): Promise<number> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    process.on('SIGHUP', () => void collector.reload());
+    process.on('SIGHUP', () => void (started && collector.reload()));
   });
+  try {
+    await collector.start();
+    started = true;
+  } catch (e) {
+    if (!(e instanceof CollectorBusyError)) throw e;
+    process.stderr.write(`vql monitor: error: ${e.message}\n`);
+    return 1;
+  }
+  await stopped;
   await collector.stop();
   return 0;
 }

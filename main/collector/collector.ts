@@ -16,6 +16,7 @@ import { EventQuery } from './event-query.ts';
 import { loadEventsFile, type EventsConfig } from './events-file.ts';
 import { BudgetWatch } from './budgets.ts';
 import { Subscriptions, type Subscription } from './subscriptions.ts';
+import { acquireDatastoreLock } from './lock.ts';
 
 export interface CollectorOptions {
   readonly datastore: string;
@@ -34,6 +35,8 @@ export interface CollectorOptions {
   /** The clock for day files and log times (tests inject one). */
   readonly now?: () => Date;
   readonly registry?: Registry;
+  /** Who holds the datastore's lock, for the error another collector gets (`vql monitor`, `the desktop app`). */
+  readonly lockOwner?: string;
 }
 
 /** What `vql monitor --status` shows per artifact. */
@@ -64,6 +67,7 @@ export class Collector {
   private budgets: BudgetWatch | null = null;
   private reloading: Promise<void> = Promise.resolve();
   private statusBroken = false;
+  private releaseLock: () => void = () => {};
   readonly started = new Date();
 
   constructor(readonly opts: CollectorOptions) {
@@ -79,6 +83,17 @@ export class Collector {
 
   /** Repairs the files of a previous crash, loads the configuration and starts the queries. */
   async start(): Promise<void> {
+    // Before repair(): truncating the tail of a file another collector is appending to would lose rows.
+    this.releaseLock = acquireDatastoreLock(this.opts.datastore, this.opts.lockOwner ?? 'a collector');
+    try {
+      await this.startLocked();
+    } catch (e) {
+      this.releaseLock();
+      throw e;
+    }
+  }
+
+  private async startLocked(): Promise<void> {
     const repaired = await this.store.repair();
     for (const f of repaired) this.log.write('warn', 'storage', `repaired a torn last line in ${f} (left by a crash)`);
     if (!existsSync(this.eventsFile)) {
@@ -115,6 +130,7 @@ export class Collector {
     await this.store.close();
     this.subs.closeAll();
     this.log.write('info', 'stop', 'collector stopped');
+    this.releaseLock();
   }
 
   /** Re-reads the events file and the artifact folders, restarting only what changed. */

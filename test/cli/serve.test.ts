@@ -28,7 +28,10 @@ test('vql serve (built) serves the renderer with the token, 401 without', { skip
     assert.match(page, /<div id="app"><\/div>/);
     assert.equal((await fetch(url.replace(/\?token=.*/, ''))).status, 401);
   } finally {
+    const exited = child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    // The collector it opened writes and releases the datastore before it exits.
+    await exited;
     rmSync(ds, { recursive: true, force: true });
   }
 });

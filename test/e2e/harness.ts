@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startWebHost, type WebHost, type WebHostOptions } from '../../main/web/host.ts';
+import { AppCollector } from '../../main/app/collector-host.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const rendererDir = join(root, 'dist-renderer');
@@ -41,18 +42,28 @@ export interface App {
   host: WebHost;
   /** The temp directory holding user artifacts (artifacts/) and the datastore (datastore/). */
   dir: string;
+  /** The app's collector over <dir>/datastore, when asked for (`{ collector: true }`). */
+  collector?: AppCollector;
   /** Page errors and console errors seen so far (a test can assert none). */
   errors: string[];
   screenshot(step: string): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Extra parts of the app under test. */
+export interface AppParts {
+  /** Give the host the app's collector (live events, monitoring logs) over <dir>/datastore. */
+  collector?: boolean;
+}
+
 /** Starts a web host over a fresh temp folder and opens the app in a fresh Chromium profile. */
-export async function openApp(suite: string, hostOptions: Partial<WebHostOptions> = {}): Promise<App> {
+export async function openApp(suite: string, hostOptions: Partial<WebHostOptions> = {}, parts: AppParts = {}): Promise<App> {
   const dir = mkdtempSync(join(tmpdir(), 'vql-e2e-'));
+  const collector = parts.collector ? await AppCollector.open({ datastore: join(dir, 'datastore'), userArtifacts: join(dir, 'artifacts') }) : undefined;
   const host = await startWebHost({
     staticDir: rendererDir,
     userArtifacts: join(dir, 'artifacts'),
+    ...(collector ? { collector } : {}),
     ...hostOptions,
   });
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
@@ -74,7 +85,7 @@ export async function openApp(suite: string, hostOptions: Partial<WebHostOptions
   mkdirSync(shots, { recursive: true });
   let n = 0;
   return {
-    page, context, host, dir, errors,
+    page, context, host, dir, errors, collector,
     async screenshot(step) {
       n++;
       await page.screenshot({ path: join(shots, `${String(n).padStart(2, '0')}-${step}.png`) });
@@ -82,6 +93,7 @@ export async function openApp(suite: string, hostOptions: Partial<WebHostOptions
     async close() {
       await context.close();
       await host.close();
+      await collector?.close();
       rmSync(profile, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     },
