@@ -1,6 +1,6 @@
 /**
  * `vql artifacts list|show|collect|verify` (VELOCIRAPTOR.md 2.4), with `--definitions DIR`
- * on every command.
+ * on every command; `pack` and `import` (Velociraptor artifact packs) live in pack.ts.
  */
 import { parseArgs } from 'node:util';
 import { didYouMean, type Value } from '../vql/index.ts';
@@ -155,7 +155,11 @@ export async function artifacts(args: string[]): Promise<number> {
       return collect(rest);
     case 'verify':
       return verify(rest);
+    case 'pack':
+      return (await import('./pack.ts')).pack(rest);
+    case 'import':
+      return (await import('./pack.ts')).importZip(rest);
     default:
-      fail(sub ? `unknown artifacts command '${sub}'` : 'artifacts: give a command: list, show, collect or verify');
+      fail(sub ? `unknown artifacts command '${sub}'` : 'artifacts: give a command: list, show, collect, verify, pack or import');
   }
 }

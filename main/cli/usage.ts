@@ -20,6 +20,12 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
                                   run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y)
   artifacts verify PATH... [--strict]
                                   load, validate and parse every artifact under PATH; ends with N passed, N failed
+  artifacts pack NAME... --output FILE.zip [--prefix P]
+                                  a Velociraptor artifact pack (Upload Artifact Pack); P (e.g. Custom.) prefixes the
+                                  names and the Artifact.X references between them; event artifacts' server
+                                  configuration goes to FILE.server.yaml; exit 1 if any artifact was refused
+  artifacts import FILE.zip [--to DIR]
+                                  import a pack's artifacts into DIR (default: <datastore>/artifacts, the app's folder)
 `;
 
 export const MONITOR_USAGE = `monitor flags:

@@ -12,7 +12,7 @@ const USAGE = `usage: vql <command> [flags]
 
 commands:
   query "<VQL>"...   run VQL statements and print their rows
-  artifacts ...      list, show, collect and verify artifacts
+  artifacts ...      list, show, collect, verify, pack and import artifacts
   monitor            run event artifacts forever into daily CSV files (the collector)
   serve              the app's web host on 127.0.0.1 (token in the printed URL)
   docs [NAME]...     describe plugins and functions (--format text|markdown|json)

@@ -118,12 +118,14 @@ export interface PackExportRequest {
 }
 
 export interface PackExport {
-  /** The zip, base64. */
+  /** The zip, base64 ('' when every chosen artifact was refused). */
   zipBase64: string;
   fileName: string;
   /** The artifact names as written (after the prefix). */
   artifacts: string[];
   warnings: string[];
+  /** Chosen artifacts left out of the pack, each with its problems (`file:line:column: error: ...`). */
+  refused: Array<{ name: string; problems: string[] }>;
   /** Server-side configuration snippet for the chosen CLIENT_EVENT artifacts (YAML). */
   serverConfig: string;
 }
@@ -178,8 +180,8 @@ export interface Push {
   'vql:log': (id: QueryId, level: string, message: string) => void;
   /** The query ended: `error` set when it failed, `cancelled` when it was stopped. */
   'vql:done': (id: QueryId, summary: { rows: number; ms: number; cancelled: boolean; error?: SerializedError }) => void;
-  /** Live rows of a subscribed event artifact, as they are written. */
-  'events:rows': (artifact: string, rows: RowJson[]) => void;
+  /** Live rows of a subscribed event artifact, as they are received; `missed`: rows this view fell behind on and skipped. */
+  'events:rows': (artifact: string, rows: RowJson[], missed?: number) => void;
   /** The collector's state changed (or every few seconds while running). */
   'events:status': (status: EventArtifactStatus[]) => void;
   /** An application menu item (Electron only). */

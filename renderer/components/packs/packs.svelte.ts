@@ -1,0 +1,63 @@
+/**
+ * The Packs view's state: which artifacts are chosen, the prefix, and the last export and
+ * import with their results. Talks to main through `api` only; the component renders it.
+ */
+import { SvelteSet } from 'svelte/reactivity';
+import type { PackExport, PackImport } from '../../../main/ipc/contract.ts';
+import { api, inElectron } from '../../lib/api.ts';
+import { base64ToBytes, bytesToBase64, downloadBytes } from './pack-io.ts';
+
+/**
+ * The largest zip the view imports: main refuses more than 100 MiB; through `vql serve` a
+ * WebSocket message is at most 16 MiB, which base64 fills with a 12 MB zip.
+ */
+export const MAX_PACK_BYTES = inElectron ? 100 * 2 ** 20 : 12_000_000;
+
+export class PackState {
+  readonly selected = new SvelteSet<string>();
+  prefix = $state('Custom.');
+  busy = $state<'export' | 'import' | null>(null);
+  exported = $state<PackExport | null>(null);
+  imported = $state<(PackImport & { fileName: string }) | null>(null);
+  error = $state<string | null>(null);
+
+  /** Chooses or un-chooses every name in `names`. */
+  setAll(names: readonly string[], on: boolean): void {
+    for (const n of names) {
+      if (on) this.selected.add(n);
+      else this.selected.delete(n);
+    }
+  }
+
+  /** Builds the pack of the chosen artifacts and downloads it. */
+  async exportPack(): Promise<void> {
+    this.busy = 'export';
+    this.error = null;
+    this.exported = null;
+    const r = await api.invoke('packs:export', { names: [...this.selected].sort(), prefix: this.prefix.trim() });
+    this.busy = null;
+    if (!r.ok) return void (this.error = `The pack was not made: ${r.error.message}`);
+    this.exported = r.value;
+    if (r.value.zipBase64) downloadBytes(base64ToBytes(r.value.zipBase64), r.value.fileName);
+  }
+
+  /** Imports a pack zip chosen by the user into their artifact folder. */
+  async importPack(file: File): Promise<boolean> {
+    this.error = null;
+    this.imported = null;
+    if (file.size > MAX_PACK_BYTES) {
+      this.error = `${file.name} is ${file.size} bytes: a pack may be at most ${MAX_PACK_BYTES} bytes here (use vql artifacts import for larger ones)`;
+      return false;
+    }
+    this.busy = 'import';
+    const b64 = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
+    const r = await api.invoke('packs:import', b64);
+    this.busy = null;
+    if (!r.ok) {
+      this.error = `${file.name} was not imported: ${r.error.message}`;
+      return false;
+    }
+    this.imported = { ...r.value, fileName: file.name };
+    return r.value.imported.length > 0;
+  }
+}
