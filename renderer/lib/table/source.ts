@@ -22,6 +22,17 @@ export interface TableSource {
   cell(row: number, col: number): Cell;
   /** Called after rows or columns change; returns the unsubscribe function. */
   subscribe(fn: () => void): () => void;
+  /**
+   * Optional: bumped whenever existing rows are replaced or removed (clear, reload), as opposed
+   * to appended, so a view knows to recompute rather than extend. A source without it is
+   * recomputed only when its rowCount shrinks.
+   */
+  readonly generation?: number;
+  /**
+   * Optional, for capped buffers: how many rows were dropped from the front so far (row r is now
+   * what was row r + dropped). A view keeps its filtered and sorted rows and renumbers them.
+   */
+  readonly dropped?: number;
 }
 
 /** Rows of JSON objects (query results, events): columns appear in first-seen order. */
@@ -30,6 +41,8 @@ export class RowSource implements TableSource {
   private readonly index = new Map<string, number>();
   private readonly rows: Cell[][] = [];
   private readonly listeners = new Set<() => void>();
+  /** See TableSource.generation: bumped by clear(). */
+  generation = 0;
 
   get rowCount(): number {
     return this.rows.length;
@@ -62,6 +75,7 @@ export class RowSource implements TableSource {
     this.rows.length = 0;
     this.columns.length = 0;
     this.index.clear();
+    this.generation++;
     this.notify();
   }
 
