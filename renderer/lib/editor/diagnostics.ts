@@ -1,0 +1,59 @@
+/**
+ * Problems (1-based line and column, from `vql:check`, `artifacts:check` or a failed run) as
+ * editor diagnostics: the underline starts at the reported column and covers the token there,
+ * so `found 'range'` underlines `range` and `unknown field 'source'` underlines `source`.
+ */
+import type { Text } from '@codemirror/state';
+import type { Diagnostic } from '@codemirror/lint';
+import type { Problem } from '../../../main/ipc/contract.ts';
+
+/** A document range. */
+export interface Range {
+  from: number;
+  to: number;
+}
+
+const WORD = /[A-Za-z0-9_]/;
+
+/**
+ * The range to underline for a problem at `line`:`column` (1-based, UTF-16 columns as the
+ * engine reports them). Out-of-range positions are clamped into the document. At a word the
+ * range is the word; at a string its quoted text; at another character that character; at
+ * the end of a line (an "end of input" error) the last token before it.
+ */
+export function problemRange(doc: Text, line: number, column: number): Range {
+  const l = doc.line(Math.min(Math.max(1, Math.trunc(line) || 1), doc.lines));
+  const text = l.text;
+  let at = Math.min(Math.max(0, (Math.trunc(column) || 1) - 1), text.length);
+  if (text.slice(at).trim() === '') {
+    // Nothing left on the line: step back to the last token before the position.
+    let end = at;
+    while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+    if (end === 0) return { from: l.from + at, to: l.from + at };
+    // The whole last token: a word, or a run of operator characters (`=~`).
+    const word = WORD.test(text[end - 1]!);
+    let start = end - 1;
+    while (start > 0 && !/\s/.test(text[start - 1]!) && WORD.test(text[start - 1]!) === word) start--;
+    return { from: l.from + start, to: l.from + end };
+  }
+  while (/\s/.test(text[at]!)) at++;
+  const c = text[at]!;
+  let end = at + 1;
+  if (WORD.test(c)) {
+    while (end < text.length && WORD.test(text[end]!)) end++;
+  } else if (c === "'" || c === '"') {
+    const close = text.indexOf(c, at + 1);
+    end = close < 0 ? text.length : close + 1;
+  }
+  return { from: l.from + at, to: l.from + end };
+}
+
+/** Problems as @codemirror/lint diagnostics for the document they were computed for. */
+export function problemsToDiagnostics(doc: Text, problems: readonly Problem[]): Diagnostic[] {
+  return problems.map((p) => ({
+    ...problemRange(doc, p.line, p.column),
+    severity: p.severity,
+    message: `${p.message} (line ${p.line}, column ${p.column})`,
+    source: 'vql',
+  }));
+}
