@@ -2,12 +2,12 @@
  * Line-oriented and document parsers over accessors: `parse_lines`, `parse_jsonl`,
  * `parse_csv`, `parse_yaml`, and `parse_json` / `parse_json_array` over strings.
  */
-import Papa from 'papaparse';
 import { load as loadYaml, loadAll as loadAllYaml } from 'js-yaml';
 import { VDict, fromJSON, toValue, type FunctionDef, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { readAll, readChunks, type Accessor } from './accessors.ts';
 import { accessorOrLog } from './read.ts';
 import { textOf } from './text.ts';
+import { RecordReader, type RecordChunk } from '../../../renderer/lib/csv/records.ts';
 
 const fileArgs = {
   filename: { type: 'any', required: true, doc: 'The file (or, with accessor=data, the text itself)' },
@@ -72,32 +72,26 @@ export const parseJsonl: PluginDef = {
   },
 };
 
+/** Ragged-row and quoting warnings logged per parse_csv call before they are only counted. */
+const MAX_CSV_WARNINGS = 10;
+
 /**
- * CSV records of a file, parsed chunk by chunk: each chunk's last (maybe incomplete) record
- * is carried into the next. (Papaparse's own Node stream mode needs a CommonJS `require`,
- * which a bundled ESM build does not have.)
+ * CSV records of a file with their lines, read like the workbench's CSV import (one reader,
+ * renderer/lib/csv/records.ts): `\r\n` or `\n` line ends in any mix, a UTF-8 BOM dropped,
+ * a malformed quote reported and its line read as plain text instead of swallowing the file.
  */
-async function* csvRecords(chunks: AsyncIterable<Uint8Array>, delimiter: string, comments: string | false): AsyncGenerator<string[][]> {
+async function* csvRecords(chunks: AsyncIterable<Uint8Array>, reader: RecordReader): AsyncGenerator<RecordChunk> {
   const decoder = new TextDecoder();
-  let carry = '';
-  let newline: '\n' | '\r\n' | undefined;
-  const parse = (text: string, last: boolean) => {
-    newline ??= text.includes('\r\n') ? '\r\n' : '\n';
-    const r = new Papa.Parser({ delimiter, comments, newline }).parse(text, 0, !last) as { data: string[][]; meta: { cursor: number } };
-    carry = last ? '' : text.slice(r.meta.cursor);
-    return r.data.filter((rec) => !(rec.length === 1 && rec[0] === ''));
-  };
   for await (const chunk of chunks) {
-    const records = parse(carry + decoder.decode(chunk, { stream: true }), false);
-    if (records.length) yield records;
+    const records = reader.push(decoder.decode(chunk, { stream: true }), false);
+    if (records.records.length) yield records;
   }
-  const records = parse(carry + decoder.decode(), true);
-  if (records.length) yield records;
+  yield reader.push(decoder.decode(), true);
 }
 
 export const parseCsv: PluginDef = {
   name: 'parse_csv',
-  doc: 'One row per CSV record, keyed by the header row (values are strings).',
+  doc: 'One row per CSV record, keyed by the header row (values are strings). A short record gets nulls for its missing columns; fields past the header go to `_extra` (a list); each is logged with its line.',
   args: {
     ...fileArgs,
     auto_headers: { type: 'bool', doc: 'The file has no header row: name the columns Col0, Col1...' },
@@ -112,29 +106,36 @@ export const parseCsv: PluginDef = {
     const accessor = accessorOrLog(scope, args.accessor, 'parse_csv', log);
     if (!accessor) return;
     let headers: string[] | null = (args.columns as string[] | undefined)?.length ? (args.columns as string[]) : null;
-    const chunks = readChunks(accessor, args.filename, scope);
+    const reader = new RecordReader((args.separator as string | undefined) || ',', { comment: (args.comment as string | undefined) || undefined });
+    if (headers) reader.expectedFields = headers.length;
+    let warnings = 0;
+    const warn = (line: number, message: string) => {
+      if (++warnings <= MAX_CSV_WARNINGS) log('warn', `line ${line}: ${message}`);
+    };
     try {
-      for await (const records of csvRecords(chunks, (args.separator as string | undefined) || ',', (args.comment as string | undefined) || false)) {
+      for await (const chunk of csvRecords(readChunks(accessor, args.filename, scope), reader)) {
+        const quoted = new Set(chunk.quoteProblems.map((q) => q.index));
         const out: VDict[] = [];
-        for (const record of records) {
+        chunk.records.forEach((record, k) => {
+          const line = chunk.lines ? chunk.lines[k]! : chunk.firstLine + k;
+          if (quoted.has(k)) warn(line, 'malformed quotes: the line was read with its quotes as plain text');
           if (!headers) {
-            if (args.auto_headers !== true) {
-              headers = record;
-              continue;
-            }
-            headers = record.map((_, i) => `Col${i}`);
+            headers = args.auto_headers === true ? record.map((_, i) => `Col${i}`) : record;
+            reader.expectedFields = headers.length;
+            if (args.auto_headers !== true) return;
           }
+          if (record.length !== headers.length) warn(line, `${record.length} fields, the header has ${headers.length}`);
           const row = new VDict();
-          headers.forEach((h, i) => {
-            if (i < record.length) row.set(h, record[i]);
-          });
+          headers.forEach((h, i) => row.set(h, i < record.length ? record[i] : null));
+          if (record.length > headers.length) row.set('_extra', record.slice(headers.length));
           out.push(row);
-        }
+        });
         if (out.length) yield out;
       }
     } catch (e) {
-      log('warn', `parse_csv: ${(e as Error).message}`);
+      log('warn', (e as Error).message);
     }
+    if (warnings > MAX_CSV_WARNINGS) log('warn', `${warnings - MAX_CSV_WARNINGS} more malformed records`);
   },
 };
 
