@@ -1,0 +1,24 @@
+// Menu commands go to the visible target with the focus, else the last visible one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dispatchCommand, onCommand, type CommandElement } from '../../renderer/lib/state/commands.ts';
+
+function el(shown: boolean, children: unknown[] = []): CommandElement {
+  return { isConnected: true, contains: (o) => o === undefined ? false : children.includes(o), getClientRects: () => ({ length: shown ? 1 : 0 }) };
+}
+
+test('a command reaches the focused visible target, else the last visible, never a hidden one', () => {
+  const ran: string[] = [];
+  const focus = {};
+  const offs = [
+    onCommand('export-csv', () => el(true, [focus]), () => ran.push('a')),
+    onCommand('export-csv', () => el(true), () => ran.push('b')),
+    onCommand('export-csv', () => el(false), () => ran.push('hidden')),
+  ];
+  assert.equal(dispatchCommand('export-csv', focus), true);
+  assert.equal(dispatchCommand('export-csv', null), true);
+  assert.deepEqual(ran, ['a', 'b']);
+  assert.equal(dispatchCommand('export-json', null), false, 'nothing registered');
+  offs.forEach((off) => off());
+  assert.equal(dispatchCommand('export-csv', null), false, 'unregistered');
+});
