@@ -67,12 +67,15 @@ function lockDown(contents: WebContents): void {
   });
 }
 
+/** Artifacts may run programs (execve) only when the app was started with --allow-execve. */
+const allowExecve = process.argv.includes('--allow-execve');
+
 /** The app's collector: one for every window, over the datastore `vql monitor` uses too. */
 let collector: AppCollector | undefined;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(windowOptions(layout.preload, { devTools: !app.isPackaged }));
-  bridge.attach(win.webContents, (push) => new AppService({ userArtifacts: layout.userArtifacts, workerScript: layout.queryWorker, push, collector }));
+  bridge.attach(win.webContents, (push) => new AppService({ userArtifacts: layout.userArtifacts, workerScript: layout.queryWorker, push, collector, allowExecve }));
   win.webContents.on('before-input-event', (_event, input) => {
     const cmd = escCommand(input);
     if (cmd) bridge.pushTo(win.webContents, 'app:menu', cmd);
@@ -111,7 +114,7 @@ if (!app.requestSingleInstanceLock()) {
     void collector.close().finally(() => app.quit());
   });
   app.whenReady().then(async () => {
-    collector = await AppCollector.open({ datastore: layout.datastore, userArtifacts: layout.userArtifacts, owner: 'the desktop app' });
+    collector = await AppCollector.open({ datastore: layout.datastore, userArtifacts: layout.userArtifacts, owner: 'the desktop app', allowExecve });
     // Another writer (a running `vql monitor`) holds the datastore: logs still browse; say why events cannot start.
     if (collector.busy) dialog.showMessageBoxSync({ type: 'info', message: 'Live events are unavailable for now', detail: collector.busy });
     secureSession();
