@@ -6,6 +6,7 @@
  */
 import { boolStyle, isNaNWord, parseBool, parseNumber, type BoolStyle } from './cells.ts';
 import { isoShape, parseIso, shapeFormat, type IsoFormat } from './iso.ts';
+import { EPOCH_MILLIS, EPOCH_SECONDS, TIME_NAME } from '../table/time.ts';
 
 /** How a column is encoded; `epoch` is a timestamp stored as the file's number. */
 export type Kind = 'pending' | 'number' | 'epoch' | 'iso' | 'bool' | 'json' | 'text';
@@ -17,12 +18,8 @@ export interface Inferred {
   format: IsoFormat | BoolStyle | '';
 }
 
-/** Column names that announce a time: `_ts`, `Time`, `CreateTime`, `timestamp`, `created_at`, `date`... */
-export const TIME_NAME = /(^|_)ts$|time|date|stamp|(^|_)at$|epoch|^when$/i;
-
-/** Epoch seconds from 1973 to 2286; epoch milliseconds from 1973 to 5138. */
-const SECONDS = [1e8, 1e10] as const;
-const MILLIS = [1e11, 1e14] as const;
+const SECONDS = EPOCH_SECONDS;
+const MILLIS = EPOCH_MILLIS;
 
 /** True for the cells inference ignores: empty and `-`. */
 export function isEmptyCell(t: string | null | undefined): boolean {

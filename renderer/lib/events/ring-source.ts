@@ -5,14 +5,12 @@
  * arriving: they wait in a queue (itself capped at `capacity`, so a long pause keeps the
  * newest rows and counts the others as missed) and join the view on resume.
  */
-import type { Cell, ColumnInfo, ColumnType, TableSource } from '../table/source.ts';
+import type { Cell, ColumnInfo, TableSource } from '../table/source.ts';
+import { RowColumns } from '../table/row-columns.ts';
 
 /** A TableSource over the last `capacity` rows received (see above). */
 export class RingSource implements TableSource {
-  readonly columns: ColumnInfo[] = [];
-  private readonly index = new Map<string, number>();
-  /** Columns whose type is still unknown (only nulls seen so far). */
-  private readonly untyped = new Set<number>();
+  private readonly shape = new RowColumns();
   private readonly ring: Cell[][];
   /** Slot of the oldest row. */
   private head = 0;
@@ -32,6 +30,10 @@ export class RingSource implements TableSource {
   constructor(readonly capacity = 10_000) {
     if (!(capacity >= 1)) throw new RangeError('RingSource: capacity must be at least 1');
     this.ring = new Array(capacity);
+  }
+
+  get columns(): readonly ColumnInfo[] {
+    return this.shape.columns;
   }
 
   get rowCount(): number {
@@ -83,9 +85,7 @@ export class RingSource implements TableSource {
 
   /** Drops every row, column and count (another artifact is viewed). */
   clear(): void {
-    this.columns.length = 0;
-    this.index.clear();
-    this.untyped.clear();
+    this.shape.clear();
     this.head = 0;
     this.count = 0;
     this.waiting = [];
@@ -104,7 +104,7 @@ export class RingSource implements TableSource {
   private store(objects: ReadonlyArray<Record<string, unknown>>): void {
     // Only the last `capacity` rows of a big batch can survive: skip the rest up front.
     for (let i = Math.max(0, objects.length - this.capacity); i < objects.length; i++) {
-      const row = this.toRow(objects[i]!);
+      const row = this.shape.toRow(objects[i]!);
       if (this.count < this.capacity) {
         this.ring[(this.head + this.count) % this.capacity] = row;
         this.count++;
@@ -117,35 +117,7 @@ export class RingSource implements TableSource {
     }
   }
 
-  private toRow(o: Record<string, unknown>): Cell[] {
-    const r: Cell[] = new Array(this.columns.length).fill(null);
-    for (const k in o) {
-      const v = (o[k] ?? null) as Cell;
-      let c = this.index.get(k);
-      if (c === undefined) {
-        c = this.columns.length;
-        this.index.set(k, c);
-        this.columns.push({ name: k, type: 'text' });
-        this.untyped.add(c);
-      }
-      if (v !== null && this.untyped.has(c)) {
-        this.columns[c] = { name: k, type: typeOf(v) };
-        this.untyped.delete(c);
-      }
-      r[c] = v;
-    }
-    return r;
-  }
-
   private notify(): void {
     for (const fn of this.listeners) fn();
   }
-}
-
-/** A cell's column type (the first non-null value decides; nested values are JSON). */
-function typeOf(v: unknown): ColumnType {
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'object') return 'json';
-  return 'text';
 }

@@ -4,6 +4,7 @@
  * one, so a million rows fit), and the table's sort, filter, search and export work on any.
  * No DOM, no Svelte: tested in plain Node.
  */
+import { RowColumns } from './row-columns.ts';
 
 /** A cell: numbers stay numbers (sort and charts), text stays text; objects are nested JSON. */
 export type Cell = string | number | boolean | null | object;
@@ -35,14 +36,17 @@ export interface TableSource {
   readonly dropped?: number;
 }
 
-/** Rows of JSON objects (query results, events): columns appear in first-seen order. */
+/** Rows of JSON objects (query results): columns appear in first-seen order (see RowColumns). */
 export class RowSource implements TableSource {
-  readonly columns: ColumnInfo[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly shape = new RowColumns();
   private readonly rows: Cell[][] = [];
   private readonly listeners = new Set<() => void>();
-  /** See TableSource.generation: bumped by clear(). */
+  /** TableSource.generation: bumped when every row is replaced (clear). */
   generation = 0;
+
+  get columns(): readonly ColumnInfo[] {
+    return this.shape.columns;
+  }
 
   get rowCount(): number {
     return this.rows.length;
@@ -54,27 +58,14 @@ export class RowSource implements TableSource {
 
   /** Appends a batch of row objects and notifies once. */
   append(objects: ReadonlyArray<Record<string, unknown>>): void {
-    for (const o of objects) {
-      const r: Cell[] = new Array(this.columns.length).fill(null);
-      for (const [k, v] of Object.entries(o)) {
-        let c = this.index.get(k);
-        if (c === undefined) {
-          c = this.columns.length;
-          this.index.set(k, c);
-          this.columns.push({ name: k, type: typeOfValue(v) });
-        }
-        r[c] = (v ?? null) as Cell;
-      }
-      this.rows.push(r);
-    }
+    for (const o of objects) this.rows.push(this.shape.toRow(o));
     this.notify();
   }
 
   /** Drops everything (a new run). */
   clear(): void {
     this.rows.length = 0;
-    this.columns.length = 0;
-    this.index.clear();
+    this.shape.clear();
     this.generation++;
     this.notify();
   }
@@ -87,11 +78,4 @@ export class RowSource implements TableSource {
   private notify(): void {
     for (const fn of this.listeners) fn();
   }
-}
-
-function typeOfValue(v: unknown): ColumnType {
-  if (typeof v === 'number') return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  if (v !== null && typeof v === 'object') return 'json';
-  return 'text';
 }
