@@ -6,9 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StoreArtifact, StoreDay, StoreOpenRequest } from '../ipc/contract.ts';
+import type { RowJson, StoreArtifact, StoreDay, StoreOpenRequest } from '../ipc/contract.ts';
 import { CLIENT_ID_SYNTAX, dayStart, monitoringRoot, nameOfDir, parseDayFileName, queryDir } from '../collector/paths.ts';
-import type { VDict } from '../vql/values/types.ts';
 import type { RowCounter } from './collector-counts.ts';
 import { mergeParts, type Warn } from './collector-read.ts';
 
@@ -106,8 +105,8 @@ export function checkOpenRequest(req: StoreOpenRequest): string | undefined {
   return undefined;
 }
 
-/** The rows of a day range (inclusive) of one artifact, in time order, in batches. */
-export async function* openDays(datastore: string, req: StoreOpenRequest, warn: Warn, signal: AbortSignal): AsyncGenerator<VDict[]> {
+/** The rows of a day range (inclusive) of one artifact as JSON text, in time order, in batches. */
+export async function* openDays(datastore: string, req: StoreOpenRequest, warn: Warn, signal: AbortSignal): AsyncGenerator<RowJson[]> {
   const dir = queryDir(datastore, req.client, req.artifact);
   const parts = await dayParts(dir);
   const days = [...parts.keys()].filter((d) => d >= req.from && d <= req.to).sort();

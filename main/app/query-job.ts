@@ -75,7 +75,7 @@ export async function* jobRows(job: QueryJob, engine: Engine, signal: AbortSigna
  * flushes what is left at the end (also after an error: rows already made are never lost).
  * Resolves with the error the source threw, if any; never rejects.
  */
-export async function pumpRows(source: AsyncIterable<VDict[]>, batching: Batching, emit: (rows: RowJson[]) => void): Promise<{ error?: SerializedError }> {
+export async function pumpRows(source: AsyncIterable<ReadonlyArray<VDict | RowJson>>, batching: Batching, emit: (rows: RowJson[]) => void): Promise<{ error?: SerializedError }> {
   let pending: RowJson[] = [];
   let last = performance.now();
   const flush = () => {
@@ -86,7 +86,8 @@ export async function pumpRows(source: AsyncIterable<VDict[]>, batching: Batchin
   let error: SerializedError | undefined;
   try {
     for await (const batch of source) {
-      for (const r of batch) pending.push(toJSON(r));
+      // Rows already in JSON text (the log browser's) pass as they are.
+      for (const r of batch) pending.push(typeof r === 'string' ? r : toJSON(r));
       if (pending.length >= batching.batchRows || performance.now() - last >= batching.batchMs) flush();
     }
   } catch (e) {

@@ -8,6 +8,7 @@ import { join, relative, resolve, isAbsolute } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describeRegistry, formatScript, parseScript, signature, type Registry, type VDict } from '../vql/index.ts';
 import { loadArtifactText, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
+import { lintArtifact, lintQuery } from '../artifacts/lint.ts';
 import type {
   ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, Send, SendChannel,
   SerializedError,
@@ -53,8 +54,8 @@ export interface ServiceContext {
   readonly opts: ServiceOptions;
   readonly registry: Registry;
   readonly repo: Repository;
-  /** Starts a streamed query: rows go out as `vql:rows`, the end as `vql:done`. */
-  stream(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<VDict[]>): Result<QueryId>;
+  /** Starts a streamed query: rows (values, or their JSON text) go out as `vql:rows`, the end as `vql:done`. */
+  stream(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<ReadonlyArray<VDict | RowJson>>): Result<QueryId>;
 }
 
 export function ok<T>(value: T): Result<T> {
@@ -150,10 +151,11 @@ export class AppService {
     this.closeEvents();
   }
 
+  /** Parse errors, else the static call checks (unknown plugins, arguments, artifacts). */
   private check(query: string): Result<Problem[]> {
     try {
-      parseScript(query);
-      return ok([]);
+      const script = parseScript(query);
+      return ok(lintQuery(query, script.statements, this.registry, this.repo));
     } catch (e) {
       const s = toSerialized(e);
       return ok([{ line: s.span?.line ?? 1, column: s.span?.column ?? 1, message: s.message, severity: 'error' }]);
@@ -165,7 +167,7 @@ export class AppService {
   }
 
   /** Starts an in-process run (domain handlers' streams, and jobs when inline). */
-  private start(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<VDict[]>): Result<QueryId> {
+  private start(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<ReadonlyArray<VDict | RowJson>>): Result<QueryId> {
     return this.launch((signal, emit, log) => pumpRows(body(signal, log), this.batching, emit));
   }
 
@@ -213,8 +215,11 @@ export class AppService {
     };
   }
 
+  /** Loader problems, then (when it loads) unknown imports and the static call checks. */
   private checkArtifact(yaml: string): Problem[] {
-    return loadArtifactText(yaml, 'editor').problems.map((p) => ({ line: p.line, column: p.column, message: p.message, severity: p.severity }));
+    const r = loadArtifactText(yaml, 'editor');
+    const problems = r.loaded ? [...r.problems, ...lintArtifact(r.loaded, this.registry, this.repo)] : r.problems;
+    return problems.map((p) => ({ line: p.line, column: p.column, message: p.message, severity: p.severity }));
   }
 
   /** Saves a valid artifact to the user's folder (named after the artifact) and reloads. */

@@ -39,6 +39,42 @@ test('vql:check reports a syntax error with its line and column; vql:run replies
   }
 });
 
+test('vql:check: unknown plugins, functions, arguments and artifacts are warnings at the name', async () => {
+  const { s } = service();
+  const r = await s.invoke('vql:check', 'SELECT * FROM pslit()');
+  assert.ok(r.ok);
+  assert.deepEqual(r.value, [{ line: 1, column: 15, severity: 'warning', message: 'unknown plugin pslit: did you mean pslist?' }]);
+  const q = 'LET procs = SELECT * FROM pslist()\nSELECT lenn(list=Name) FROM procs()\nSELECT * FROM Artifact.Generic.Client.Stat(Frequency=1)\nSELECT * FROM range(ends=2)';
+  const many = await s.invoke('vql:check', q);
+  assert.ok(many.ok);
+  assert.deepEqual(many.value.map((p) => `${p.line}:${p.column} ${p.severity} ${p.message}`), [
+    '2:8 warning unknown function lenn: did you mean len?',
+    '3:15 warning unknown artifact Generic.Client.Stat: did you mean Generic.Client.Stats?',
+    '4:21 warning unknown argument ends for plugin range(): did you mean end?',
+    '4:15 warning plugin range() needs the argument end (int: End value (exclusive))',
+  ]);
+  const fine = await s.invoke('vql:check', 'LET n = 2\nSELECT * FROM Artifact.Generic.Client.Stats(Frequency=1) WHERE len(list=[n]) LIMIT 1');
+  assert.deepEqual(fine, { ok: true, value: [] });
+  // A syntax error is still the one problem: the checks need a parsed query.
+  const bad = await s.invoke('vql:check', 'SELECT * FROM pslit() WHERE');
+  assert.ok(bad.ok);
+  assert.deepEqual(bad.value.map((p) => [p.line, p.severity]), [[1, 'error']]);
+});
+
+test('artifacts:check: loader problems, then unknown imports (errors) and call warnings at YAML positions', async () => {
+  const { s } = service();
+  const yaml = 'name: Custom.Checked\nimports: [Custom.Missing]\nparameters:\n  - name: Who\nsources:\n  - query: |\n      SELECT Who, lenn(list=Who)\n      FROM pslit()\n';
+  const r = await s.invoke('artifacts:check', yaml);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.map((p) => `${p.line}:${p.column} ${p.severity} ${p.message}`), [
+    '2:11 error Artifact Custom.Checked imports Custom.Missing which is not known',
+    '8:12 warning unknown plugin pslit: did you mean pslist?',
+    '7:19 warning unknown function lenn: did you mean len?',
+  ]);
+  const clean = await s.invoke('artifacts:check', 'name: Custom.Clean\nsources:\n  - query: SELECT * FROM Artifact.Generic.Client.Stats(Frequency=1)\n');
+  assert.deepEqual(clean, { ok: true, value: [] });
+});
+
 test('vql:run streams rows in batches and ends with a summary', async () => {
   const { s, done, rows } = service();
   const r = await s.invoke('vql:run', { query: 'SELECT _value AS N FROM range(end=1234)' });

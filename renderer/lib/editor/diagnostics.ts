@@ -2,6 +2,8 @@
  * Problems (1-based line and column, from `vql:check`, `artifacts:check` or a failed run) as
  * editor diagnostics: the underline starts at the reported column and covers the token there,
  * so `found 'range'` underlines `range` and `unknown field 'source'` underlines `source`.
+ * Errors (parse, loader) underline as `.cm-lintRange-error`; the static call checks (unknown
+ * plugins, arguments, artifacts) are warnings and underline as `.cm-lintRange-warning`.
  */
 import type { Text } from '@codemirror/state';
 import type { Diagnostic } from '@codemirror/lint';
@@ -19,7 +21,7 @@ const WORD = /[A-Za-z0-9_]/;
  * The range to underline for a problem at `line`:`column` (1-based, UTF-16 columns as the
  * engine reports them). Out-of-range positions are clamped into the document. At a word the
  * range is the word; at a string its quoted text; at another character that character; at
- * the end of a line (an "end of input" error) the last token before it.
+ * the end of a line (an "end of input" error) the last token before it. A dotted name is one word.
  */
 export function problemRange(doc: Text, line: number, column: number): Range {
   const l = doc.line(Math.min(Math.max(1, Math.trunc(line) || 1), doc.lines));
@@ -40,7 +42,9 @@ export function problemRange(doc: Text, line: number, column: number): Range {
   const c = text[at]!;
   let end = at + 1;
   if (WORD.test(c)) {
-    while (end < text.length && WORD.test(text[end]!)) end++;
+    // A dotted name (`Artifact.Generic.Client.Stats`) is underlined whole: a problem about a
+    // call names all of it.
+    while (end < text.length && (WORD.test(text[end]!) || (text[end] === '.' && WORD.test(text[end + 1] ?? '')))) end++;
   } else if (c === "'" || c === '"') {
     const close = text.indexOf(c, at + 1);
     end = close < 0 ? text.length : close + 1;
