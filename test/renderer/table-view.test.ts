@@ -89,6 +89,64 @@ describe('sort', () => {
     }
   });
 
+  test('text sort vs a reference comparator: unicode, case, shared prefixes, long keys, big runs', () => {
+    const rnd = prng(21);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const check = (keys: string[], label: string) => {
+      const folded = keys.map(fold);
+      for (const desc of [false, true]) {
+        const want = keys.map((_, i) => i).sort((a, b) => {
+          const x = folded[a], y = folded[b];
+          return (desc ? (x < y ? 1 : x > y ? -1 : 0) : x < y ? -1 : x > y ? 1 : 0) || a - b;
+        });
+        const got = Array.from(sortTextPositions(keys, desc));
+        const at = got.findIndex((p, i) => p !== want[i]);
+        assert.equal(at, -1, `${label} desc=${desc}: first difference at ${at}: ${JSON.stringify(keys[got[at]])} vs ${JSON.stringify(keys[want[at]])}`);
+      }
+    };
+    // '[', '_' and '`' sit between 'Z' and 'a': folding must put them before letters of either case.
+    const narrow = ['a', 'A', 'b', 'B', 'z', 'Z', '[', '_', '`', '{', '0', '9', ' ', '\0', 'é', 'É', '\u00fe', 'ab', 'AB'];
+    const wide = [...narrow, '\u00ff', '中', '😀', '\ufffe', 'Ω'];
+    const word = (alphabet: readonly string[], max: number) => Array.from({ length: Math.floor(rnd() * max) }, () => pick(alphabet)).join('');
+    const shared = 'C:\\Windows\\System32\\drivers\\etc\\';
+    const long = 'x'.repeat(40);
+    check(Array.from({ length: 3000 }, () => word(narrow, 12)), 'short narrow');
+    check(Array.from({ length: 3000 }, () => word(wide, 12)), 'short wide');
+    check(Array.from({ length: 3000 }, () => shared + word(narrow, 8)), 'one shared prefix');
+    check(Array.from({ length: 3000 }, () => (rnd() < 0.5 ? shared : shared.toUpperCase()) + word(narrow, 6)), 'prefix equal but for case');
+    check(Array.from({ length: 4000 }, () => word(['a', 'B'], 3) + long + word(narrow, 4) + long + word(narrow, 4)), 'keys past several packed windows');
+    check(Array.from({ length: 3000 }, () => word(narrow, 3) + long + pick(['é', 'ÿ', '中', 'e']) + word(narrow, 3)), 'wide characters only past the first window');
+    check(Array.from({ length: 3000 }, () => word(['a', 'b', '\uffff', '\ufffe', '中'], 6)), 'U+FFFE and U+FFFF');
+    check(Array.from({ length: 3000 }, () => word(['a', 'b'], 4) + (rnd() < 0.5 ? '' : '\uffff')), 'U+FFFF among ASCII text');
+    check(Array.from({ length: 70000 }, () => word(narrow, 6) + word(['x', 'Y'], 20)), 'runs large enough for two-byte splits');
+    check(Array.from({ length: 70000 }, () => `${pick(['error', 'Warning', 'info'])} #${Math.floor(rnd() * 1e5)} from 10.0.${Math.floor(rnd() * 256)}`), 'log lines');
+    check(Array.from({ length: 20000 }, () => pick(['x', 'X', 'y', 'Y', 'é', '', 'abc', 'ABC'])), 'few distinct values, equal but for case');
+  });
+
+  test('a mixed column sorts numbers, then text, then empties; stable both ways', () => {
+    const rnd = prng(5);
+    const pool: Cell[] = [null, '', Number.NaN, true, false, 0, -0, 1.5, -3, 1e300, 'b', 'B', 'a', 'é', 'ÿ', '中', { k: 1 }, [1, 2], 'zz', 'ZZ', '10', 10];
+    const vals = Array.from({ length: 2000 }, () => pool[Math.floor(rnd() * pool.length)]);
+    const group = (x: Cell) => (typeof x === 'number' ? (Number.isNaN(x) ? 2 : 0) : typeof x === 'boolean' ? 0 : x === null || x === '' ? 2 : 1);
+    const num = (x: Cell) => (typeof x === 'boolean' ? Number(x) : (x as number));
+    const text = (x: Cell) => (typeof x === 'string' ? x : JSON.stringify(x)).replace(/[A-Z]/g, (c) => c.toLowerCase());
+    for (const desc of [false, true]) {
+      const want = vals.map((_, i) => i).sort((a, b) => {
+        const x = vals[a], y = vals[b], gx = group(x), gy = group(y);
+        if (gx !== gy) return gx - gy;
+        let c = 0;
+        if (gx === 0) c = num(x) - num(y);
+        else if (gx === 1) c = text(x) < text(y) ? -1 : text(x) > text(y) ? 1 : 0;
+        return (desc ? -c : c) || a - b;
+      });
+      const v = viewOf(vals);
+      v.setSort({ col: 0, desc });
+      v.sync(1);
+      assert.deepEqual(rowsOf(v, 1), want, `desc=${desc}`);
+    }
+  });
+
   test('a million-scale numeric column sorts correctly (radix, 16-bit digits)', () => {
     const rnd = prng(3);
     const vals = Array.from({ length: 200_000 }, () => (rnd() - 0.5) * 1e6);
@@ -203,6 +261,33 @@ describe('search, columns, counts', () => {
       v.setSearch(needle);
       v.sync(0);
       assert.deepEqual(rowsOf(v), vals.filter((x) => String(x).includes(needle)), needle);
+    }
+  });
+
+  test('searching digits in fractional and huge numbers agrees with their decimal text', () => {
+    const rnd = prng(13);
+    const gens = [
+      () => Math.round(rnd() * 100000) / 100, () => rnd() * 1000, () => (rnd() - 0.5) * 1e12, () => rnd(), () => rnd() * 1e-5,
+      () => Number((rnd() * 1e5).toFixed(Math.floor(rnd() * 8))), () => 10 ** -Math.floor(rnd() * 8) * (1 - 2 ** -52),
+      () => Math.floor(rnd() * 1e15) / 10 ** Math.floor(rnd() * 15), () => 1e15 + rnd() * 1e3, () => 1e21 * rnd(),
+    ];
+    const vals: Cell[] = [0.05, 100.5, 1.0005, 0.1 + 0.2, -12.345, 1e-7, 123456789.123, Infinity, -Infinity, Number.NaN, ...Array.from({ length: 6000 }, (_, i) => gens[i % gens.length]())];
+    const src = new FixedSource([{ name: 'n', type: 'number' }], vals.map((v) => [v]));
+    for (const needle of ['0', '5', '05', '00', '12', '345', '0001', '999', '30000000000000004', 'e-7', 'infinity', '.5']) {
+      const v = new TableView(src);
+      v.setSearch(needle);
+      v.sync(0);
+      assert.deepEqual(rowsOf(v), vals.filter((x) => !Number.isNaN(x) && String(x).toLowerCase().includes(needle)), needle);
+    }
+  });
+
+  test('a needle without letters is found in text as is; one with letters in any case', () => {
+    const src = new FixedSource([{ name: 'msg', type: 'text' }], [['from 10.0.1.7'], ['FROM 10.0.1.8'], ['10-0-1'], ['ünïcode 10.0']]);
+    for (const [needle, want] of [['10.0.1', [0, 1]], ['0.1.', [0, 1]], ['From 10', [0, 1]], ['ÜNÏ', [3]], ['-0-', [2]]] as const) {
+      const v = new TableView(src);
+      v.setSearch(needle);
+      v.sync(0);
+      assert.deepEqual(Array.from(v.displayRows()), want, needle);
     }
   });
 

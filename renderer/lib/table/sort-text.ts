@@ -1,156 +1,62 @@
 /**
- * Sorting a million strings without localeCompare or a comparator per pair: an MSD radix sort
- * over 8-character chunks (4 when a chunk holds a character above U+00FE), each chunk packed
- * into a 64-bit key and ordered by the stable LSD radix in radix.ts. Runs of equal chunks are
- * refined one chunk deeper (skipping a prefix the whole run shares); small runs use insertion
- * sort. The first 32 characters of every string (16 in wide mode) are packed up front in input
- * order, because walking strings in sorted (random) order is what costs most. Columns with few
- * distinct values are sorted by rank instead. Order: by UTF-16 code unit with ASCII letters
- * folded to lower case ("apple" < "Banana" < "cherry"); ties keep their input order.
+ * Sorting a million strings without localeCompare or a comparator per pair (V8's sort with a
+ * comparator takes over a second for a million distinct strings): an MSD radix sort over
+ * 8-character chunks (4 when some character is above U+00FE), each chunk a 64-bit key.
+ *
+ * The prefix every string shares is skipped; the next 24 characters (12 wide) of every string
+ * are packed into words in input order (sort-text-keys.ts), and the sort reads only those
+ * words: a chunk's keys are loaded for a run, the run is split on the bytes that differ
+ * (sort-text-chunk.ts), small runs are insertion-sorted, and runs whose chunk is equal go one
+ * chunk deeper. Runs that need characters past the window get the next window packed, for
+ * their rows only. Columns with few distinct values are sorted by rank instead.
+ *
+ * Order: by UTF-16 code unit with ASCII letters folded to lower case ("apple" < "Banana" <
+ * "cherry", and "_" < "a"); ties keep their input order. Stable both ways.
  */
 import { pooled, radixSort64, Slot } from './radix.ts';
+import { sortChunk } from './sort-text-chunk.ts';
+import { compareFrom, hasMaxChar, loadChunk, packWindow, sharedPrefix, WINDOW_WORDS, type TextCtx } from './sort-text-keys.ts';
 
-const SMALL_RUN = 48;
-/** 32-bit words packed up front per string. */
-const PRE_WORDS = 8;
-
-function code(s: string, i: number): number {
-  if (i >= s.length) return 0; // end of string sorts before any character
-  const c = s.charCodeAt(i);
-  return (c >= 65 && c <= 90 ? c + 32 : c) + 1;
+/** The whole sort by comparison: only for keys holding U+FFFF, which wide keys cannot tell from U+FFFE (see hasMaxChar). */
+function sortByComparison(keys: readonly string[], desc: boolean, pos: Uint32Array): void {
+  const order = Array.from({ length: keys.length }, (_, i) => i).sort((p, q) => {
+    const cmp = compareFrom(keys[p], keys[q], 0);
+    return (desc ? -cmp : cmp) || p - q;
+  });
+  pos.set(order);
 }
 
-/** Compares a and b from character d on, with the same folding as the keys. */
-function compareFrom(a: string, b: string, d: number): number {
-  for (;; d++) {
-    const x = code(a, d), y = code(b, d);
-    if (x !== y || x === 0) return x - y;
-  }
+/** Marks the rows of the runs (start, end, word) on `runs`, for packing their next window. */
+function markRows(pos: Uint32Array, runs: readonly number[], n: number): Uint8Array {
+  const marks = new Uint8Array(n);
+  for (let k = 0; k < runs.length; k += 3) for (let i = runs[k]; i < runs[k + 1]; i++) marks[pos[i]] = 1;
+  return marks;
 }
 
-/** Packs 4 characters from d on (2 in wide mode); -1 if one is too wide for 8 bits. */
-function word(s: string, d: number, wide: boolean): number {
-  if (wide) return ((Math.min(code(s, d), 65535) << 16) | Math.min(code(s, d + 1), 65535)) >>> 0;
-  const a = code(s, d), b = code(s, d + 1), c = code(s, d + 2), e = code(s, d + 3);
-  if ((a | b | c | e) > 255) return -1;
-  return ((a << 24) | (b << 16) | (c << 8) | e) >>> 0;
-}
-
-interface Ctx {
-  keys: readonly string[];
-  desc: boolean;
-  wide: boolean;
-  pre: Uint32Array;
-  /** The mode `pre` was packed in: it is only usable while `wide` matches. */
-  preWide: boolean;
-  hi: Uint32Array;
-  lo: Uint32Array;
-}
-
-/** Packs the first chunks of every key in input order; null if a character needs wide mode. */
-function prepack(keys: readonly string[], wide: boolean): Uint32Array | null {
-  const pre = pooled(Slot.Prefix, keys.length * PRE_WORDS).fill(0);
-  const perWord = wide ? 2 : 4, bits = wide ? 16 : 8, max = wide ? 65535 : 255;
-  const shift = wide ? 1 : 2, last = perWord - 1;
-  const chars = PRE_WORDS * perWord;
-  for (let i = 0; i < keys.length; i++) {
-    const s = keys[i], n = Math.min(s.length, chars), base = i * PRE_WORDS;
-    let w = 0, j = 0;
-    for (; j < n; j++) {
-      let c = s.charCodeAt(j);
-      c = (c >= 65 && c <= 90 ? c + 32 : c) + 1;
-      if (c > max) {
-        if (!wide) return null;
-        c = max;
-      }
-      w = (w << bits) | c;
-      if ((j & last) === last) {
-        pre[base + (j >> shift)] = w;
-        w = 0;
+/**
+ * The radix sort proper, a window of characters at a time: runs that need characters past the
+ * window wait until it is done, then their rows get the next window packed. False when a
+ * narrow sort met a character needing 16 bits (the caller starts over wide).
+ */
+function sortWindows(c: TextCtx, pos: Uint32Array): boolean {
+  const n = pos.length;
+  for (let i = 0; i < n; i++) pos[i] = i;
+  if (!packWindow(c, null, 0)) return false;
+  let stack = [0, n, 0];
+  for (let window = 0; ; window++) {
+    const later: number[] = [];
+    const end = (window + 1) * WINDOW_WORDS;
+    while (stack.length > 0) {
+      const w = stack.pop()!, e = stack.pop()!, s = stack.pop()!;
+      if (w >= end) later.push(s, e, w);
+      else {
+        loadChunk(c, pos, s, e, w - window * WINDOW_WORDS);
+        sortChunk(c, pos, s, e, w, stack);
       }
     }
-    // A partial last word is left-aligned; the zeros after it are the end marker.
-    const rest = j & last;
-    if (rest !== 0) pre[base + (j >> shift)] = w << (bits * (perWord - rest));
-  }
-  return pre;
-}
-
-/** Loads the chunk at depth d for pos[s, e) into hi/lo; false if a character is too wide. */
-function load(c: Ctx, pos: Uint32Array, s: number, e: number, d: number): boolean {
-  const per = c.wide ? 2 : 4, w = d / per;
-  const inv = c.desc ? 0xffffffff : 0;
-  if (c.wide === c.preWide && d % (2 * per) === 0 && w + 1 < PRE_WORDS) {
-    for (let i = s; i < e; i++) {
-      const b = pos[i] * PRE_WORDS + w;
-      c.hi[i] = (c.pre[b] ^ inv) >>> 0;
-      c.lo[i] = (c.pre[b + 1] ^ inv) >>> 0;
-    }
-    return true;
-  }
-  for (let i = s; i < e; i++) {
-    const k = c.keys[pos[i]];
-    const h = word(k, d, c.wide), l = word(k, d + per, c.wide);
-    if (h < 0 || l < 0) return false;
-    c.hi[i] = (h ^ inv) >>> 0;
-    c.lo[i] = (l ^ inv) >>> 0;
-  }
-  return true;
-}
-
-/** Length of the prefix (from d) that all keys of pos[s, e) share. */
-function commonPrefix(c: Ctx, pos: Uint32Array, s: number, e: number, d: number): number {
-  const first = c.keys[pos[s]];
-  let n = Math.max(0, first.length - d);
-  for (let i = s + 1; i < e && n > 0; i++) {
-    const k = c.keys[pos[i]];
-    let j = 0;
-    while (j < n && (k.charCodeAt(d + j) === first.charCodeAt(d + j) || code(k, d + j) === code(first, d + j))) j++;
-    n = j;
-  }
-  return n;
-}
-
-/** Insertion sort of a short run, in place (no allocation: there are many such runs). */
-function sortSmall(c: Ctx, pos: Uint32Array, s: number, e: number, d: number): void {
-  const sign = c.desc ? -1 : 1;
-  for (let i = s + 1; i < e; i++) {
-    const p = pos[i], key = c.keys[p];
-    let j = i - 1;
-    for (; j >= s; j--) {
-      const q = pos[j];
-      const cmp = sign * compareFrom(c.keys[q], key, d) || q - p;
-      if (cmp <= 0) break;
-      pos[j + 1] = q;
-    }
-    pos[j + 1] = p;
-  }
-}
-
-/** A chunk whose last character is the end marker: the strings ended, so the run is all equal. */
-function ended(c: Ctx, i: number): boolean {
-  const last = (c.desc ? ~c.lo[i] : c.lo[i]) & (c.wide ? 0xffff : 0xff);
-  return last === 0;
-}
-
-/** Sorts pos[s, e) whose keys agree on the first d characters; pushes deeper runs on the stack. */
-function step(c: Ctx, pos: Uint32Array, s: number, e: number, d: number, stack: number[]): void {
-  if (e - s <= SMALL_RUN) return sortSmall(c, pos, s, e, d);
-  if (!c.wide && !load(c, pos, s, e, d)) c.wide = true;
-  if (c.wide) load(c, pos, s, e, d);
-  const chunk = c.wide ? 4 : 8;
-  let same = true;
-  for (let i = s + 1; i < e && same; i++) same = c.hi[i] === c.hi[s] && c.lo[i] === c.lo[s];
-  if (same) {
-    if (!ended(c, s)) stack.push(s, e, d + chunk + commonPrefix(c, pos, s, e, d + chunk));
-    return;
-  }
-  radixSort64(pos, c.hi, c.lo, s, e);
-  let r = s;
-  for (let i = s + 1; i <= e; i++) {
-    if (i < e && c.hi[i] === c.hi[r] && c.lo[i] === c.lo[r]) continue;
-    if (i - r > 1 && !ended(c, r)) stack.push(r, i, d + chunk);
-    r = i;
+    if (later.length === 0) return true;
+    if (!packWindow(c, markRows(pos, later, n), window + 1)) return false;
+    stack = later;
   }
 }
 
@@ -204,18 +110,10 @@ export function sortTextPositions(keys: readonly string[], desc: boolean): Uint3
   if (byRank) return byRank;
   const n = keys.length;
   const pos = pooled(Slot.TextOrder, n);
-  for (let i = 0; i < n; i++) pos[i] = i;
-  let wide = false;
-  let pre = prepack(keys, false);
-  if (!pre) {
-    wide = true;
-    pre = prepack(keys, true)!;
-  }
-  const c: Ctx = { keys, desc, wide, pre, preWide: wide, hi: pooled(Slot.KeyHi, n), lo: pooled(Slot.KeyLo, n) };
-  const stack = [0, n, 0];
-  while (stack.length > 0) {
-    const d = stack.pop()!, e = stack.pop()!, s = stack.pop()!;
-    step(c, pos, s, e, d, stack);
-  }
+  const c: TextCtx = { keys, desc, wide: false, skip: sharedPrefix(keys), pre: new Uint32Array(0), window: 0, hi: pooled(Slot.KeyHi, n), lo: pooled(Slot.KeyLo, n) };
+  if (sortWindows(c, pos)) return pos;
+  c.wide = true;
+  if (hasMaxChar(keys)) sortByComparison(keys, desc, pos);
+  else sortWindows(c, pos);
   return pos;
 }
