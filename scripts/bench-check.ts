@@ -10,6 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { AppService } from '../main/app/service.ts';
 import { loadArtifactText, type LoadedArtifact } from '../main/artifacts/index.ts';
 import { lintArtifact, queryFields } from '../main/artifacts/lint.ts';
+import { medianMs } from './bench-stats.ts';
+
+/** Median of 21 timed runs (or `times`) after 3 warm-up runs. */
+const timed = (run: () => unknown, times = 21) => medianMs(run, times, 3);
 
 const corpus = fileURLToPath(new URL('../../shared/velociraptor-artifacts/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'vql-bench-check-'));
@@ -19,17 +23,6 @@ const service = new AppService({
   push: () => {},
   isolation: 'inline',
 });
-
-function median(run: () => unknown, times = 21): number {
-  for (let i = 0; i < 3; i++) run();
-  const ms: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const t = performance.now();
-    run();
-    ms.push(performance.now() - t);
-  }
-  return ms.sort((a, b) => a - b)[Math.floor(times / 2)]!;
-}
 
 const artifacts = service.repo.names().map((n) => service.repo.get(n)!).filter((a) => !existsSync(corpus) || a.file.startsWith(corpus));
 const bySize = [...artifacts].sort((a, b) => a.raw.length - b.raw.length);
@@ -47,9 +40,9 @@ function measure(a: LoadedArtifact): Row {
   return {
     name: a.artifact.name,
     bytes: a.raw.length,
-    total: median(() => void check(a)),
-    load: median(() => loadArtifactText(a.raw, 'editor')),
-    lint: median(() => lintArtifact(loaded, service.registry, service.repo)),
+    total: timed(() => void check(a)),
+    load: timed(() => loadArtifactText(a.raw, 'editor')),
+    lint: timed(() => lintArtifact(loaded, service.registry, service.repo)),
   };
 }
 
@@ -57,12 +50,12 @@ const fmt = (r: Row) => `${r.name} (${(r.bytes / 1024).toFixed(1)} KiB): artifac
 console.log(`largest   ${fmt(measure(bySize[bySize.length - 1]!))}`);
 console.log(`typical   ${fmt(measure(bySize[Math.floor(bySize.length / 2)]!))}`);
 
-const all = artifacts.map((a) => median(() => void check(a), 5)).sort((a, b) => a - b);
+const all = artifacts.map((a) => timed(() => void check(a), 5)).sort((a, b) => a - b);
 console.log(`all ${all.length}: artifacts:check p50 ${all[Math.floor(all.length / 2)]!.toFixed(2)} ms, p95 ${all[Math.floor(all.length * 0.95)]!.toFixed(2)} ms, max ${all[all.length - 1]!.toFixed(2)} ms`);
 
 // The console: the largest single query of the corpus through vql:check.
 const queries = artifacts.flatMap((a) => queryFields(a).map((q) => ({ name: `${a.artifact.name} ${q.field}`, text: q.text })));
 const big = queries.sort((a, b) => b.text.length - a.text.length)[0]!;
-console.log(`vql:check ${big.name} (${(big.text.length / 1024).toFixed(1)} KiB): ${median(() => void service.invoke('vql:check', big.text)).toFixed(2)} ms`);
+console.log(`vql:check ${big.name} (${(big.text.length / 1024).toFixed(1)} KiB): ${timed(() => void service.invoke('vql:check', big.text)).toFixed(2)} ms`);
 service.cancelAll();
 rmSync(tmp, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pidusage from 'pidusage';
+import { median } from './bench-stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -43,11 +44,6 @@ async function runMonitor(datastore: string, definitions: string | null, forSeco
   if (code !== 0) throw new Error(`vql monitor exited ${String(code)}: ${stderr}`);
   pidusage.clear();
   return { samples, wall: (Date.now() - t0) / 1000 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
 }
 
 function countRows(dir: string): number {

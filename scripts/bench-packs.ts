@@ -10,31 +10,25 @@ import { zipSync } from 'fflate';
 import { Repository } from '../main/artifacts/index.ts';
 import { buildPack } from '../main/artifacts/pack.ts';
 import { importPack } from '../main/artifacts/pack-import.ts';
+import { medianMs } from './bench-stats.ts';
+
+/** Median of 5 timed runs. */
+const timed = (run: () => unknown) => medianMs(run, 5);
 
 const corpus = fileURLToPath(new URL('../../shared/velociraptor-artifacts/', import.meta.url));
 const repo = existsSync(corpus) ? new Repository({ builtinDir: null, definitions: [corpus] }) : new Repository();
 const names = repo.names();
 const tmp = mkdtempSync(join(tmpdir(), 'vql-bench-packs-'));
 
-function median(run: () => void, times = 5): number {
-  const ms: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const t = performance.now();
-    run();
-    ms.push(performance.now() - t);
-  }
-  return ms.sort((a, b) => a - b)[Math.floor(times / 2)]!;
-}
-
 let pack = buildPack(repo, { names, prefix: 'Custom.' });
-const exportMs = median(() => (pack = buildPack(repo, { names, prefix: 'Custom.' })));
+const exportMs = timed(() => (pack = buildPack(repo, { names, prefix: 'Custom.' })));
 let i = 0;
-const importMs = median(() => {
+const importMs = timed(() => {
   const r = importPack(pack.zip!, { dir: join(tmp, `in${i++}`), lookup: () => undefined });
   if (r.imported.length !== pack.entries.length) throw new Error(`imported ${r.imported.length} of ${pack.entries.length}`);
 });
 const bomb = zipSync({ 'bomb.yaml': new Uint8Array(60 * 2 ** 20).fill(0x20) });
-const bombMs = median(() => {
+const bombMs = timed(() => {
   const r = importPack(bomb, { dir: join(tmp, 'bomb'), lookup: () => undefined });
   if (!r.problems.length) throw new Error('the bomb was not refused');
 });

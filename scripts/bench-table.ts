@@ -10,6 +10,7 @@ import { exportChunks } from '../renderer/lib/table/export.ts';
 import type { Cell, ColumnInfo, TableSource } from '../renderer/lib/table/source.ts';
 import { TableView } from '../renderer/lib/table/view.ts';
 import { importedStore } from './bench-table-csv.ts';
+import { median } from './bench-stats.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
@@ -52,10 +53,6 @@ function generate(n: number): ColumnarSource {
     { name: 'Name', type: 'text' }, { name: 'Path', type: 'text' }, { name: 'User', type: 'text' }, { name: 'Message', type: 'text' },
   ];
   return new ColumnarSource(columns, [id, pid, cpu, ts, flat(name), flat(path), flat(user), flat(msg)], n);
-}
-
-function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }
 
 function time(label: string, setup: () => void, run: () => void, check?: () => void, runs = 5): void {

@@ -15,14 +15,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { chromiumPath, openApp, rendererDir } from '../test/e2e/harness.ts';
+import { median } from './bench-stats.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function hostStart(): Promise<number> {
   const ds = mkdtempSync(join(tmpdir(), 'bench-serve-'));
