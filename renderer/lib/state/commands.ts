@@ -32,6 +32,12 @@ export function onCommand(command: MenuCommand, el: Target['el'], run: () => voi
   };
 }
 
+/** Registers several commands for one element at once; returns one function unregistering them all. */
+export function onCommands(el: Target['el'], runs: Partial<Record<MenuCommand, () => void>>): () => void {
+  const offs = Object.entries(runs).map(([command, run]) => onCommand(command as MenuCommand, el, run!));
+  return () => offs.forEach((off) => off());
+}
+
 function visible(el: CommandElement | null | undefined): el is CommandElement {
   // Hidden tabs (the `hidden` attribute) have no layout boxes.
   return !!el && el.isConnected && el.getClientRects().length > 0;
