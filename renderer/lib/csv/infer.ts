@@ -18,9 +18,6 @@ export interface Inferred {
   format: IsoFormat | BoolStyle | '';
 }
 
-const SECONDS = EPOCH_SECONDS;
-const MILLIS = EPOCH_MILLIS;
-
 /** True for the cells inference ignores: empty and `-`. */
 export function isEmptyCell(t: string | null | undefined): boolean {
   return t === null || t === undefined || t === '' || t === '-';
@@ -65,8 +62,8 @@ function numbersOf(values: string[]): number[] | null {
 
 function numberKind(name: string, numbers: number[]): Inferred {
   if (TIME_NAME.test(name) && numbers.length > 0) {
-    if (numbers.every((v) => v >= SECONDS[0] && v < SECONDS[1])) return { kind: 'epoch', scale: 1000, format: '' };
-    if (numbers.every((v) => v >= MILLIS[0] && v < MILLIS[1])) return { kind: 'epoch', scale: 1, format: '' };
+    if (numbers.every((v) => v >= EPOCH_SECONDS[0] && v < EPOCH_SECONDS[1])) return { kind: 'epoch', scale: 1000, format: '' };
+    if (numbers.every((v) => v >= EPOCH_MILLIS[0] && v < EPOCH_MILLIS[1])) return { kind: 'epoch', scale: 1, format: '' };
   }
   return { kind: 'number', scale: 1, format: '' };
 }
