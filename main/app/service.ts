@@ -17,6 +17,8 @@ import { createEngine, jobRows, pumpRows, toSerialized, type Batching, type Quer
 import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { eventsHandlers, type AppCollector } from './events.ts';
 import { packHandlers } from './packs.ts';
+import { isInvokeChannel, isSendChannel } from '../ipc/channels.ts';
+import { requestTooLarge } from '../ipc/limits.ts';
 
 export { toSerialized };
 
@@ -42,7 +44,16 @@ export interface ServiceOptions {
   readonly workerScript?: string;
   /** A pool of one's own (default: the pool shared by services with the same options). */
   readonly pool?: WorkerPool;
+  /** Queries running at once on the pool (default MAX_RUNNING_QUERIES); more are refused with `Busy`. */
+  readonly maxRunning?: number;
 }
+
+/**
+ * Queries (`vql:run`, `artifacts:collect`) running at once on one worker pool, across every window
+ * and connection: each worker thread holds an engine (about 10 MB), so 100 connections each
+ * starting a query must not start 100 threads.
+ */
+export const MAX_RUNNING_QUERIES = 12;
 
 /** The implementation of every request of the contract. */
 export type Handlers = { [K in InvokeChannel]: (...args: Parameters<Invoke[K]>) => Promise<ReturnType<Invoke[K]>> | ReturnType<Invoke[K]> };
@@ -125,8 +136,11 @@ export class AppService {
 
   /** Answers a request; never throws (errors come back as Results). */
   async invoke<K extends InvokeChannel>(channel: K, ...args: Parameters<Invoke[K]>): Promise<ReturnType<Invoke[K]>> {
-    const h = this.handlers[channel] as ((...a: unknown[]) => unknown) | undefined;
-    if (!h) return fail('UnknownChannel', `unknown request ${String(channel)}`) as ReturnType<Invoke[K]>;
+    // Own channels only: `constructor` or `__proto__` must not reach Object's methods.
+    if (!isInvokeChannel(channel)) return fail('UnknownChannel', `unknown request ${String(channel).slice(0, 100)}`) as ReturnType<Invoke[K]>;
+    const h = this.handlers[channel] as (...a: unknown[]) => unknown;
+    const tooLarge = requestTooLarge(channel, args);
+    if (tooLarge) return fail('TooLarge', tooLarge) as ReturnType<Invoke[K]>;
     try {
       return (await h(...args)) as ReturnType<Invoke[K]>;
     } catch (e) {
@@ -136,8 +150,9 @@ export class AppService {
 
   /** Handles a message without a reply; unknown channels and bad payloads are ignored. */
   send<K extends SendChannel>(channel: K, ...args: Parameters<Send[K]>): void {
-    const h = this.sendHandlers[channel] as ((...a: unknown[]) => void) | undefined;
-    if (h && args.every((a) => typeof a === 'string')) h(...args);
+    if (!isSendChannel(channel)) return;
+    const h = this.sendHandlers[channel] as (...a: unknown[]) => void;
+    if (args.every((a) => typeof a === 'string' && a.length <= 1000)) h(...args);
   }
 
   /** Stops a running query; unknown ids are ignored. */
@@ -175,6 +190,10 @@ export class AppService {
   private startJob(job: QueryJob): Result<QueryId> {
     const pool = this.pool;
     if (!pool) return this.start((signal, log) => jobRows(job, this, signal, log));
+    const most = this.opts.maxRunning ?? MAX_RUNNING_QUERIES;
+    if (pool.running >= most) {
+      return fail('Busy', `${pool.running} queries are running, the most at once (each has a worker thread of its own): stop one, then run this again`);
+    }
     return this.launch((signal, rows, log) => pool.run(job, { signal, batching: this.batching, rows, log }));
   }
 

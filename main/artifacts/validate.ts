@@ -28,9 +28,18 @@ export interface ValidateContext {
 
 const NAME = /^[a-zA-Z0-9_.]+$/;
 
+/**
+ * The longest artifact name: a saved artifact is the file `<name>.yaml`, and file names end at
+ * 255 bytes on every common file system (Velociraptor's longest built-in name is under 80).
+ */
+export const MAX_ARTIFACT_NAME = 200;
+
 /** Checks a name as Velociraptor does; returns the problem or undefined. */
 export function artifactNameProblem(name: string): string | undefined {
   if (!name) return 'missing name: every artifact needs a name such as Custom.Linux.MyArtifact';
+  if (name.length > MAX_ARTIFACT_NAME) {
+    return `the artifact name is ${name.length} characters long (${name.slice(0, 40)}…): the most is ${MAX_ARTIFACT_NAME}, as it names the artifact's file; shorten it`;
+  }
   if (!NAME.test(name)) return `invalid artifact name '${name}': use letters, digits, '_' and '.' only`;
   const bad = name.split('.').find((p) => /^\d/.test(p));
   if (bad !== undefined) return `invalid artifact name '${name}': part '${bad}' starts with a digit`;

@@ -9,7 +9,7 @@
  */
 import type { AppService } from '../app/service.ts';
 import type { Push, PushChannel, Result } from '../ipc/contract.ts';
-import { INVOKE_CHANNELS, SEND_CHANNELS } from './channels.ts';
+import { INVOKE_CHANNELS, SEND_CHANNELS } from '../ipc/channels.ts';
 
 /** What the bridge needs of a service: the public surface of AppService. */
 export type ServiceLike = Pick<AppService, 'invoke' | 'send' | 'cancelAll'>;

@@ -7,7 +7,7 @@
  * Bundled into the sandboxed preload: no imports beyond the contract and the channel lists.
  */
 import type { Bridge, Invoke, InvokeChannel, Push, PushChannel, Send, SendChannel } from '../ipc/contract.ts';
-import { isInvokeChannel, isPushChannel, isSendChannel } from './channels.ts';
+import { isInvokeChannel, isPushChannel, isSendChannel } from '../ipc/channels.ts';
 
 /** The parts of Electron's ipcRenderer the bridge uses. */
 export interface IpcRendererLike {

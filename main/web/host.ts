@@ -1,23 +1,31 @@
 /**
  * The web host: serves the renderer and the app contract over WebSocket, on 127.0.0.1 only.
- * A random token is created at start and required on every HTTP request and WebSocket
- * connection (query `?token=`, header `Authorization: Bearer`, or the cookie set when the
- * page was opened with the token); anything without it gets 401 and nothing else.
+ * A random token is created at start. Who may ask what is main/web/guard.ts: the Host and
+ * Origin must be this host's, and the token must come with every request (the WebSocket must
+ * present it itself; the cookie only lets the page's assets load).
  *
  * WebSocket messages (JSON):
  *   → {type:'invoke', id, channel, args}    ← {type:'reply', id, result}
  *   → {type:'send', channel, args}          (vql:cancel)
  *   ← {type:'push', channel, args}
  * Closing the connection cancels its queries.
+ *
+ * Nothing a client sends may end the host: every request target is parsed defensively, every
+ * socket has an error listener, every message is checked before use, and a failure is logged
+ * and answered (400, an error reply, or a close with a code) while the host goes on.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AppService, type ServiceOptions } from '../app/service.ts';
 import type { Invoke, InvokeChannel, Push, SendChannel } from '../ipc/contract.ts';
+import { MAX_WS_MESSAGE } from '../ipc/limits.ts';
 import { CSP_HEADER } from './csp.ts';
+import { TOKEN_COOKIE, httpAuthorized, parseTarget, refusedOrigin, upgradeAuthorized } from './guard.ts';
+import { WS_PROTOCOL } from './ws-protocol.ts';
 
 export interface WebHostOptions extends Omit<ServiceOptions, 'push'> {
   /** 0 picks a free port. */
@@ -26,77 +34,138 @@ export interface WebHostOptions extends Omit<ServiceOptions, 'push'> {
   readonly staticDir?: string;
   /** Fixed token (tests); default: 32 random bytes, hex. */
   readonly token?: string;
+  /** WebSocket connections open at once (default MAX_CONNECTIONS); more are refused with 503. */
+  readonly maxConnections?: number;
+  /** Where refusals and client errors are logged (default: standard error). */
+  readonly log?: (line: string) => void;
 }
 
 export interface WebHost {
   readonly url: string;
   readonly port: number;
   readonly token: string;
+  /** Open WebSocket connections. */
+  readonly connections: number;
   close(): Promise<void>;
 }
+
+/** WebSocket connections at once: a tab needs one; each holds an engine (artifacts, registry). */
+export const MAX_CONNECTIONS = 16;
+/** Requests one connection may have in flight; more get a `Busy` reply. */
+export const MAX_PENDING_PER_CONNECTION = 64;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.map': 'application/json',
 };
 
-
 const PLACEHOLDER = '<!doctype html><meta charset="utf-8"><title>vql-workbench</title><p>The renderer is not built yet: run <code>npm run build:renderer</code>.</p>';
 
-function tokenOf(req: IncomingMessage): string | null {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const q = url.searchParams.get('token');
-  if (q) return q;
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const cookie = /(?:^|;\s*)vql_token=([0-9a-f]+)/.exec(req.headers.cookie ?? '');
-  return cookie ? cookie[1]! : null;
-}
+/** Sent with every response, refusals included. */
+const BASE_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  // The page's address carries the token: no request it makes may pass it on.
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+};
 
-function sameToken(given: string | null, token: string): boolean {
-  if (!given || given.length !== token.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(token));
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed', 503: 'Service Unavailable' };
+
+/** A refusal on a raw socket (an upgrade): the status line and a short text, then close. */
+function refuseSocket(socket: Duplex, status: number, text: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = `${status} ${text}\n`;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? randomBytes(32).toString('hex');
-  const server: Server = createServer((req, res) => serve(req, res));
+  const log = opts.log ?? ((line: string) => process.stderr.write(`vql serve: ${line}\n`));
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  let port = 0;
+
+  const server: Server = createServer((req, res) => {
+    try {
+      serve(req, res);
+    } catch (e) {
+      log(`error answering ${String(req.url).slice(0, 200)}: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { ...BASE_HEADERS, 'content-type': 'text/plain' });
+      res.end();
+    }
+  });
+  // A malformed request (bad headers, a reset mid-request) is the client's problem: answer 400 if
+  // the socket still takes it, and go on.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code !== 'ECONNRESET') log(`bad request from a client: ${err.message}`);
+    refuseSocket(socket, 400, 'bad request');
+  });
+
+  function plain(res: ServerResponse, status: number, text: string): void {
+    res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end(`${status} ${text}\n`);
+  }
 
   function serve(req: IncomingMessage, res: ServerResponse): void {
-    if (!sameToken(tokenOf(req), token)) {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('401 unauthorized\n');
-      return;
-    }
+    res.on('error', (e) => log(`response error: ${e.message}`));
+    const target = parseTarget(req.url);
+    if (!target) return plain(res, 400, 'bad request target');
+    const refused = refusedOrigin(req.headers, port);
+    if (refused) return plain(res, 403, `forbidden: ${refused}`);
+    if (!httpAuthorized(target, req.headers, token)) return plain(res, 401, 'unauthorized');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
     const headers: Record<string, string> = {
+      ...BASE_HEADERS,
       'content-security-policy': CSP_HEADER,
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
       // Assets loaded by the page carry the token in this cookie (only this host can read it).
-      'set-cookie': `vql_token=${token}; HttpOnly; SameSite=Strict; Path=/`,
+      // It is never enough for the WebSocket, whose token the page sends itself.
+      'set-cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
     };
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     const dir = opts.staticDir;
     if (!dir || !existsSync(join(dir, 'index.html'))) {
       res.writeHead(200, { ...headers, 'content-type': TYPES['.html']! }).end(PLACEHOLDER);
       return;
     }
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    const file = normalize(join(dir, target.path === '/' ? 'index.html' : target.path));
     if (!file.startsWith(normalize(dir) + sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, headers).end();
       return;
     }
-    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(req.method === 'HEAD' ? undefined : readFileSync(file));
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const origin = req.headers.origin;
-    const sameOrigin = !origin || /^http:\/\/127\.0\.0\.1:\d+$/.test(origin);
-    if (!sameToken(tokenOf(req), token) || !sameOrigin) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      return;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_WS_MESSAGE,
+    // The page offers WS_PROTOCOL and its token as a second protocol: select the first, so the
+    // token is never echoed back.
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Before anything is written: a client that resets the connection must not end the host.
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ECONNRESET' && e.code !== 'EPIPE') log(`upgrade socket error: ${e.message}`);
+    });
+    try {
+      const target = parseTarget(req.url);
+      if (!target) return refuseSocket(socket, 400, 'bad request target');
+      const refused = refusedOrigin(req.headers, port);
+      if (refused) return refuseSocket(socket, 403, `forbidden: ${refused}`);
+      if (!upgradeAuthorized(target, req.headers, token)) return refuseSocket(socket, 401, 'unauthorized');
+      if (target.path !== '/ws') return refuseSocket(socket, 400, 'the WebSocket is at /ws');
+      if (wss.clients.size >= maxConnections) {
+        log(`refused a connection: ${wss.clients.size} are open, the most at once`);
+        return refuseSocket(socket, 503, `${wss.clients.size} connections are open, the most at once: close a tab`);
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    } catch (e) {
+      log(`error in an upgrade: ${(e as Error).message}`);
+      refuseSocket(socket, 400, 'bad request');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
   });
 
   function connect(ws: WebSocket): void {
@@ -108,38 +177,63 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       ...opts,
       push: <K extends keyof Push>(channel: K, ...args: Parameters<Push[K]>) => send({ type: 'push', channel, args }),
     });
-    ws.on('message', async (data) => {
-      let msg: { type?: string; id?: unknown; channel?: string; args?: unknown[] };
+    let pending = 0;
+    // Frames that break the protocol (invalid UTF-8, unmasked, a bad opcode, over the size
+    // limit) end this connection with a close code; the host goes on.
+    ws.on('error', (e) => log(`connection closed on a protocol error: ${e.message}`));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      handle(data, isBinary).catch((e: unknown) => {
+        log(`error handling a message: ${(e as Error).message}`);
+        send({ type: 'error', message: 'the host could not handle this message' });
+      });
+    });
+    ws.on('close', () => service.cancelAll());
+
+    async function handle(data: RawData, isBinary: boolean): Promise<void> {
+      if (isBinary) return send({ type: 'error', message: 'messages are JSON text, not binary frames' });
+      let msg: unknown;
       try {
         msg = JSON.parse(String(data));
       } catch {
-        send({ type: 'error', message: 'messages are JSON objects' });
-        return;
+        return send({ type: 'error', message: 'messages are JSON objects' });
       }
-      if (msg.type === 'invoke' && typeof msg.channel === 'string' && Array.isArray(msg.args ?? [])) {
-        const result = await service.invoke(msg.channel as InvokeChannel, ...((msg.args ?? []) as Parameters<Invoke[InvokeChannel]>));
-        send({ type: 'reply', id: msg.id, result });
-      } else if (msg.type === 'send' && typeof msg.channel === 'string' && Array.isArray(msg.args ?? [])) {
-        service.send(msg.channel as SendChannel, ...((msg.args ?? []) as [string]));
-      } else {
-        send({ type: 'error', message: `unknown message ${JSON.stringify(msg.type)}` });
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return send({ type: 'error', message: 'messages are JSON objects' });
+      const { type, id, channel, args = [] } = msg as { type?: unknown; id?: unknown; channel?: unknown; args?: unknown };
+      if (typeof channel !== 'string' || !Array.isArray(args) || (type !== 'invoke' && type !== 'send')) {
+        return send({ type: 'error', message: `unknown message ${JSON.stringify(String(type).slice(0, 50))}: expected {type:'invoke'|'send', channel, args: [...]}` });
       }
-    });
-    ws.on('close', () => service.cancelAll());
+      if (type === 'send') return service.send(channel as SendChannel, ...(args as [string]));
+      if (typeof id !== 'number' && typeof id !== 'string') return send({ type: 'error', message: 'an invoke needs an id (number or string)' });
+      if (pending >= MAX_PENDING_PER_CONNECTION) {
+        return send({ type: 'reply', id, result: { ok: false, error: { code: 'Busy', message: `${pending} requests of this connection are waiting for replies: wait for them` } } });
+      }
+      pending++;
+      try {
+        const result = await service.invoke(channel as InvokeChannel, ...(args as Parameters<Invoke[InvokeChannel]>));
+        send({ type: 'reply', id, result });
+      } finally {
+        pending--;
+      }
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as { port: number }).port;
+  server.on('error', (e) => log(`server error: ${e.message}`));
+  port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
+    get connections() {
+      return wss.clients.size;
+    },
     async close() {
       for (const c of wss.clients) c.terminate();
       wss.close();
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

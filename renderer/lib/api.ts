@@ -6,6 +6,8 @@
 import type {
   Bridge, Invoke, InvokeChannel, Push, PushChannel, Result, Send, SendChannel,
 } from '../../main/ipc/contract.ts';
+import { requestTooLarge } from '../../main/ipc/limits.ts';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL } from '../../main/web/ws-protocol.ts';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -54,6 +56,9 @@ export function socketBridge(open: () => WebSocket): Bridge & { ready: Promise<v
   return {
     ready,
     invoke<K extends InvokeChannel>(channel: K, ...args: Parameters<Invoke[K]>): Promise<ReturnType<Invoke[K]>> {
+      // Over the limit: a clear reply here, instead of a message the host would refuse.
+      const tooLarge = requestTooLarge(channel, args, true);
+      if (tooLarge) return Promise.resolve({ ok: false, error: { code: 'TooLarge', message: tooLarge } } as ReturnType<Invoke[K]>);
       const id = next++;
       return new Promise((resolve) => {
         pending.set(id, resolve as (r: Result<unknown>) => void);
@@ -72,11 +77,32 @@ export function socketBridge(open: () => WebSocket): Bridge & { ready: Promise<v
   };
 }
 
+const TOKEN_KEY = 'vql-workbench.token';
+
+/**
+ * The web host's token: taken from the address the page was opened with (`?token=`), kept in
+ * this tab's session storage (readable by this origin only, and it survives a reload), and
+ * removed from the address bar, so it is not in the history, a bookmark or a screenshot.
+ * Call once at start-up.
+ */
+export function captureToken(): void {
+  if (typeof location === 'undefined' || typeof sessionStorage === 'undefined') return;
+  const url = new URL(location.href);
+  const token = url.searchParams.get('token');
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+}
+
 function pickBridge(): Bridge {
   const g = globalThis as unknown as Record<string, Bridge | undefined>;
   const fromPreload = g['vqlBridge'];
   if (fromPreload) return fromPreload;
-  return socketBridge(() => new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`));
+  // The token travels as a WebSocket subprotocol: the host never takes the (ambient) cookie for
+  // the socket, so another page on this machine cannot open one (main/web/guard.ts).
+  const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  return socketBridge(() => new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, [WS_PROTOCOL, `${WS_TOKEN_PROTOCOL}${token}`]));
 }
 
 let bridge: Bridge | undefined;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WindowBridge, type ContentsLike, type IpcEventLike, type IpcMainLike, type PushFn } from '../../main/electron/bridge.ts';
 import { makeBridge, type IpcRendererLike } from '../../main/electron/preload-bridge.ts';
-import { INVOKE_CHANNELS, SEND_CHANNELS } from '../../main/electron/channels.ts';
+import { INVOKE_CHANNELS, SEND_CHANNELS } from '../../main/ipc/channels.ts';
 import { AppService } from '../../main/app/service.ts';
 import type { Bridge } from '../../main/ipc/contract.ts';
 

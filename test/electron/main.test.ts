@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { EventEmitter } from 'node:events';
 import { windowOptions } from '../../main/electron/policy.ts';
-import { INVOKE_CHANNELS } from '../../main/electron/channels.ts';
+import { INVOKE_CHANNELS } from '../../main/ipc/channels.ts';
 import { CSP_HEADER } from '../../main/web/csp.ts';
 import type { Bridge } from '../../main/ipc/contract.ts';
 

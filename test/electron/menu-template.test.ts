@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escCommand, menuTemplate, type KeyInput, type MenuEntry, type MenuSection } from '../../main/electron/menu-template.ts';
-import { MENU_COMMANDS, isMenuCommand } from '../../main/electron/channels.ts';
+import { MENU_COMMANDS, isMenuCommand } from '../../main/ipc/channels.ts';
 
 const entries = (m: MenuSection[]): MenuEntry[] => m.flatMap((s) => s.items);
 const commands = (m: MenuSection[]) => entries(m).flatMap((e) => (e.kind === 'command' ? [e] : []));

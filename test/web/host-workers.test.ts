@@ -86,3 +86,35 @@ test('the same two tabs with isolation inline: the light query waits for the hea
     await host.close();
   }
 });
+
+test('queries running at once are capped across tabs: one more gets Busy, and runs once one stops', { timeout: 60_000 }, async () => {
+  const opts: WebHostOptions = { userArtifacts: join(mkdtempSync(join(tmpdir(), 'vql-web-cap-')), 'artifacts'), maxRunning: 2 };
+  const host = await startWebHost(opts);
+  try {
+    const a = await tab(host.port, host.token);
+    const b = await tab(host.port, host.token);
+    const forever = 'SELECT * FROM clock(period=1)';
+    const first = await a.run(forever);
+    await b.run(forever);
+    b.ws.send(JSON.stringify({ type: 'invoke', id: 99, channel: 'vql:run', args: [{ query: forever }] }));
+    const refused = await new Promise<Msg>((resolve) => {
+      const look = () => {
+        const m = b.seen.find((x) => x.type === 'reply' && x.id === 99);
+        if (m) resolve(m);
+        else setTimeout(look, 5);
+      };
+      look();
+    });
+    const error = (refused.result as unknown as { ok: false; error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'Busy');
+    assert.match(error.message, /2 queries are running, the most at once/);
+    a.ws.send(JSON.stringify({ type: 'send', channel: 'vql:cancel', args: [first] }));
+    await a.done(first);
+    const third = await b.run('SELECT _value AS N FROM range(end=3)');
+    assert.equal(((await b.done(third)).args![1] as { rows: number }).rows, 3);
+    a.ws.close();
+    b.ws.close();
+  } finally {
+    await host.close();
+  }
+});

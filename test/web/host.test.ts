@@ -65,5 +65,5 @@ test('the contract over WebSocket: run a query, get pushed rows and the end', { 
 });
 
 test('a WebSocket from another origin is refused', async () => {
-  await assert.rejects(connect(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, { origin: 'http://evil.example' }), /401/);
+  await assert.rejects(connect(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, { origin: 'http://evil.example' }), /403/);
 });

@@ -7,7 +7,7 @@
  */
 import type { Text } from '@codemirror/state';
 import type { Diagnostic } from '@codemirror/lint';
-import type { Problem } from '../../../main/ipc/contract.ts';
+import type { Problem, Result } from '../../../main/ipc/contract.ts';
 
 /** A document range. */
 export interface Range {
@@ -60,4 +60,15 @@ export function problemsToDiagnostics(doc: Text, problems: readonly Problem[]): 
     message: `${p.message} (line ${p.line}, column ${p.column})`,
     source: 'vql',
   }));
+}
+
+/**
+ * The problems of a check's reply, or null when the check could not run (no connection). A text
+ * over the request limit is not sent at all (renderer/lib/api.ts): it gets one warning at the
+ * top saying so, instead of silently losing its checks.
+ */
+export function checkedProblems(r: Result<Problem[]>): Problem[] | null {
+  if (r.ok) return r.value;
+  if (r.error.code === 'TooLarge') return [{ line: 1, column: 1, severity: 'warning', message: `not checked as you type: ${r.error.message}` }];
+  return null;
 }

@@ -1,4 +1,4 @@
-// The IPC allow-lists (main/electron/channels.ts) against the contract itself: the typecheck
+// The IPC allow-lists (main/ipc/channels.ts) against the contract itself: the typecheck
 // already ties them to `keyof Invoke` etc.; these read main/ipc/contract.ts with the TypeScript
 // parser and compare with the running service, so a drift shows up at run time too.
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import {
   INVOKE_CHANNELS, MENU_COMMANDS, PUSH_CHANNELS, SEND_CHANNELS, isInvokeChannel, isMenuCommand, isPushChannel, isSendChannel,
-} from '../../main/electron/channels.ts';
+} from '../../main/ipc/channels.ts';
 import { AppService } from '../../main/app/service.ts';
 
 const source = ts.createSourceFile('contract.ts', readFileSync('main/ipc/contract.ts', 'utf8'), ts.ScriptTarget.ES2022, true);

@@ -1,0 +1,65 @@
+// Request size limits (main/ipc/limits.ts): measured without walking past the limit, refused by
+// the service whatever the transport, and refused by the page's socket client before sending.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { MAX_REQUEST_TEXT, requestTooLarge, textSize } from '../../main/ipc/limits.ts';
+import { AppService } from '../../main/app/service.ts';
+import { startWebHost } from '../../main/web/host.ts';
+import { socketBridge } from '../../renderer/lib/api.ts';
+
+test('textSize counts strings and keys, and stops past the limit', () => {
+  assert.equal(textSize(['ab', { cd: 'e', f: ['gh', 1, null] }]), 2 + 2 + 1 + 1 + 2);
+  const huge = Array.from({ length: 100_000 }, () => 'x'.repeat(100));
+  assert.ok(textSize(huge, 1000) <= 1100, 'measuring stops just past the limit');
+});
+
+test('requestTooLarge: text channels at 1 MiB; packs only over the WebSocket', () => {
+  assert.equal(requestTooLarge('vql:check', ['x'.repeat(MAX_REQUEST_TEXT)]), null);
+  assert.match(requestTooLarge('vql:check', ['x'.repeat(MAX_REQUEST_TEXT + 1)])!, /vql:check: .*1 MiB/);
+  assert.match(requestTooLarge('vql:run', [{ query: 'x'.repeat(MAX_REQUEST_TEXT + 1) }])!, /vql:run/);
+  assert.equal(requestTooLarge('packs:import', ['A'.repeat(20 * 2 ** 20)]), null);
+  assert.match(requestTooLarge('packs:import', ['A'.repeat(20 * 2 ** 20)], true)!, /vql artifacts import/);
+});
+
+test('the service refuses an over-large request with TooLarge, not by doing the work', async () => {
+  const service = new AppService({ userArtifacts: join(mkdtempSync(join(tmpdir(), 'vql-limits-')), 'a'), push: () => undefined, isolation: 'inline' });
+  const r = await service.invoke('artifacts:check', 'name: X\n' + '#'.repeat(2 * MAX_REQUEST_TEXT));
+  assert.equal(r.ok, false);
+  assert.equal(!r.ok && r.error.code, 'TooLarge');
+  const unknown = await service.invoke('constructor' as never);
+  assert.equal(!unknown.ok && unknown.error.code, 'UnknownChannel');
+});
+
+test('the page\'s socket client answers TooLarge itself and never sends the text', async () => {
+  const seen: string[] = [];
+  const host = await startWebHost({ userArtifacts: join(mkdtempSync(join(tmpdir(), 'vql-limits-ws-')), 'a'), isolation: 'inline', log: (l) => seen.push(l) });
+  const g = globalThis as { WebSocket?: unknown };
+  const had = g.WebSocket;
+  g.WebSocket ??= NodeWebSocket; // Node 20 has no global WebSocket; the client reads WebSocket.OPEN
+  let sent = 0;
+  try {
+    const bridge = socketBridge(() => {
+      const ws = new NodeWebSocket(`ws://127.0.0.1:${host.port}/ws`, ['vql.v1', `vql.token.${host.token}`]);
+      const send = ws.send.bind(ws);
+      ws.send = ((data: string) => {
+        sent += data.length;
+        send(data);
+      }) as typeof ws.send;
+      return ws as unknown as WebSocket;
+    });
+    await bridge.ready;
+    const big = await bridge.invoke('vql:check', 'x'.repeat(17e6));
+    assert.equal(!big.ok && big.error.code, 'TooLarge');
+    assert.equal(sent, 0, 'nothing was sent');
+    const small = await bridge.invoke('vql:check', 'SELECT * FROM info()');
+    assert.equal(small.ok, true);
+    assert.ok(sent > 0 && sent < 200);
+  } finally {
+    if (had === undefined) delete g.WebSocket;
+    await host.close();
+  }
+});
