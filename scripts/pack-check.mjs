@@ -132,6 +132,8 @@ if (existsSync(exe)) {
   check(!on(FuseV1Options.EnableNodeCliInspectArguments), 'fuse EnableNodeCliInspectArguments is off');
   check(on(FuseV1Options.OnlyLoadAppFromAsar), 'fuse OnlyLoadAppFromAsar is on');
   check(on(FuseV1Options.EnableCookieEncryption), 'fuse EnableCookieEncryption is on');
+  check(!on(FuseV1Options.GrantFileProtocolExtraPrivileges), 'fuse GrantFileProtocolExtraPrivileges is off');
+  check(on(FuseV1Options.EnableEmbeddedAsarIntegrityValidation), 'fuse EnableEmbeddedAsarIntegrityValidation is on');
 }
 
 // 5. AppImage, when the squashfs and desktop-file tools are installed (Debian: apt-get install

@@ -3,7 +3,8 @@
  * and menu are plain data in policy.ts and menu-template.ts (tested without Electron); IPC is
  * bridge.ts; every request is answered by the AppService (main/app/service.ts).
  */
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebContents } from 'electron';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppService } from '../app/service.ts';
@@ -14,11 +15,14 @@ import type { MenuCommand } from '../ipc/contract.ts';
 import { WindowBridge } from './bridge.ts';
 import { installMenu } from './menu.ts';
 import { escCommand, menuTemplate } from './menu-template.ts';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './app-protocol.ts';
 import { APP_NAME, appLayout, externalUrl, isAppNavigation, isPermissionAllowed, isRemoteRequest, windowOptions, withCsp } from './policy.ts';
 
 app.setName(APP_NAME);
 // Every renderer sandboxed, whatever its webPreferences say.
 app.enableSandbox();
+// The page is served from app://bundle/ (not file://): registered before the app is ready.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 const layout = appLayout({
   mainDir: dirname(fileURLToPath(import.meta.url)),
@@ -81,7 +85,12 @@ function createWindow(): BrowserWindow {
     if (cmd) bridge.pushTo(win.webContents, 'app:menu', cmd);
   });
   win.once('ready-to-show', () => win.show());
-  win.loadFile(layout.indexHtml).catch((e: unknown) => {
+  if (!existsSync(layout.indexHtml)) {
+    dialog.showErrorBox(APP_NAME, `Could not load ${layout.indexHtml}: it does not exist.\nBuild the interface first: npm run build:renderer`);
+    win.destroy();
+    return win;
+  }
+  win.loadURL(layout.appUrl).catch((e: unknown) => {
     dialog.showErrorBox(APP_NAME, `Could not load ${layout.indexHtml}: ${(e as Error).message}\nBuild the interface first: npm run build:renderer`);
     win.destroy();
   });
@@ -117,6 +126,7 @@ if (!app.requestSingleInstanceLock()) {
     collector = await AppCollector.open({ datastore: layout.datastore, userArtifacts: layout.userArtifacts, owner: 'the desktop app', allowExecve });
     // Another writer (a running `vql monitor`) holds the datastore: logs still browse; say why events cannot start.
     if (collector.busy) dialog.showMessageBoxSync({ type: 'info', message: 'Live events are unavailable for now', detail: collector.busy });
+    protocol.handle(APP_SCHEME, (request) => appProtocolResponse(request.url, layout.rendererDir));
     secureSession();
     installMenu(menuTemplate({ platform: process.platform, isPackaged: app.isPackaged }), command);
     createWindow();

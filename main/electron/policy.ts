@@ -3,9 +3,9 @@
  * they are unit-tested without Electron (test/electron/policy.test.ts). main/electron/main.ts
  * only applies them.
  */
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 import { CSP_HEADER } from '../web/csp.ts';
+import { APP_SCHEME, APP_URL } from './app-protocol.ts';
 import { APP_DIR_NAME } from '../collector/paths.ts';
 
 /** The application's name (window title, userData folder, datastore folder). */
@@ -54,7 +54,9 @@ export interface AppLayout {
   /** The query worker script: outside the asar when packaged (asarUnpack), as a real file. */
   readonly queryWorker: string;
   readonly indexHtml: string;
-  /** The renderer page's file URL: the only page the window may show. */
+  /** The folder app:// serves (main/electron/app-protocol.ts): the built renderer. */
+  readonly rendererDir: string;
+  /** The renderer page's URL (app://bundle/index.html): the only page the window may show. */
   readonly appUrl: string;
   /** Built-in artifacts; undefined lets the repository find the package's artifacts/ (development). */
   readonly builtinArtifacts: string | undefined;
@@ -74,7 +76,8 @@ export function appLayout(o: { mainDir: string; isPackaged: boolean; resourcesPa
     preload: join(o.mainDir, 'preload.cjs'),
     queryWorker: o.isPackaged ? join(o.resourcesPath, 'app.asar.unpacked', 'dist-main', 'query-worker.mjs') : join(o.mainDir, 'query-worker.mjs'),
     indexHtml,
-    appUrl: pathToFileURL(indexHtml).href,
+    rendererDir: dirname(indexHtml),
+    appUrl: APP_URL,
     builtinArtifacts: o.isPackaged ? join(o.resourcesPath, 'artifacts') : undefined,
     userArtifacts: join(o.datastore, 'artifacts'),
     datastore: o.datastore,
@@ -91,12 +94,12 @@ function parse(url: string): URL | null {
 
 /**
  * May the window navigate to `target`? Only to the app's own page (a reload, or a hash change):
- * any other file (a dropped file included), http(s) page or scheme is refused.
+ * any file (a dropped file included), other app:// path, http(s) page or scheme is refused.
  */
 export function isAppNavigation(target: string, appUrl: string): boolean {
   const t = parse(target);
   const a = parse(appUrl);
-  return !!t && !!a && t.protocol === 'file:' && a.protocol === 'file:' && t.host === a.host && t.pathname === a.pathname;
+  return !!t && !!a && t.protocol === `${APP_SCHEME}:` && a.protocol === t.protocol && t.host === a.host && t.pathname === a.pathname;
 }
 
 /**
@@ -118,8 +121,8 @@ export function isPermissionAllowed(permission: string, requestingUrl: string, a
   return permission === 'clipboard-sanitized-write' && isAppNavigation(requestingUrl, appUrl);
 }
 
-// What the app's pages may load: their own files, inline data, and the developer tools.
-const LOCAL_SCHEMES = new Set(['file:', 'data:', 'blob:', 'devtools:', 'chrome-devtools:']);
+// What the app's pages may load: their own files (app://, never file://), inline data, and the developer tools.
+const LOCAL_SCHEMES = new Set([`${APP_SCHEME}:`, 'data:', 'blob:', 'devtools:', 'chrome-devtools:']);
 
 /** Is this request for remote content (http, https, ws, ftp, or anything unknown)? Those are cancelled. */
 export function isRemoteRequest(url: string): boolean {

@@ -42,7 +42,7 @@ for (let i = 0; i < 200 && fake.windows.length === 0; i++) await new Promise((r)
 
 const preload = resolve('dist-main/preload.cjs');
 const indexHtml = resolve('dist-renderer/index.html');
-const appUrl = pathToFileURL(indexHtml).href;
+const appUrl = 'app://bundle/index.html';
 const win = fake.windows[0]!;
 const contents = win.webContents;
 
@@ -56,11 +56,24 @@ test('start-up: named, sandboxed, single instance, one window with the policy\'s
   assert.ok(existsSync(resolve('dist-main/query-worker.mjs')), 'the query worker main hands to the service');
 });
 
-test('the window loads the built renderer and shows it when ready (or says how to build it)', () => {
-  assert.deepEqual(fake.calls.find((c) => c[0] === 'win.loadFile'), ['win.loadFile', indexHtml]);
+test('the window loads the built renderer from app://, not file://, and shows it when ready (or says how to build it)', async () => {
+  const calls = fake.calls.map((c) => c[0]);
+  assert.ok(calls.indexOf('protocol.registerSchemesAsPrivileged') >= 0 && calls.indexOf('protocol.registerSchemesAsPrivileged') < calls.indexOf('protocol.handle'));
+  assert.deepEqual(fake.calls.find((c) => c[0] === 'protocol.registerSchemesAsPrivileged')![1], [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
+  assert.equal(fake.calls.find((c) => c[0] === 'win.loadFile'), undefined);
   if (existsSync(indexHtml)) {
+    assert.deepEqual(fake.calls.find((c) => c[0] === 'win.loadURL'), ['win.loadURL', appUrl]);
+    // The protocol handler reads the page asynchronously: wait for 'ready-to-show'.
+    for (let i = 0; i < 200 && !win.shown && fake.errors.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
     assert.equal(win.shown, true);
     assert.deepEqual(fake.errors, []);
+    // The handler main registered serves the renderer's files, and nothing outside them.
+    const handler = (electron as unknown as { protocol: { handlers: Map<string, (r: { url: string }) => Promise<Response>> } }).protocol.handlers.get('app')!;
+    const page = await handler({ url: appUrl });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('content-security-policy'), CSP_HEADER);
+    assert.equal(await page.text(), readFileSync(indexHtml, 'utf8'));
+    assert.equal((await handler({ url: 'app://bundle/..%2f..%2fpackage.json' })).status, 404);
   } else {
     assert.match(fake.errors[0]![1]!, /npm run build:renderer/);
   }

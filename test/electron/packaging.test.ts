@@ -68,6 +68,7 @@ test('electron-builder.yml: fuses and the AppImage launcher keep the app locked 
   assert.deepEqual(config.electronFuses, {
     runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false,
     onlyLoadAppFromAsar: true, enableCookieEncryption: true,
+    grantFileProtocolExtraPrivileges: false, enableEmbeddedAsarIntegrityValidation: true,
   });
   assert.deepEqual(config.appImage.executableArgs, [], 'no --no-sandbox in the .desktop launcher');
 });

@@ -10,9 +10,10 @@ import {
   appLayout, externalUrl, isAppNavigation, isPermissionAllowed, isRemoteRequest, webPreferences, windowOptions, withCsp,
 } from '../../main/electron/policy.ts';
 import { CSP, CSP_HEADER } from '../../main/web/csp.ts';
+import { APP_URL } from '../../main/electron/app-protocol.ts';
 import { BUILTIN_ARTIFACTS_ENV, Repository, builtinArtifactsDir } from '../../main/artifacts/repository.ts';
 
-const appUrl = pathToFileURL('/opt/vql-workbench/resources/app.asar/dist-renderer/index.html').href;
+const appUrl = APP_URL;
 
 test('webPreferences: isolated, sandboxed, no Node, web security on, the given preload', () => {
   const p = webPreferences('/x/preload.cjs', { devTools: false });
@@ -48,7 +49,8 @@ test('appLayout: development finds the repository\'s artifacts; a packaged app i
   const dev = appLayout({ mainDir: '/repo/dist-main', isPackaged: false, resourcesPath: '/e/resources', datastore: '/home/u/.local/share/vql-workbench' });
   assert.equal(dev.preload, resolve('/repo/dist-main/preload.cjs'));
   assert.equal(dev.indexHtml, resolve('/repo/dist-renderer/index.html'));
-  assert.equal(dev.appUrl, pathToFileURL('/repo/dist-renderer/index.html').href);
+  assert.equal(dev.appUrl, 'app://bundle/index.html');
+  assert.equal(dev.rendererDir, resolve('/repo/dist-renderer'));
   assert.equal(dev.queryWorker, resolve('/repo/dist-main/query-worker.mjs'));
   assert.equal(dev.builtinArtifacts, undefined);
   assert.equal(dev.userArtifacts, join('/home/u/.local/share/vql-workbench', 'artifacts'));
@@ -77,8 +79,8 @@ test('navigation: only to the app page itself', () => {
   assert.equal(isAppNavigation(`${appUrl}?tab=events`, appUrl), true);
   for (const bad of [
     'https://example.com/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'file:///home/u/Downloads/events.csv',
-    pathToFileURL('/opt/vql-workbench/resources/app.asar/dist-renderer/other.html').href,
-    'file://evil-host/opt/vql-workbench/resources/app.asar/dist-renderer/index.html',
+    pathToFileURL('/opt/vql-workbench/resources/app.asar/dist-renderer/index.html').href,
+    'app://bundle/other.html', 'app://evil/index.html', 'app://bundle/', 'app:///index.html',
     'javascript:alert(1)', 'data:text/html,<script>1</script>', 'about:blank', 'devtools://devtools/x', 'not a url', '',
   ]) {
     assert.equal(isAppNavigation(bad, appUrl), false, bad);
@@ -102,10 +104,10 @@ test('permissions: everything denied except sanitized clipboard writes from the 
 });
 
 test('no remote content: every request but the app\'s own files is remote', () => {
-  for (const local of [appUrl, 'data:image/png;base64,AA==', 'blob:file:///1234', 'devtools://devtools/bundled/inspector.html']) {
+  for (const local of [appUrl, 'app://bundle/assets/index-x.js', 'data:image/png;base64,AA==', 'blob:app://bundle/1234', 'devtools://devtools/bundled/inspector.html']) {
     assert.equal(isRemoteRequest(local), false, local);
   }
-  for (const remote of ['https://example.com/x.js', 'http://127.0.0.1:1/', 'ws://127.0.0.1:9/ws', 'wss://x/', 'ftp://x/', 'chrome-extension://abc/x', '::']) {
+  for (const remote of ['file:///etc/passwd', 'https://example.com/x.js', 'http://127.0.0.1:1/', 'ws://127.0.0.1:9/ws', 'wss://x/', 'ftp://x/', 'chrome-extension://abc/x', '::']) {
     assert.equal(isRemoteRequest(remote), true, remote);
   }
 });

@@ -13,6 +13,7 @@ export const fake = {
   errors: [],
   opened: [],
   session: {},
+  ready: false,
 };
 const record = (name, ...args) => fake.calls.push([name, ...args]);
 
@@ -34,7 +35,7 @@ class AppEmitter extends EventEmitter {
   setName(n) { record('app.setName', n); }
   enableSandbox() { record('app.enableSandbox'); }
   requestSingleInstanceLock() { record('app.requestSingleInstanceLock'); return true; }
-  whenReady() { return Promise.resolve(); }
+  whenReady() { fake.ready = true; return Promise.resolve(); }
   quit() { record('app.quit'); }
   exit(code) { record('app.exit', code); }
 }
@@ -58,12 +59,34 @@ export class BrowserWindow extends EventEmitter {
     this.webContents.emit('did-navigate');
     this.emit('ready-to-show');
   }
+  // As Electron: a URL of a registered custom scheme is answered by its protocol.handle handler.
+  async loadURL(url) {
+    record('win.loadURL', url);
+    const handler = protocol.handlers.get(new URL(url).protocol.slice(0, -1));
+    if (!handler) throw new Error(`ERR_UNKNOWN_URL_SCHEME (-302) loading '${url}'`);
+    const response = await handler({ url });
+    if (!response.ok) throw new Error(`ERR_HTTP_RESPONSE_CODE_FAILURE (-379) loading '${url}'`);
+    this.webContents.url = url;
+    this.webContents.emit('did-navigate');
+    this.emit('ready-to-show');
+  }
   show() { this.shown = true; }
   destroy() { this.webContents.destroyed = true; this.webContents.emit('destroyed'); }
   isMinimized() { return false; }
   restore() {}
   focus() {}
 }
+
+export const protocol = {
+  handlers: new Map(),
+  privileged: [],
+  registerSchemesAsPrivileged(schemes) {
+    if (fake.ready) throw new Error('protocol.registerSchemesAsPrivileged must be called before the app is ready');
+    record('protocol.registerSchemesAsPrivileged', schemes);
+    this.privileged.push(...schemes);
+  },
+  handle(scheme, fn) { record('protocol.handle', scheme); this.handlers.set(scheme, fn); },
+};
 
 export const dialog = { showErrorBox: (title, text) => fake.errors.push([title, text]) };
 export const shell = { openExternal: async (url) => { fake.opened.push(url); } };
