@@ -53,9 +53,15 @@ async function withPool(extra: Partial<ConstructorParameters<typeof WorkerPool>[
   return { pool, ...harness({ ...service, userArtifacts, pool }) };
 }
 
-// A pathological regex (exponential backtracking): one synchronous engine step of about a
-// second for 24 a's, doubling with each more. Nothing can interrupt it but terminating its thread.
-const redos = (n: number) => `SELECT '${'a'.repeat(n)}!' =~ '^(a+)+$' AS M FROM scope()`;
+// One long synchronous engine step: a regex search (RE2, linear: the input's length sets the
+// time) with a 1000-state NFA over 30,000 × 2^(n-24) characters: about a second for n = 24,
+// doubling with each more. Nothing can interrupt it but terminating its thread.
+const redos = (n: number) => {
+  const chars = 30_000 * 2 ** (n - 24);
+  const piece = `format(format='%0${Math.min(chars, 1_000_000)}d', args=0)`; // format's widths stop near 1e7, as Go's
+  const text = Array<string>(Math.ceil(chars / 1_000_000)).fill(piece).join(' + ');
+  return `SELECT parse_string_with_regex(string=${text}, regex='(?P<X>[0-9]{1000}[a-z])') AS M FROM scope()`;
+};
 
 test('rows stream from a worker in order and in batches, with the summary', { timeout: 30_000 }, async () => {
   const { pool, ...own } = await withPool({}, { batchRows: 300 });
@@ -123,7 +129,7 @@ test('cancelAll (a window or tab closed) stops every query of that service only'
 
 test('a worker stuck in one engine step is terminated ~1 s after Stop; the pool carries on', { timeout: 30_000 }, async () => {
   const { pool, ...own } = await withPool({ stopTimeoutMs: 1000 });
-  const id = await own.run(redos(34)); // minutes of backtracking: it cannot see the abort
+  const id = await own.run(redos(34)); // minutes in one regex search: it cannot see the abort
   await new Promise((r) => setTimeout(r, 300));
   const t0 = performance.now();
   own.s.cancel(id);

@@ -42,8 +42,11 @@ export function memberEntries(v: Value): Array<[string, Value]> | null {
   return null;
 }
 
-/** Does the text of `item` match any of `patterns` (VQL `=~` rules: `.` matches anything)? */
-export function matchesAny(item: Value, patterns: readonly string[], scope: Scope): boolean {
+/**
+ * Does the text of `item` match any of `patterns` (VQL `=~` rules: `.` matches anything)?
+ * `callee` names the function in the error logged for an invalid pattern.
+ */
+export function matchesAny(item: Value, patterns: readonly string[], scope: Scope, callee = 'regex'): boolean {
   const text = textOf(item);
-  return patterns.some((p) => regexMatch(text, p, scope));
+  return patterns.some((p) => regexMatch(text, p, scope, callee));
 }

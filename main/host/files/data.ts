@@ -70,8 +70,8 @@ export const itemsPlugin: PluginDef = {
 };
 
 /** Whether an item passes a regex list and/or a lambda condition. */
-async function passes(item: Value, regex: string[] | undefined, fn: ((s: Scope, x: Value) => unknown) | null, scope: Scope): Promise<boolean> {
-  if (regex && regex.length && !matchesAny(item, regex, scope)) return false;
+async function passes(item: Value, regex: string[] | undefined, fn: ((s: Scope, x: Value) => unknown) | null, scope: Scope, callee: string): Promise<boolean> {
+  if (regex && regex.length && !matchesAny(item, regex, scope, callee)) return false;
   if (fn) return truthy(await fn(scope, item), scope);
   if (!regex || regex.length === 0) return truthy(item, scope);
   return true;
@@ -94,7 +94,7 @@ export const filter: FunctionDef = {
     if (args.condition !== undefined && !fn) return null;
     const out: Value[] = [];
     for (const item of await itemsOf(args.list, scope)) {
-      if (await passes(item, args.regex as string[] | undefined, fn, scope)) out.push(item);
+      if (await passes(item, args.regex as string[] | undefined, fn, scope, 'filter')) out.push(item);
     }
     return out;
   },
@@ -116,7 +116,7 @@ function quantifier(name: 'all' | 'any'): FunctionDef {
       const fn = args.filter !== undefined ? lambdaArg(String(args.filter), scope) : null;
       if (args.filter !== undefined && !fn) return null;
       for (const item of await itemsOf(args.items, scope)) {
-        const ok = await passes(item, args.regex as string[] | undefined, fn, scope);
+        const ok = await passes(item, args.regex as string[] | undefined, fn, scope, name);
         if (isAll && !ok) return false;
         if (!isAll && ok) return true;
       }

@@ -4,9 +4,9 @@
  * levels, 30 by default; `**5` limits it to 5). Matching is case-insensitive.
  */
 
-/** One component of a pattern. */
+/** One component of a pattern: `test` says whether a directory entry's name matches it. */
 export type Segment =
-  | { readonly kind: 'match'; readonly re: RegExp; readonly text: string }
+  | { readonly kind: 'match'; readonly test: (name: string) => boolean; readonly text: string }
   | { readonly kind: 'recurse'; readonly depth: number };
 
 export const DEFAULT_RECURSION_DEPTH = 30;
@@ -53,26 +53,73 @@ function splitTopLevel(body: string): string[] {
 
 const SPECIAL = /[*?[]/;
 
-/** Compiles one component (`*.txt`, `[a-c]?`) to an anchored case-insensitive regex. */
-export function componentRegex(text: string): RegExp {
-  let src = '';
+/** One token of a component: a run of `*`, one character of any kind (`?`), a class, or a literal. */
+type Token = { kind: 'star' } | { kind: 'any' } | { kind: 'class'; re: RegExp } | { kind: 'char'; lower: string };
+
+/**
+ * `[abc]`, `[a-z]`, `[!abc]` as a one-character regex (no quantifier: no backtracking), or null
+ * when the class is not one (`[z-a]`): then its `[` is a literal character, as an unclosed one is.
+ */
+function classRegex(body: string): RegExp | null {
+  const cls = body.startsWith('!') ? '^' + body.slice(1) : body;
+  try {
+    return new RegExp('^[' + cls.replace(/\\/g, '\\\\') + ']$', 'isu');
+  } catch {
+    return null;
+  }
+}
+
+function tokenize(text: string): Token[] {
+  const out: Token[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '*') src += '.*';
-    else if (c === '?') src += '.';
-    else if (c === '[') {
+    if (c === '*') {
+      if (out.at(-1)?.kind !== 'star') out.push({ kind: 'star' });
+    } else if (c === '?') out.push({ kind: 'any' });
+    else if (c === '[' && text.indexOf(']', i + 2) >= 0) {
       const end = text.indexOf(']', i + 2);
-      if (end < 0) {
-        src += '\\[';
+      const re = classRegex(text.slice(i + 1, end));
+      if (!re) {
+        out.push({ kind: 'char', lower: c });
         continue;
       }
-      let cls = text.slice(i + 1, end);
-      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
-      src += '[' + cls.replace(/\\/g, '\\\\') + ']';
+      out.push({ kind: 'class', re });
       i = end;
-    } else src += c.replace(/[.+^${}()|\\/\]]/g, '\\$&');
+    } else out.push({ kind: 'char', lower: c.toLowerCase() });
   }
-  return new RegExp('^' + src + '$', 'is');
+  return out;
+}
+
+/**
+ * A matcher for one component (`*.txt`, `[a-c]?`, `*a*b*`), case-insensitive, over whole names.
+ * Not a backtracking regex: `*a*a*a*a*b` against a long name took seconds to hours as `.*a.*a…`.
+ * This is the classic wildcard walk that remembers only the last `*` (a later star makes every
+ * earlier choice final), so a match costs at most (name length × pattern length) steps.
+ */
+export function componentMatcher(text: string): (name: string) => boolean {
+  const tokens = tokenize(text);
+  return (name: string) => {
+    const chars = [...name.toLowerCase()];
+    let t = 0;
+    let p = 0;
+    let starP = -1;
+    let starT = 0;
+    while (t < chars.length) {
+      const tok = tokens[p];
+      if (tok?.kind === 'star') {
+        starP = p++;
+        starT = t;
+      } else if (tok && (tok.kind === 'any' || (tok.kind === 'char' ? tok.lower === chars[t] : tok.re.test(chars[t]!)))) {
+        p++;
+        t++;
+      } else if (starP >= 0) {
+        p = starP + 1;
+        t = ++starT;
+      } else return false;
+    }
+    while (tokens[p]?.kind === 'star') p++;
+    return p === tokens.length;
+  };
 }
 
 /** Compiles the components of one (brace-expanded) pattern. */
@@ -80,8 +127,11 @@ export function compileSegments(components: readonly string[]): Segment[] {
   return components.map((c) => {
     const rec = /^\*\*(\d*)$/.exec(c);
     if (rec) return { kind: 'recurse', depth: rec[1] ? Number(rec[1]) : DEFAULT_RECURSION_DEPTH };
-    if (!SPECIAL.test(c)) return { kind: 'match', re: new RegExp('^' + c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '$', 'is'), text: c };
-    return { kind: 'match', re: componentRegex(c), text: c };
+    if (!SPECIAL.test(c)) {
+      const lower = c.toLowerCase();
+      return { kind: 'match', test: (name: string) => name.toLowerCase() === lower, text: c };
+    }
+    return { kind: 'match', test: componentMatcher(c), text: c };
   });
 }
 
@@ -126,7 +176,7 @@ export class GlobMachine {
       if (!seg) continue;
       if (seg.kind === 'recurse') {
         if (s.used < seg.depth) next.push({ p: s.p, i: s.i, used: s.used + 1 });
-      } else if (seg.re.test(name)) next.push({ p: s.p, i: s.i + 1, used: 0 });
+      } else if (seg.test(name)) next.push({ p: s.p, i: s.i + 1, used: 0 });
     }
     return { next: this.closure(next), accept: next.some((s) => this.reachesEnd(s)) };
   }

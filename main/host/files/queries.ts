@@ -4,6 +4,7 @@
 import { VDict, Session, parseScript, formatError, abortableSleep, openArgQuery, truthy, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { Channel, LinkedAbort, asStream, type RowStream } from '../../vql/eval/stream.ts';
 import { cachedRegex } from '../../vql/protocols/regex.ts';
+import type { Regex } from '../../vql/regex/engine.ts';
 import { memberEntries } from './collections.ts';
 import { lambdaArg } from './lambdas.ts';
 
@@ -42,7 +43,7 @@ export const columnFilter: PluginDef = {
   },
   batched: true,
   async *run({ args, scope }) {
-    const compile = (list: Value) => ((list as string[] | undefined) ?? []).map((p) => cachedRegex(p, scope)).filter((r): r is RegExp => r !== null);
+    const compile = (list: Value) => ((list as string[] | undefined) ?? []).map((p) => cachedRegex(p, scope, { callee: 'column_filter' })).filter((r): r is Regex => r !== null);
     const include = compile(args.include);
     const exclude = compile(args.exclude);
     const keep = (name: string) => (include.length === 0 || include.some((r) => r.test(name))) && !exclude.some((r) => r.test(name));

@@ -5,23 +5,33 @@
  */
 import { VDict, type FunctionDef } from '../../vql/index.ts';
 import { cachedRegex } from '../../vql/protocols/regex.ts';
+import type { Regex, RegexMatch } from '../../vql/regex/engine.ts';
 import { lambdaArg } from './lambdas.ts';
 import { textOf } from './text.ts';
+
+/** A search from a position: a compiled Regex, or a JavaScript RegExp with the `g` flag. */
+function searcherOf(re: Regex | RegExp, src: string): (from: number) => RegexMatch | null {
+  if (!(re instanceof RegExp)) return re.searcher(src);
+  return (from) => {
+    re.lastIndex = from;
+    return re.exec(src);
+  };
+}
 
 /**
  * Go's ReplaceAll loop: every non-overlapping match, skipping an empty match right after the
  * previous match; `replace` gives the text for each match.
  */
-export async function replaceAllGo(src: string, re: RegExp, replace: (m: RegExpExecArray) => string | Promise<string>): Promise<string> {
+export async function replaceAllGo(src: string, re: Regex | RegExp, replace: (m: RegexMatch) => string | Promise<string>): Promise<string> {
+  const search = searcherOf(re, src);
   let out = '';
   let lastEnd = 0;
   let pos = 0;
   while (pos <= src.length) {
-    re.lastIndex = pos;
-    const m = re.exec(src);
+    const m = search(pos);
     if (!m) break;
     const start = m.index;
-    const end = start + m[0].length;
+    const end = start + m[0]!.length;
     out += src.slice(lastEnd, start);
     if (end > lastEnd || start === 0) out += await replace(m);
     lastEnd = end;
@@ -31,8 +41,11 @@ export async function replaceAllGo(src: string, re: RegExp, replace: (m: RegExpE
   return out + src.slice(lastEnd);
 }
 
-/** Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown groups are empty. */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
+/**
+ * Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown groups are empty. A name
+ * is letters, digits and `_` (Unicode, as Go's); a number with a leading zero is a name.
+ */
+export function expandTemplate(template: string, m: RegexMatch): string {
   let out = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i];
@@ -50,12 +63,12 @@ export function expandTemplate(template: string, m: RegExpExecArray): string {
     if (template[i + 1] === '{') {
       const close = template.indexOf('}', i + 2);
       const inner = close > 0 ? template.slice(i + 2, close) : '';
-      if (/^\w+$/.test(inner)) {
+      if (TEMPLATE_NAME.test(inner)) {
         name = inner;
         next = close + 1;
       }
     } else {
-      const word = /^\w+/.exec(template.slice(i + 1));
+      const word = TEMPLATE_NAME_PREFIX.exec(template.slice(i + 1));
       if (word) {
         name = word[0];
         next = i + 1 + name.length;
@@ -65,11 +78,16 @@ export function expandTemplate(template: string, m: RegExpExecArray): string {
       out += '$';
       continue;
     }
-    out += (/^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name]) ?? '';
+    out += (GROUP_NUMBER.test(name) ? m[Number(name)] : m.groups?.[name]) ?? '';
     i = next - 1;
   }
   return out;
 }
+
+const TEMPLATE_NAME = /^[\p{L}\p{Nd}_]+$/u;
+const TEMPLATE_NAME_PREFIX = /^[\p{L}\p{Nd}_]+/u;
+/** Go's group numbers: digits, no leading zero, at most 9 digits (`$01` is the group named "01"). */
+const GROUP_NUMBER = /^(?:0|[1-9][0-9]{0,8})$/;
 
 export const regexReplace: FunctionDef = {
   name: 'regex_replace',
@@ -81,7 +99,7 @@ export const regexReplace: FunctionDef = {
     replace_lambda: { type: 'string', doc: 'A lambda given each match, returning its replacement' },
   },
   async run({ args, scope }) {
-    const re = cachedRegex(args.re as string, scope, 'ig', 'regex_replace');
+    const re = cachedRegex(args.re as string, scope, { callee: 'regex_replace' });
     if (!re) return null;
     const source = textOf(args.source);
     if (args.replace_lambda !== undefined) {
@@ -111,7 +129,7 @@ export const regexTransform: FunctionDef = {
     }
     let s = textOf(args.source);
     for (const [pattern, replacement] of args.map.entries()) {
-      const re = cachedRegex(pattern, scope, 'ig', 'regex_transform');
+      const re = cachedRegex(pattern, scope, { callee: 'regex_transform' });
       if (!re) continue;
       const template = textOf(replacement);
       s = await replaceAllGo(s, re, (m) => expandTemplate(template, m));
@@ -131,17 +149,13 @@ export const parseStringWithRegex: FunctionDef = {
     const s = textOf(args.string);
     const out = new VDict();
     for (const pattern of args.regex as string[]) {
-      const re = cachedRegex(pattern, scope, 'ig', 'parse_string_with_regex');
+      const re = cachedRegex(pattern, scope, { callee: 'parse_string_with_regex' });
       if (!re) continue;
-      re.lastIndex = 0;
-      const m = re.exec(s);
-      for (const name of groupNames(re)) out.set(name, m?.groups?.[name] ?? '');
+      const m = re.searcher(s)(0);
+      re.groupNames.forEach((name, i) => {
+        if (name !== '') out.set(name, m?.[i] ?? '');
+      });
     }
     return out;
   },
 };
-
-/** The named groups of a regex, in pattern order. */
-function groupNames(re: RegExp): string[] {
-  return [...re.source.matchAll(/\(\?<([A-Za-z_]\w*)>/g)].map((g) => g[1]!);
-}

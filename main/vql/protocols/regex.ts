@@ -1,72 +1,96 @@
 /**
- * Regex match `a =~ b` (SPEC 9.11) and the RE2-to-JavaScript translation that every regex
- * taking function uses. Compiled patterns are cached per session (the scope context).
+ * Regex match `a =~ b` (SPEC 9.11) and the per-session cache of compiled patterns that every
+ * regex-taking function shares. Patterns are RE2 (Go's regexp), compiled only through
+ * compileRegex (main/vql/regex/engine.ts): linear-time matching, RE2's errors.
  */
 import type { Value } from '../values/types.ts';
 import { isString } from '../values/kinds.ts';
 import type { Scope } from '../eval/scope.ts';
 import { findHandler } from './dispatch.ts';
-
-const POSIX: Record<string, string> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9', graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@\\[-`{-~', space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
-};
-
-/**
- * Translates RE2 syntax to a JS RegExp: leading and inline flag groups `(?i)`, `(?s)`,
- * `(?m)`, `(?is)`; `\A` and `\z`; `(?P<name>`; POSIX classes; `\Q...\E`.
- * Throws a SyntaxError for an invalid pattern.
- */
-export function re2ToRegExp(pattern: string, extraFlags = ''): RegExp {
-  const flags = new Set(extraFlags.split('').filter(Boolean));
-  let src = pattern;
-  // Flag groups: JS (before ES2025 modifiers) only supports them as global flags.
-  src = src.replace(/\(\?([imsU]+)\)/g, (_m, f: string) => {
-    for (const c of f) if (c !== 'U') flags.add(c);
-    return '';
-  });
-  src = src.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_m, lit: string) => lit.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
-  src = src.replace(/\(\?P</g, '(?<');
-  src = src.replace(/\[:(\^?)([a-z]+):\]/g, (m, neg: string, name: string) => {
-    const cls = POSIX[name];
-    if (!cls) return m;
-    return neg ? `^${cls}` : cls;
-  });
-  src = src.replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
-  const useUnicode = /\\[pP]\{|\\[pP][A-Z]/.test(src);
-  if (useUnicode) flags.add('u');
-  return new RegExp(src, [...flags].join(''));
-}
+import { compileRegex, type Regex } from '../regex/engine.ts';
 
 const CACHE_KEY = Symbol('regex-cache');
+/** At most this many compiled patterns per session, and this many pattern characters. */
+export const REGEX_CACHE_ENTRIES = 4096;
+export const REGEX_CACHE_CHARS = 4_000_000;
+
+interface RegexCache {
+  /** Case-insensitive and case-sensitive patterns, oldest first. */
+  readonly insensitive: Map<string, Regex | null>;
+  readonly sensitive: Map<string, Regex | null>;
+  chars: number;
+}
+
+export interface RegexOptions {
+  /** Case-sensitive matching (split); otherwise `(?i)` as Velociraptor prefixes it. */
+  readonly caseSensitive?: boolean;
+  /** The function (or operator) to name in the error logged for an invalid pattern. */
+  readonly callee?: string;
+}
 
 /**
- * A compiled matcher for `pattern` (case-insensitive by default), cached per session; null
- * if invalid, after logging an error that names `callee` when given.
+ * The compiled `pattern`, cached per session (bounded: the oldest entries go first); null if
+ * invalid, after logging RE2's error naming the callee and the pattern (once per session).
  */
-export function cachedRegex(pattern: string, scope: Scope, flags = 'i', callee?: string): RegExp | null {
-  let cache = scope.env.context.get(CACHE_KEY) as Map<string, RegExp | null> | undefined;
+export function cachedRegex(pattern: string, scope: Scope, options: RegexOptions = {}): Regex | null {
+  let cache = scope.env.context.get(CACHE_KEY) as RegexCache | undefined;
   if (!cache) {
-    cache = new Map();
+    cache = { insensitive: new Map(), sensitive: new Map(), chars: 0 };
     scope.env.context.set(CACHE_KEY, cache);
   }
-  const key = flags + '\u0000' + pattern;
-  let re = cache.get(key);
-  if (re === undefined) {
-    try {
-      re = re2ToRegExp(pattern, flags);
-    } catch (e) {
-      scope.log('error', `${callee ? `${callee}: invalid` : 'Invalid'} regex ${JSON.stringify(pattern)}: ${(e as Error).message}`);
-      re = null;
-    }
-    if (cache.size > 10_000) cache.clear();
-    cache.set(key, re);
+  const map = options.caseSensitive ? cache.sensitive : cache.insensitive;
+  const hit = map.get(pattern);
+  if (hit !== undefined) return hit;
+  let re: Regex | null;
+  try {
+    re = compileRegex(pattern, !options.caseSensitive);
+  } catch (e) {
+    scope.log('error', `${options.callee ?? 'regex'}: invalid regex ${clip(JSON.stringify(pattern))}: ${clip((e as Error).message)}`);
+    re = null;
   }
+  map.set(pattern, re);
+  cache.chars += pattern.length;
+  evict(cache, map);
   return re;
 }
 
-export function regexMatch(a: Value, pattern: Value, scope: Scope): boolean {
+/** How many compiled patterns, and pattern characters, this session's cache holds. */
+export function regexCacheStats(scope: Scope): { entries: number; chars: number } {
+  const cache = scope.env.context.get(CACHE_KEY) as RegexCache | undefined;
+  return { entries: (cache?.insensitive.size ?? 0) + (cache?.sensitive.size ?? 0), chars: cache?.chars ?? 0 };
+}
+
+/** Text for a log line, cut to 300 characters (a pattern may be megabytes long). */
+function clip(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 300)}... (${text.length} characters)` : text;
+}
+
+/** Drops the oldest entries (of `map` first) until the cache is within its bounds. */
+function evict(cache: RegexCache, map: Map<string, Regex | null>): void {
+  const over = () => cache.insensitive.size + cache.sensitive.size > REGEX_CACHE_ENTRIES || cache.chars > REGEX_CACHE_CHARS;
+  for (const m of [map, map === cache.sensitive ? cache.insensitive : cache.sensitive]) {
+    for (const [k] of m) {
+      if (!over()) return;
+      m.delete(k);
+      cache.chars -= k.length;
+    }
+  }
+}
+
+const LATIN1 = new TextDecoder('latin1');
+
+/** The text a string value is matched as: byte strings decoded as latin1 (one char a byte). */
+function matchText(s: string | { bytes: Uint8Array }): string {
+  return typeof s === 'string' ? s : LATIN1.decode(s.bytes);
+}
+
+const MATCH_OPERATOR: RegexOptions = { callee: '=~' };
+
+/**
+ * `a =~ pattern` (case-insensitive): host handlers first (OSPath...), then strings (byte
+ * strings as latin1) and arrays (any element). `callee` names the caller in errors.
+ */
+export function regexMatch(a: Value, pattern: Value, scope: Scope, callee = '=~'): boolean {
   if (typeof a === 'object' && a !== null && !Array.isArray(a) && scope.env.registry.protocols.regex.length) {
     const h = findHandler(scope.env.registry.protocols.regex, a, pattern);
     if (h) return h.apply(a, pattern, scope) === true;
@@ -75,14 +99,11 @@ export function regexMatch(a: Value, pattern: Value, scope: Scope): boolean {
   const p = typeof pattern === 'string' ? pattern : new TextDecoder().decode(pattern.bytes);
   if (p === '' || p === '.' || p === '.*') return true;
   if (isString(a)) {
-    const re = cachedRegex(p, scope);
-    if (!re) return false;
-    const s = typeof a === 'string' ? a : new TextDecoder('latin1').decode(a.bytes);
-    re.lastIndex = 0;
-    return re.test(s);
+    const re = cachedRegex(p, scope, callee === '=~' ? MATCH_OPERATOR : { callee });
+    return re !== null && re.test(matchText(a));
   }
   if (Array.isArray(a)) {
-    for (const e of a) if (regexMatch(e, pattern, scope)) return true;
+    for (const e of a) if (regexMatch(e, pattern, scope, callee)) return true;
   }
   return false;
 }

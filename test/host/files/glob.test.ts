@@ -93,3 +93,18 @@ test('stat(): function and plugin', async () => {
   const { rows: p } = await query(`SELECT Name, IsLink FROM stat(filename=[D + '/a/x.txt', D + '/nope', D + '/blink'])`, { D: dir });
   assert.deepEqual(p, [{ Name: 'x.txt', IsLink: false }, { Name: 'blink', IsLink: true }]);
 });
+
+test('component matching: *, ?, classes, case-insensitive, and linear on many stars', async () => {
+  const { componentMatcher } = await import('../../../main/host/files/glob-pattern.ts');
+  const cases: Array<[string, string, boolean]> = [
+    ['*.txt', 'A.TXT', true], ['*.txt', 'a.txt.bak', false], ['a?c', 'abc', true], ['a?c', 'ac', false],
+    ['[a-c]*', 'Beta', true], ['[!a-c]*', 'beta', false], ['[!a-c]*', 'delta', true], ['*', '', true],
+    ['a*b*c', 'aXXbYYc', true], ['a*b*c', 'aXXbYY', false], ['**x', 'abx', true], ['*a*', 'bbb', false],
+    ['[z-a]x', '[z-a]x', true], ['[', '[', true], ['?', '😀', true], ['ß*', 'SSx', false],
+  ];
+  for (const [pattern, name, expected] of cases) assert.equal(componentMatcher(pattern)(name), expected, `${pattern} ~ ${name}`);
+  // As a backtracking regex (`^.*a.*a.*a.*a.*a.*a.*b$`) this did not finish in 2 minutes; steps are bounded by n*m here.
+  const name = 'a'.repeat(5000);
+  assert.equal(componentMatcher('*a*a*a*a*a*a*b')(name), false);
+  assert.equal(componentMatcher('*a*a*a*a*a*a*')(name), true);
+});
