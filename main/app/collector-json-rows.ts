@@ -10,6 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { parseCsv } from '../collector/csv-file.ts';
+import { lineIsRecord } from '../collector/csv-check.ts';
 import { parseCsvCell } from '../vql/values/csv-cell.ts';
 import { toJSON } from '../vql/values/json.ts';
 import { VDict } from '../vql/values/types.ts';
@@ -30,6 +31,12 @@ export type Warn = (message: string) => void;
 export interface JsonBatch {
   rows: string[];
   keys: number[];
+  /**
+   * Set when a record spanning lines was malformed (a stray quote makes quote parity split the
+   * rest of the file wrongly): the offset of its second line, where the caller reads on with a
+   * fresh quote state. The batch holds the rows before it.
+   */
+  resync?: number;
 }
 
 /** The old reader's row of a record: missing cells are null, extra ones `_extra1`... (reported). */
@@ -87,7 +94,12 @@ export class DayRows {
       if (next >= 0) p = next;
       else {
         const end = recordEnd(src, p, e);
-        this.slowRecord(src.toString('utf8', p, end), batch);
+        const lf = src.indexOf(LF, p);
+        const nl = lf < 0 ? end : lf + 1;
+        if (!this.slowRecord(src, p, end, batch, nl < end) && nl < end) {
+          batch.resync = nl;
+          break;
+        }
         p = end;
       }
     }
@@ -186,16 +198,43 @@ export class DayRows {
     return end;
   }
 
-  /** The old path for one record's text: parsed strictly; a malformed record is reported and left out. */
-  private slowRecord(text: string, batch: JsonBatch): void {
+  /**
+   * The old path for one record: parsed strictly; a malformed record is reported and left out
+   * (returning false). `multiline`: it spans lines, and the caller reads on from its second.
+   */
+  private slowRecord(src: Buffer, p: number, end: number, batch: JsonBatch, multiline: boolean): boolean {
     let rec: string[] | undefined;
     try {
-      rec = parseCsv(text, `${this.path}: record ${this.record}`).records[0];
+      rec = parseCsv(src.toString('utf8', p, end), `${this.path}: record ${this.record}`).records[0];
     } catch (e) {
-      this.warn(`${(e as Error).message}; the record is left out, the rest of the file is read`);
-      return;
+      this.warn(`${(e as Error).message}; the record is left out, the rest of the file is read${multiline ? ' from its second line' : ''}`);
+      return false;
     }
     if (rec) this.addRow(toRow(this.header, rec, this.path, this.record, this.warn), batch);
+    return true;
+  }
+
+  /**
+   * The bytes [s, e) left at the end of a file, which quote parity took for one unfinished
+   * record: a record being written, or lines after a quote never closed (damage mid-file). In
+   * the second case (some of the lines read on their own as rows), those lines are converted
+   * one by one and the damage reported; returns false (doing nothing) in the first.
+   */
+  salvage(src: Buffer, s: number, e: number, batch: JsonBatch): boolean {
+    const lines: number[] = [];
+    for (let ls = s, nl = src.indexOf(LF, s); nl >= 0 && nl < e; ls = nl + 1, nl = src.indexOf(LF, ls)) lines.push(ls, nl + 1);
+    const isRow = (i: number) => lineIsRecord(src.toString('utf8', lines[i]!, lines[i + 1]! - 1), this.header.length);
+    let i = 0;
+    while (i < lines.length && !isRow(i)) i += 2;
+    if (i >= lines.length) return false;
+    this.warn(`${this.path}: record ${this.record}: a quote in it is never closed (a damaged line); its lines are read one by one and those that are not rows are left out`);
+    for (; i < lines.length; i += 2) {
+      if (!isRow(i)) continue;
+      const b = this.convert(src, lines[i]!, lines[i + 1]!);
+      for (const r of b.rows) batch.rows.push(r);
+      for (const k of b.keys) batch.keys.push(k);
+    }
+    return true;
   }
 
   private addRow(row: VDict, batch: JsonBatch): void {

@@ -46,7 +46,7 @@ export async function* readDayRows(path: string, warn: Warn, signal?: AbortSigna
       if (bytesRead === 0) break;
       pos += bytesRead;
       const { lastEnd } = scanRecords(buf.subarray(have, have + bytesRead), state);
-      const end = lastEnd < 0 ? -1 : have + lastEnd;
+      let end = lastEnd < 0 ? -1 : have + lastEnd;
       have += bytesRead;
       if (end < 0) continue;
       let start = 0;
@@ -61,12 +61,24 @@ export async function* readDayRows(path: string, warn: Warn, signal?: AbortSigna
         }
         start = h;
       }
-      if (rows && start < end) {
+      while (rows && start < end) {
         const batch = rows.convert(buf, start, end);
         if (batch.rows.length) yield batch;
+        if (batch.resync === undefined) break;
+        // A malformed record spanning lines: scan again from its second line with a fresh quote state.
+        state.inQuotes = false;
+        start = batch.resync;
+        const again = scanRecords(buf.subarray(start, have), state).lastEnd;
+        end = again < 0 ? start : start + again;
       }
       buf.copy(buf, 0, end, have);
       have -= end;
+    }
+    // Left over: a record being written, or rows after a quote never closed (see DayRows.salvage).
+    if (rows && have > 0 && !signal?.aborted) {
+      const rest: JsonBatch = { rows: [], keys: [] };
+      rows.record++;
+      if (rows.salvage(buf, 0, have, rest) && rest.rows.length) yield rest;
     }
   } finally {
     await fh.close();

@@ -1,6 +1,7 @@
 /**
  * The CSV text of the collector's day files: encoding rows, a quote-aware record scanner (for
- * crash repair and row counts), a strict record parser, and `readDayFile`.
+ * row counts and the log browser), a strict record parser, and `readDayFile`. Checking a file
+ * found on disk before appending to it (crash repair) is csv-check.ts.
  *
  * Format: UTF-8, records end with `\n`, fields separated by `,` and quoted like Go's
  * encoding/csv writer (`csvQuote`), cells in Velociraptor's encoding (`csvCell`). The first
@@ -172,63 +173,75 @@ export interface ParsedCsv {
 export function parseCsv(text: string, file = '<csv>'): ParsedCsv {
   const records: string[][] = [];
   let pos = 0;
-  let end = 0;
   let line = 1;
+  while (pos < text.length) {
+    const r = parseRecord(text, pos, file, line);
+    if (!r) break;
+    records.push(r.fields);
+    pos = r.end;
+    line += r.lines;
+  }
+  return { records, end: pos, partial: pos < text.length };
+}
+
+/** One record parsed strictly from `pos`: its fields, its end, and the lines it takes. */
+interface ParsedRecord {
+  fields: string[];
+  end: number;
+  lines: number;
+}
+
+/**
+ * The record starting at `pos` (on line `line`), or null when the text ends inside it. Throws
+ * on malformed text, naming `file` and the line of the fault.
+ */
+function parseRecord(text: string, pos: number, file: string, line: number): ParsedRecord | null {
   const len = text.length;
-  outer: while (pos < len) {
-    const record: string[] = [];
-    for (;;) {
-      // One field starting at pos.
-      if (text.charCodeAt(pos) === QUOTE) {
-        let field = '';
-        let j = pos + 1;
-        for (;;) {
-          const q = text.indexOf('"', j);
-          if (q < 0) break outer; // unfinished quoted field: a torn record
-          const chunk = text.slice(j, q);
-          line += countNewlines(chunk);
-          if (text.charCodeAt(q + 1) === QUOTE) {
-            field += chunk + '"';
-            j = q + 2;
-            continue;
-          }
-          field += chunk;
-          pos = q + 1;
-          break;
-        }
-        record.push(field);
-        const c = text.charCodeAt(pos);
-        if (c === 0x2c) {
-          pos++;
+  const fields: string[] = [];
+  let ln = line;
+  for (;;) {
+    if (text.charCodeAt(pos) === QUOTE) {
+      let field = '';
+      let j = pos + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) return null; // unfinished quoted field: a torn record
+        const chunk = text.slice(j, q);
+        ln += countNewlines(chunk);
+        if (text.charCodeAt(q + 1) === QUOTE) {
+          field += chunk + '"';
+          j = q + 2;
           continue;
         }
-        if (c === LF || (c === 0x0d && text.charCodeAt(pos + 1) === LF)) {
-          pos += c === LF ? 1 : 2;
-          break;
-        }
-        if (pos >= len) break outer;
-        throw new Error(`${file}: line ${line}: extraneous or missing " in quoted field`);
+        field += chunk;
+        pos = q + 1;
+        break;
       }
-      let k = pos;
-      while (k < len) {
-        const c = text.charCodeAt(k);
-        if (c === 0x2c || c === LF) break;
-        if (c === QUOTE) throw new Error(`${file}: line ${line}: bare " in non-quoted field`);
-        k++;
+      fields.push(field);
+      const c = text.charCodeAt(pos);
+      if (c === 0x2c) {
+        pos++;
+        continue;
       }
-      if (k >= len) break outer; // no record end yet
-      let field = text.slice(pos, k);
-      if (text.charCodeAt(k) === LF && field.endsWith('\r')) field = field.slice(0, -1);
-      record.push(field);
-      pos = k + 1;
-      if (text.charCodeAt(k) === LF) break;
-      if (pos >= len) break outer; // a ',' at the very end: unfinished
+      if (c === LF || (c === 0x0d && text.charCodeAt(pos + 1) === LF)) return { fields, end: pos + (c === LF ? 1 : 2), lines: ln - line + 1 };
+      if (pos >= len || (c === 0x0d && pos + 1 >= len)) return null;
+      throw new Error(`${file}: line ${line}: extraneous or missing " in quoted field${ln === line ? '' : ` (the field runs to line ${ln})`}`);
     }
-    line++;
-    records.push(record);
-    end = pos;
+    let k = pos;
+    while (k < len) {
+      const c = text.charCodeAt(k);
+      if (c === 0x2c || c === LF) break;
+      if (c === QUOTE) throw new Error(`${file}: line ${ln}: bare " in non-quoted field${ln === line ? '' : ` (in the record starting at line ${line})`}`);
+      k++;
+    }
+    if (k >= len) return null; // no record end yet
+    let field = text.slice(pos, k);
+    if (text.charCodeAt(k) === LF && field.endsWith('\r')) field = field.slice(0, -1);
+    fields.push(field);
+    pos = k + 1;
+    if (text.charCodeAt(k) === LF) return { fields, end: pos, lines: ln - line + 1 };
+    if (pos >= len) return null; // a ',' at the very end: unfinished
   }
-  return { records, end, partial: end < len };
 }
 
 function countNewlines(s: string): number {
@@ -241,12 +254,19 @@ function countNewlines(s: string): number {
 export interface ReadDayFileOptions {
   /** Ignore a torn last record (a file being written, or not yet repaired) instead of throwing. */
   allowPartial?: boolean;
+  /**
+   * Report damage here instead of throwing: a malformed record, one with the wrong number of
+   * fields, or a quote that is never closed is reported (file and line) and left out, and
+   * reading goes on at the next line, so the good rows before and after it are all returned.
+   */
+  onProblem?: (message: string) => void;
 }
 
 /**
  * The rows of a day file: the header names the columns and every cell is read back with
- * `parseCsvCell`. Throws when a record's field count differs from the header's, or (unless
- * `allowPartial`) when the file ends inside a record.
+ * `parseCsvCell`. Throws (naming the file and line) on a malformed record, on one whose field
+ * count differs from the header's, or (unless `allowPartial`) when the file ends inside a
+ * record; with `onProblem`, reports those and reads on instead.
  */
 export async function readDayFile(path: string, opts: ReadDayFileOptions = {}): Promise<VDict[]> {
   const fh = await open(path, 'r');
@@ -256,19 +276,50 @@ export async function readDayFile(path: string, opts: ReadDayFileOptions = {}): 
   } finally {
     await fh.close();
   }
-  const { records, partial } = parseCsv(text, path);
-  if (partial && !opts.allowPartial) throw new Error(`${path}: the last record is incomplete (a torn write: run the store's repair())`);
-  if (records.length === 0) return [];
-  const header = records[0]!;
+  const report = opts.onProblem;
+  const problem = (message: string, rest: string): void => {
+    if (!report) throw new Error(message);
+    report(`${message}; ${rest}`);
+  };
   const rows: VDict[] = [];
-  for (let r = 1; r < records.length; r++) {
-    const rec = records[r]!;
-    if (rec.length !== header.length) {
-      throw new Error(`${path}: record ${r + 1} has ${rec.length} fields, the header has ${header.length}`);
+  let header: string[] | null = null;
+  let record = 0;
+  let line = 1;
+  for (let pos = 0; pos < text.length; ) {
+    let r: ParsedRecord | null;
+    try {
+      r = parseRecord(text, pos, path, line);
+    } catch (e) {
+      problem((e as Error).message, `the record at line ${line} is left out and reading goes on at the next line`);
+      [pos, line] = nextLine(text, pos, line);
+      continue;
     }
-    const row = new VDict();
-    for (let i = 0; i < header.length; i++) row.map.set(header[i]!, parseCsvCell(rec[i]!));
-    rows.push(row);
+    if (!r) {
+      if (report && text.indexOf('\n', pos) >= 0) {
+        report(`${path}: line ${line}: a quoted field that starts here is never closed; the line is left out and reading goes on at the next line`);
+        [pos, line] = nextLine(text, pos, line);
+        continue;
+      }
+      if (!opts.allowPartial) problem(`${path}: line ${line}: the last record is incomplete (a torn write: run the store's repair())`, 'it is left out');
+      break;
+    }
+    record++;
+    if (!header) header = r.fields;
+    else if (r.fields.length !== header.length) {
+      problem(`${path}: record ${record} (line ${line}) has ${r.fields.length} fields, the header has ${header.length}`, 'the record is left out');
+    } else {
+      const row = new VDict();
+      for (let i = 0; i < header.length; i++) row.map.set(header[i]!, parseCsvCell(r.fields[i]!));
+      rows.push(row);
+    }
+    pos = r.end;
+    line += r.lines;
   }
   return rows;
+}
+
+/** The offset and number of the line after the one at `pos`. */
+function nextLine(text: string, pos: number, line: number): [number, number] {
+  const nl = text.indexOf('\n', pos);
+  return nl < 0 ? [text.length, line] : [nl + 1, line + 1];
 }

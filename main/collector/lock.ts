@@ -3,6 +3,13 @@
  * `<datastore>/collector.lock` while it runs. A second collector on the same datastore gets a
  * `CollectorBusyError` naming the holder instead of repairing (truncating) files that the first
  * one is still appending to. A lock left by a process that is gone is taken over.
+ *
+ * A pid alone does not name a process for long: after a crash the pid in the lock may be given
+ * to an unrelated process, which would keep the datastore locked forever. So the lock also
+ * records the holder's identity, its start time and the boot it ran in (`processIdentity`), and
+ * a live pid whose identity differs is a stale lock too. That identity is read from /proc on
+ * Linux; elsewhere (macOS, Windows) it is not recorded, and a live pid keeps the lock as before
+ * (delete the lock file by hand after a crash if its pid was reused).
  */
 import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -19,6 +26,35 @@ export interface LockHolder {
   host: string;
   owner: string;
   started: string;
+  /** The holder's start time in clock ticks after boot (Linux: /proc/<pid>/stat field 22). */
+  startTime?: string;
+  /** The boot the holder ran in (Linux: /proc/sys/kernel/random/boot_id). */
+  bootId?: string;
+}
+
+/** What tells one process from a later one with the same pid: its start time and the boot id. */
+export interface ProcessIdentity {
+  startTime: string;
+  bootId: string;
+}
+
+/**
+ * The identity of a live process (Linux only): its start time, field 22 of /proc/<pid>/stat in
+ * clock ticks since boot, and the boot id. Undefined on other systems or when /proc cannot be
+ * read (the process is gone, or /proc hides other users' processes).
+ */
+export function processIdentity(pid: number): ProcessIdentity | undefined {
+  if (process.platform !== 'linux' || !Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 is the command name in parentheses, which may hold spaces and parentheses itself.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTime = fields[22 - 3];
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return startTime && /^\d+$/.test(startTime) && bootId ? { startTime, bootId } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Another process (or another collector of this process) writes the datastore. */
@@ -49,10 +85,30 @@ export function processAlive(pid: number): boolean {
 function readHolder(file: string): LockHolder | null {
   try {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockHolder>;
-    return typeof doc.pid === 'number' ? { pid: doc.pid, host: String(doc.host ?? ''), owner: String(doc.owner ?? 'a collector'), started: String(doc.started ?? '') } : null;
+    if (typeof doc.pid !== 'number') return null;
+    const holder: LockHolder = { pid: doc.pid, host: String(doc.host ?? ''), owner: String(doc.owner ?? 'a collector'), started: String(doc.started ?? '') };
+    if (typeof doc.startTime === 'string' && typeof doc.bootId === 'string') {
+      holder.startTime = doc.startTime;
+      holder.bootId = doc.bootId;
+    }
+    return holder;
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether a lock names no live holder: unreadable, an earlier life of this process's pid, a pid
+ * that is gone, or (where identities are recorded) a pid now held by another process or from
+ * an earlier boot. A lock of another host is never stale: its processes cannot be seen.
+ */
+function isStale(holder: LockHolder | null, host: string): boolean {
+  if (holder === null) return true;
+  if (holder.host !== host) return false;
+  if (holder.pid === process.pid || !processAlive(holder.pid)) return true;
+  if (holder.startTime === undefined || holder.bootId === undefined) return false; // an older lock, or not Linux
+  const now = processIdentity(holder.pid);
+  return now !== undefined && (now.bootId !== holder.bootId || now.startTime !== holder.startTime);
 }
 
 /** A status file rewritten in the last 10 s by a live process: a collector older than the lock file. */
@@ -91,7 +147,7 @@ export function acquireDatastoreLock(datastore: string, owner: string): () => vo
   const key = resolve(datastore);
   const file = lockPath(datastore);
   if (held.has(key)) throw new CollectorBusyError(datastore, null, 'another collector of this process');
-  const me: LockHolder = { pid: process.pid, host: hostname(), owner, started: new Date().toISOString() };
+  const me: LockHolder = { pid: process.pid, host: hostname(), owner, started: new Date().toISOString(), ...processIdentity(process.pid) };
   for (let attempt = 0; ; attempt++) {
     try {
       createWithContent(file, JSON.stringify(me) + '\n');
@@ -99,9 +155,7 @@ export function acquireDatastoreLock(datastore: string, owner: string): () => vo
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') return () => {};
       const holder = readHolder(file);
-      // A lock of a process that is gone (or of an earlier life of our own pid) is stale.
-      const stale = holder === null || (holder.host === me.host && (holder.pid === process.pid || !processAlive(holder.pid)));
-      if (attempt === 0 && stale) {
+      if (attempt === 0 && isStale(holder, me.host)) {
         try {
           unlinkSync(file);
         } catch {

@@ -12,16 +12,27 @@
  * - Failure: when any file of a batch fails, every file of the batch is truncated back to its
  *   size before the batch, and `append()` rejects with a `StoreWriteError`: the caller retries
  *   the same batch later without duplicating or losing rows.
- * - Crash: `repair()` cuts every day file after its last complete record (quote-aware). Files
- *   are also checked this way the first time they are opened for appending.
- * - One process writes a datastore at a time (there is no inter-process lock).
+ * - Restart: `repair()` checks the day files (repair.ts, csv-check.ts). It only ever cuts an
+ *   incomplete last record left by a crash; a file with any other damage (a bad line mid-file,
+ *   a broken header), or that is not a regular file, is left exactly as it is, reported with
+ *   its line, and never appended to: the day's new rows go to a new part, as after a schema
+ *   change. Files are checked the same way the first time the store appends to their day.
+ *   Only the files of today and yesterday (UTC, by the store's clock) are read in full: the
+ *   store never appends to earlier days, so their files are only checked (and repaired) when
+ *   they do not end with a newline, which keeps a restart fast in a datastore of many days.
+ *   Files are opened without following symbolic links: a link in place of a day file is
+ *   neither read nor written through.
+ * - One process writes a datastore at a time: the store takes no lock itself, the collector
+ *   holds the datastore's (lock.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rm, rmdir, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, open, readdir, rm, rmdir, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VDict } from '../vql/values/types.ts';
-import { completeRecords, headerLine, readHeader, rowLines } from './csv-file.ts';
+import { completeRecords, headerLine, rowLines } from './csv-file.ts';
+import { NO_FOLLOW, endsWithNewline } from './csv-check.ts';
+import { repairDayFile, type RepairNote, type RepairOutcome } from './repair.ts';
 import {
   CLIENT_ID_FILE,
   CLIENT_ID_SYNTAX,
@@ -39,7 +50,14 @@ export interface StoreOptions {
   datastore: string;
   clientId?: string;
   now?: () => Date;
+  /**
+   * Where to report a day file found damaged (or repaired) when the store first appends to its
+   * day; default: `process.emitWarning`. `repair()` returns its findings instead (`repairNote`).
+   */
+  warn?: (message: string) => void;
 }
+
+export type { RepairNote } from './repair.ts';
 
 /** Result of `append()`: the files written and the number of rows stored. */
 export interface AppendResult {
@@ -51,6 +69,9 @@ export interface AppendResult {
 export const MAX_OPEN_FILES = 64;
 
 const CLIENT_ID_FORMAT = /^C\.[0-9a-f]{16}$/;
+
+/** Flags to open a day file for appending: created when missing, never through a symbolic link. */
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
 
 /** Error codes for which a write error says what the user can do about it. */
 const ADVICE: Record<string, string> = {
@@ -153,11 +174,21 @@ async function syncDirAsync(dir: string): Promise<void> {
   }
 }
 
-/** One part of a day: its file and header (null while the file is empty). */
+/** One part of a day: its file and header (null while the file is empty); a damaged part is never written. */
 interface Part {
   part: number;
   path: string;
   headerKey: string | null;
+  damaged: boolean;
+}
+
+/** A file's outcome at `repair()`, reused when it is still the same file (identity and size) at the first append. */
+interface Checked {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  outcome: RepairOutcome;
 }
 
 /** An open (or openable) file being appended to. */
@@ -218,12 +249,18 @@ export class MonitoringStore {
   /** Tail of the last exclusive operation (repair, retain, close). */
   private barrier: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly warn: (message: string) => void;
+  /** What the last `repair()` did, per file. */
+  private notes = new Map<string, RepairNote>();
+  /** The outcomes of the last `repair()`, so that the first append does not check a file again. */
+  private readonly checked = new Map<string, Checked>();
 
   constructor(opts: StoreOptions) {
     this.datastore = opts.datastore;
     this.clientId = opts.clientId ?? clientId(opts.datastore);
     if (!CLIENT_ID_SYNTAX.test(this.clientId)) throw new TypeError(`invalid client id ${JSON.stringify(this.clientId)}`);
     this.now = opts.now ?? (() => new Date());
+    this.warn = opts.warn ?? ((m) => process.emitWarning(m, 'MonitoringStoreWarning'));
   }
 
   /** Directory of one artifact's monitoring files. */
@@ -250,29 +287,63 @@ export class MonitoringStore {
     return this.keyed(dir, () => this.appendNow(dir, rows));
   }
 
-  /** Truncates every day file after its last complete record (removing files without one); returns the files changed. */
+  /**
+   * Checks the day files after a restart (see the module comment; earlier days only when their
+   * last line is torn): cuts an incomplete last record left by a crash (removing a file that
+   * held only a torn header), leaves any other damage as it is. Returns the files it has
+   * something to say about (cut, removed, or left as they are); `repairNote(path)` says what
+   * and where.
+   */
   repair(): Promise<string[]> {
     return this.exclusive(async () => {
       await this.closeAll();
       this.parts.clear();
+      this.checked.clear();
+      this.notes = new Map();
       const repaired: string[] = [];
       // First the rollbacks that failed earlier: cut back to the exact size before their batch.
       for (const [path, size] of this.pendingTruncate) {
         try {
-          if ((await stat(path)).size > size) {
+          const bytes = (await stat(path)).size - size;
+          if (bytes > 0) {
             await truncate(path, size);
             repaired.push(path);
+            const message = `${path}: cut ${bytes} bytes: the end of a batch whose write failed and could not be undone then (the batch is written again)`;
+            this.notes.set(path, { path, action: 'cut', line: 0, bytes, message });
           }
         } catch (e) {
           if (!isNotFound(e)) throw e;
         }
         this.pendingTruncate.delete(path);
       }
-      for (const f of await this.dayFiles()) {
-        if ((await repairFile(f.path)) && !repaired.includes(f.path)) repaired.push(f.path);
+      const today = dayStart(dayName(this.now()));
+      for (const f of await this.dayFiles(true)) {
+        if (dayStart(f.day) < today - 86_400_000 && (await endsWithNewline(f.path))) continue;
+        const outcome = await repairDayFile(f.path);
+        if (outcome.note) {
+          this.notes.set(f.path, outcome.note);
+          if (!repaired.includes(f.path)) repaired.push(f.path);
+        }
+        if (outcome.state === 'gone') continue;
+        try {
+          const st = await lstat(f.path);
+          this.checked.set(f.path, { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, outcome });
+        } catch {
+          // Gone meanwhile: checked again when appended to.
+        }
       }
       return repaired;
     });
+  }
+
+  /** What the last `repair()` did to a file it returned, as a message naming the file and line. */
+  repairNote(path: string): string {
+    return this.notes.get(path)?.message ?? `${path}: repaired`;
+  }
+
+  /** What the last `repair()` did, file by file. */
+  repairNotes(): RepairNote[] {
+    return [...this.notes.values()];
   }
 
   /** Deletes the day files (all parts) dated more than `keepDays` days before today (UTC); returns the files deleted. */
@@ -350,13 +421,13 @@ export class MonitoringStore {
     // Choose the part of each group; new parts are numbered after the existing ones.
     const plan: { part: Part; group: Group; isNew: boolean }[] = [];
     for (const group of groups) {
-      let part = parts.find((p) => p.headerKey === group.key);
+      let part = parts.find((p) => !p.damaged && p.headerKey === group.key);
       let isNew = false;
       if (!part) {
-        part = parts.find((p) => p.headerKey === null);
+        part = parts.find((p) => !p.damaged && p.headerKey === null);
         if (!part) {
           const n = parts.reduce((m, p) => Math.max(m, p.part + 1), 0);
-          part = { part: n, path: join(dir, dayFileName(day, n)), headerKey: null };
+          part = { part: n, path: join(dir, dayFileName(day, n)), headerKey: null, damaged: false };
           parts.push(part);
           parts.sort((a, b) => a.part - b.part);
         }
@@ -482,28 +553,34 @@ export class MonitoringStore {
       const p = parseDayFileName(name);
       if (!p || p.day !== day) continue;
       const path = join(dir, name);
-      await this.checkTail(path);
-      let header: string[] | null;
-      try {
-        header = await readHeader(path);
-      } catch (e) {
-        if (isNotFound(e)) continue;
-        throw new StoreWriteError(path, e);
-      }
-      parts.push({ part: p.part, path, headerKey: header === null ? null : columnsKey(header) });
+      const found = await this.examine(path);
+      if (found.state === 'gone') continue;
+      const damaged = found.state === 'kept';
+      parts.push({ part: p.part, path, headerKey: damaged || found.header === null ? null : columnsKey(found.header), damaged });
     }
     parts.sort((a, b) => a.part - b.part);
     this.parts.set(key, parts);
     return parts;
   }
 
-  /** Repairs a file found on disk before appending to it (a crash before `repair()` was called). */
-  private async checkTail(path: string): Promise<void> {
-    try {
-      await repairFile(path);
-    } catch (e) {
-      if (!isNotFound(e)) throw new StoreWriteError(path, e);
+  /**
+   * The outcome for a file found on disk before appending to its day: `repair()`'s when the file
+   * has not changed since, else it is checked (and repaired) now, and what was done is reported.
+   */
+  private async examine(path: string): Promise<RepairOutcome> {
+    const known = this.checked.get(path);
+    if (known) {
+      this.checked.delete(path);
+      try {
+        const st = await lstat(path);
+        if (st.dev === known.dev && st.ino === known.ino && st.size === known.size && st.mtimeMs === known.mtimeMs) return known.outcome;
+      } catch (e) {
+        if (isNotFound(e)) return { state: 'gone', header: null, note: null };
+      }
     }
+    const outcome = await repairDayFile(path);
+    if (outcome.note) this.warn(outcome.note.message);
+    return outcome;
   }
 
   // ---- file handles ----
@@ -524,7 +601,7 @@ export class MonitoringStore {
       return known;
     }
     await this.evict(MAX_OPEN_FILES - 1);
-    const handle = await open(path, 'a');
+    const handle = await open(path, APPEND_FLAGS, 0o666);
     try {
       let size = (await handle.stat()).size;
       const pending = this.pendingTruncate.get(path);
@@ -569,8 +646,8 @@ export class MonitoringStore {
 
   // ---- walking the tree ----
 
-  /** Every day file of this client, with its query name, day and directory. */
-  private async dayFiles(): Promise<{ path: string; dir: string; day: string; queryName: string }[]> {
+  /** Every day file of this client, with its query name, day and directory; `others`: also entries with a day file's name that are not regular files. */
+  private async dayFiles(others = false): Promise<{ path: string; dir: string; day: string; queryName: string }[]> {
     const root = this.root();
     const out: { path: string; dir: string; day: string; queryName: string }[] = [];
     const scan = async (dir: string, queryName: string, depth: number): Promise<void> => {
@@ -582,13 +659,13 @@ export class MonitoringStore {
         throw e;
       }
       for (const ent of entries) {
-        if (ent.isDirectory()) {
-          if (depth < 2) await scan(join(dir, ent.name), (queryName ? queryName + '/' : '') + nameOfDir(ent.name), depth + 1);
-          continue;
+        // safeDirName never gives an artifact or source directory a day file's name.
+        const p = depth > 0 ? parseDayFileName(ent.name) : undefined;
+        if (p) {
+          if (ent.isFile() || others) out.push({ path: join(dir, ent.name), dir, day: p.day, queryName });
+        } else if (ent.isDirectory() && depth < 2) {
+          await scan(join(dir, ent.name), (queryName ? queryName + '/' : '') + nameOfDir(ent.name), depth + 1);
         }
-        if (depth === 0 || !ent.isFile()) continue;
-        const p = parseDayFileName(ent.name);
-        if (p) out.push({ path: join(dir, ent.name), dir, day: p.day, queryName });
       }
     };
     await scan(root, '', 0);
@@ -646,27 +723,6 @@ function groupRows(rows: readonly VDict[]): Group[] {
     last = g;
   }
   return groups;
-}
-
-/**
- * Cuts a file after its last complete record, or removes it when it has none (a torn header);
- * returns whether it changed anything. An empty file is left as it is.
- */
-async function repairFile(path: string): Promise<boolean> {
-  const { length, size } = await completeRecords(path);
-  if (length === size) return false;
-  if (length === 0) {
-    await unlink(path);
-    return true;
-  }
-  await truncate(path, length);
-  const fh = await open(path, 'r+');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-  return true;
 }
 
 /**
