@@ -1,5 +1,6 @@
 /**
- * Finding and starting the query worker in both worlds the app runs in:
+ * Finding and starting the query worker (the app's query pool, and the stream jobs of the CLI's
+ * `--timeout` runs and the collector's event queries) in both worlds the app runs in:
  *
  * - From source (tests, `node --import tsx`): this module is a .ts file and the worker is
  *   main/app/query-worker.ts next to it.
@@ -13,12 +14,13 @@
  * where import.meta is empty), so the answer does not depend on the working directory. An
  * explicit `workerScript` option overrides the search (packagers that move files around).
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EngineOptions } from './query-job.ts';
+import type { StreamWorkerData } from './stream-job.ts';
 
 /** A worker script that can be started: built JavaScript, or TypeScript plus tsx's API. */
 export interface WorkerEntry {
@@ -65,7 +67,8 @@ function tsxApiFor(from: string): string | undefined {
  */
 export function resolveWorkerEntry(explicit?: string, from = thisModule()): WorkerEntry | null {
   const files = explicit ? [resolve(explicit)] : from ? workerCandidates(from) : [];
-  for (const file of files) {
+  for (const candidate of files) {
+    const file = unpacked(candidate);
     if (!existsSync(file)) continue;
     if (!file.endsWith('.ts')) return { file };
     const tsxApi = tsxApiFor(from ?? file);
@@ -75,14 +78,26 @@ export function resolveWorkerEntry(explicit?: string, from = thisModule()): Work
 }
 
 /**
+ * Inside Electron's app.asar a file can be read but not started as a worker: the packaged app
+ * keeps the worker in app.asar.unpacked (electron-builder.yml), which is the one to use.
+ */
+function unpacked(file: string): string {
+  const m = /([\\/])app\.asar([\\/])/.exec(file);
+  if (!m) return file;
+  const other = file.slice(0, m.index) + m[1] + 'app.asar.unpacked' + m[2] + file.slice(m.index + m[0].length);
+  return existsSync(other) ? other : file;
+}
+
+/**
  * Starts a query worker. A .ts entry gets a tiny ESM bootstrap (a data: URL) that registers
  * tsx and then imports it. Why not `execArgv: ['--import', 'tsx']`: on Node 20, tsx (4.23)
  * installs its hooks only on the main thread, so a worker started that way fails with "Unknown
  * file extension .ts" (tried on 20.20); registering through tsx's API inside the worker works.
  * execArgv is empty either way: the parent's flags (`--test`, `--import tsx`) are not the worker's.
  */
-export function startWorker(entry: WorkerEntry, data: EngineOptions): Worker {
-  if (!entry.tsxApi) return new Worker(entry.file, { workerData: data, execArgv: [] });
+export function startWorker(entry: WorkerEntry, data: EngineOptions | StreamWorkerData, resourceLimits?: ResourceLimits): Worker {
+  const options = { workerData: data, execArgv: [], ...(resourceLimits ? { resourceLimits } : {}) };
+  if (!entry.tsxApi) return new Worker(entry.file, options);
   const bootstrap = `import { register } from ${JSON.stringify(entry.tsxApi)};\nregister();\nawait import(${JSON.stringify(pathToFileURL(entry.file).href)});\n`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: data, execArgv: [] });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
 }

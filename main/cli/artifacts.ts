@@ -3,9 +3,9 @@
  * on every command; `pack` and `import` (Velociraptor artifact packs) live in pack.ts.
  */
 import { parseArgs } from 'node:util';
-import { didYouMean, type Value } from '../vql/index.ts';
-import { artifactFiles, cliArgValue, formatProblem, loadArtifactFile, runArtifact, ArtifactCallError, type LoadedArtifact } from '../artifacts/index.ts';
-import { RunContext } from './run-context.ts';
+import { didYouMean, type Logger, type Registry, type Value } from '../vql/index.ts';
+import { artifactFiles, cliArgValue, formatProblem, loadArtifactFile, runArtifact, ArtifactCallError, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
+import { RunContext, type Emit } from './run-context.ts';
 import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags } from './flags.ts';
 import { createEngine } from './engine.ts';
 import { lintArtifact } from './lint.ts';
@@ -80,6 +80,25 @@ function collectArgs(raw: string[], artifacts: LoadedArtifact[]): Map<string, Ma
   return out;
 }
 
+/**
+ * Runs the artifacts one after another, each result stream through `emit`; a wrong call (an
+ * unknown parameter, a bad value, nesting too deep) is an ERROR line and the next one runs.
+ * We are the endpoint here, so preconditions are evaluated, as a client does for a flow. The
+ * same loop runs on this thread and on a worker (isolated.ts).
+ */
+export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit): Promise<void> {
+  for (const a of loaded) {
+    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: true });
+    try {
+      await emit(stream as AsyncIterable<VDict[]>, a.artifact.name);
+    } catch (e) {
+      if (!(e instanceof ArtifactCallError)) throw e;
+      log('error', e.message);
+    }
+    if (signal.aborted) break;
+  }
+}
+
 async function collect(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -87,27 +106,28 @@ async function collect(args: string[]): Promise<number> {
     options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, args: { type: 'string', multiple: true, default: [] } },
   });
   const out = outputFlags(values);
-  const engine = createEngine(engineFlags(values));
+  const flags = engineFlags(values);
+  const engine = createEngine(flags);
   if (!positionals.length) fail('artifacts collect: name at least one artifact, e.g. vql artifacts collect Generic.Client.Info');
   const repo = engine.repository();
   const loaded = positionals.map((n) => repo.get(n) ?? fail(`Artifact ${n} not found${didYouMean(n, repo.names())}`));
   const given = collectArgs(values.args as string[], loaded);
   const run = new RunContext(out);
+  let status = 0;
   try {
-    for (const a of loaded) {
-      // We are the endpoint here, so preconditions are evaluated, as a client does for a flow.
-      const stream = runArtifact(repo, a, given.get(a.artifact.name)!, { registry: engine.registry, log: run.log, signal: run.signal, preconditions: true });
-      try {
-        await run.emit(stream as AsyncIterable<VDict[]>, a.artifact.name);
-      } catch (e) {
-        if (!(e instanceof ArtifactCallError)) throw e;
-        run.log('error', e.message);
-      }
-      if (run.signal.aborted) break;
+    // With --timeout the artifacts run on a worker thread that is terminated at the deadline.
+    const isolated = out.timeout > 0 ? await import('./isolated.ts') : null;
+    const thread = isolated?.threadFor(run);
+    if (thread) {
+      const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]) };
+      status = await isolated!.runIsolated(run, thread, job, flags);
+    } else {
+      await collectAll(repo, engine.registry, loaded, given, run.signal, run.log, (stream, caption) => run.emit(stream, caption));
     }
   } finally {
-    return run.close();
+    status = run.close(status);
   }
+  return status;
 }
 
 function verify(args: string[]): number {

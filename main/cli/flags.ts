@@ -14,6 +14,7 @@ export const OUTPUT_OPTIONS = {
   max_wait: { type: 'string', default: '10' },
   timeout: { type: 'string', default: '0' },
   output: { type: 'string' },
+  'neutralize-formulas': { type: 'boolean', default: false },
 } as const;
 
 export const ENGINE_OPTIONS = {
@@ -27,6 +28,8 @@ export interface OutputFlags {
   maxWait: number;
   timeout: number;
   output?: string;
+  /** CSV for a spreadsheet: text cells starting with = + - @ tab or CR get a leading `'`. */
+  neutralizeFormulas: boolean;
 }
 
 export interface EngineFlags {
@@ -43,7 +46,9 @@ export function outputFlags(values: Record<string, unknown>): OutputFlags {
   if (!(maxWait > 0 && Number.isFinite(maxWait))) fail(`--max_wait must be a positive number of seconds, not '${String(values.max_wait)}'`);
   const timeout = Number(values.timeout);
   if (!(timeout >= 0 && Number.isFinite(timeout))) fail(`--timeout must be a number of seconds, not '${String(values.timeout)}'`);
-  return { format, maxWait, timeout, output: values.output as string | undefined };
+  const neutralizeFormulas = values['neutralize-formulas'] === true;
+  if (neutralizeFormulas && format !== 'csv') fail(`--neutralize-formulas applies to --format csv (CSV meant for a spreadsheet), not ${format}`);
+  return { format, maxWait, timeout, output: values.output as string | undefined, neutralizeFormulas };
 }
 
 /** Validates the engine flags. */

@@ -12,11 +12,13 @@ import { CLIENT_ID_FILE, defaultDatastore } from '../collector/paths.ts';
 import { join } from 'node:path';
 import type { MonitorLogEntry } from '../collector/monitor-log.ts';
 import { fail } from './flags.ts';
+import { terminalSafe } from '../text/safe-text.ts';
 
-
+/** A log entry on stderr; messages quote evidence, so never raw escape sequences to a terminal. */
 function echo(e: MonitorLogEntry): void {
   const prefix = e.level === 'error' ? 'ERROR' : e.level === 'warn' ? 'WARNING' : 'INFO';
-  process.stderr.write(`${prefix}: [${e.event}] ${e.message}\n`);
+  const line = `${prefix}: [${e.event}] ${e.message}`;
+  process.stderr.write(`${process.stderr.isTTY ? terminalSafe(line) : line}\n`);
 }
 
 

@@ -1,8 +1,10 @@
 /**
  * Output writers for `vql query`: json (indented arrays per batch, `][` between batches as
  * Velociraptor prints them), jsonl, csv and text (an aligned table, finite queries only).
+ * The text table is for people: its cells never carry raw control or bidi characters.
  */
 import { VDict, toJSON, csvCell, csvQuote, stringerText, type Value } from '../vql/index.ts';
+import { neutralizeFormula, terminalSafe } from '../text/safe-text.ts';
 
 export type OutputFormat = 'json' | 'jsonl' | 'csv' | 'text';
 export const FORMATS: readonly OutputFormat[] = ['json', 'jsonl', 'csv', 'text'];
@@ -15,7 +17,12 @@ export interface Writer {
 
 export type Sink = (text: string) => void;
 
-export function makeWriter(format: OutputFormat, out: Sink, caption: string): Writer {
+export interface WriterOptions {
+  /** CSV: text cells (and header names) a spreadsheet would run as formulas get a leading `'`. */
+  neutralizeFormulas?: boolean;
+}
+
+export function makeWriter(format: OutputFormat, out: Sink, caption: string, opts: WriterOptions = {}): Writer {
   switch (format) {
     case 'json':
       return {
@@ -34,23 +41,24 @@ export function makeWriter(format: OutputFormat, out: Sink, caption: string): Wr
         end() {},
       };
     case 'csv':
-      return csvWriter(out);
+      return csvWriter(out, opts.neutralizeFormulas === true);
     case 'text':
       return textWriter(out, caption);
   }
 }
 
-function csvWriter(out: Sink): Writer {
+function csvWriter(out: Sink, neutralize: boolean): Writer {
   let columns: string[] | null = null;
+  const cell = (v: Value) => (neutralize && typeof v === 'string' ? neutralizeFormula(csvCell(v)) : csvCell(v));
   return {
     batch(rows) {
       let s = '';
       for (const r of rows) {
         if (!columns) {
           columns = r.keys();
-          s += columns.map((c) => csvQuote(c)).join(',') + '\n';
+          s += columns.map((c) => csvQuote(neutralize ? neutralizeFormula(c) : c)).join(',') + '\n';
         }
-        s += columns.map((c) => csvQuote(csvCell(r.has(c) ? (r.get(c) as Value) : null))).join(',') + '\n';
+        s += columns.map((c) => csvQuote(cell(r.has(c) ? (r.get(c) as Value) : null))).join(',') + '\n';
       }
       if (s) out(s);
     },
@@ -85,7 +93,7 @@ export function renderTable(rows: VDict[], caption: string): string {
   const columns = rows[0]!.keys();
   const maxWidth = Math.max(10, Math.floor(120 / Math.max(1, columns.length)));
   const clip = (s: string) => {
-    const flat = s.replace(/\s*\n\s*/g, ' ');
+    const flat = terminalSafe(s.replace(/\s*\n\s*/g, ' '));
     return flat.length > maxWidth ? flat.slice(0, maxWidth - 3) + '...' : flat;
   };
   const cells = rows.map((r) => columns.map((c) => clip(cellText(r.has(c) ? (r.get(c) as Value) : null))));
@@ -93,5 +101,5 @@ export function renderTable(rows: VDict[], caption: string): string {
   const line = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
   const fmt = (vals: string[]) => '|' + vals.map((v, i) => ' ' + v.padEnd(widths[i]!) + ' ').join('|') + '|';
   const body = [line, fmt(columns.map(clip)), line, ...cells.map(fmt), line];
-  return body.join('\n') + '\n' + caption + '\n\n';
+  return body.join('\n') + '\n' + terminalSafe(caption) + '\n\n';
 }

@@ -1,10 +1,13 @@
 /**
  * `vql query "<VQL>"... [flags]`, modelled on `velociraptor query` (VELOCIRAPTOR.md 2.2).
+ *
+ * With `--timeout`, the statements run on a worker thread (isolated.ts) that is terminated at
+ * the deadline whatever it is doing; without it they run on this thread (no worker to start).
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { Session, createRegistry, formatError, formatStatement, parseScript, walk, VqlError, type Registry, type Script } from '../vql/index.ts';
-import { RunContext } from './run-context.ts';
+import { RunContext, type Emit } from './run-context.ts';
 import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags, type EngineFlags } from './flags.ts';
 
 /** Does the script call anything beyond the builtins (host plugins, functions, artifacts)? */
@@ -29,7 +32,7 @@ function needsHost(script: Script, builtins: Registry): boolean {
  * The registry for these queries: the builtins alone when that is all they call (the host
  * plugins and the artifact repository are then never loaded: start-up stays fast).
  */
-async function registryFor(texts: string[], flags: EngineFlags): Promise<Registry> {
+export async function registryFor(texts: string[], flags: EngineFlags, log?: (m: string) => void): Promise<Registry> {
   const builtins = createRegistry();
   const host = flags.definitions.length > 0 || texts.some((t) => {
     try {
@@ -40,7 +43,31 @@ async function registryFor(texts: string[], flags: EngineFlags): Promise<Registr
   });
   if (!host) return builtins;
   const { createEngine } = await import('./engine.ts');
-  return createEngine(flags).registry;
+  return createEngine(flags, log).registry;
+}
+
+/**
+ * Runs the statements of `texts` one after another, each result stream through `emit`. Each
+ * text is parsed just before it runs: earlier texts print their rows even when a later one
+ * does not parse (as velociraptor query does); that one's error goes to `stderr` and the
+ * status is 1. The same loop runs on this thread and on a worker (isolated.ts).
+ */
+export async function runTexts(texts: readonly string[], session: Session, signal: AbortSignal, emit: Emit, stderr: (text: string) => void): Promise<number> {
+  for (const text of texts) {
+    let script;
+    try {
+      script = parseScript(text);
+    } catch (e) {
+      if (!(e instanceof VqlError)) throw e;
+      stderr(`vql: error: Unable to parse VQL Query: ${formatError(e)}\n`);
+      return 1;
+    }
+    for (const st of script.statements) {
+      if (signal.aborted) break;
+      await emit(session.execute(st), formatStatement(st));
+    }
+  }
+  return 0;
 }
 
 
@@ -65,25 +92,15 @@ export async function query(args: string[]): Promise<number> {
     }
   }
   const run = new RunContext(out);
-  const session = new Session({ registry: await registryFor(texts, eng), vars: eng.env, signal: run.signal, log: run.log });
   let status = 0;
   try {
-    // Each argument is parsed just before it runs: earlier arguments print their rows even
-    // when a later one does not parse (as velociraptor query does).
-    for (const text of texts) {
-      let script;
-      try {
-        script = parseScript(text);
-      } catch (e) {
-        if (!(e instanceof VqlError)) throw e;
-        process.stderr.write(`vql: error: Unable to parse VQL Query: ${formatError(e)}\n`);
-        status = 1;
-        break;
-      }
-      for (const st of script.statements) {
-        if (run.signal.aborted) break;
-        await run.emit(session.execute(st), formatStatement(st));
-      }
+    const isolated = out.timeout > 0 ? await import('./isolated.ts') : null;
+    const thread = isolated?.threadFor(run);
+    if (thread) {
+      status = await isolated!.runIsolated(run, thread, { kind: 'statements', texts, env: eng.env }, eng);
+    } else {
+      const session = new Session({ registry: await registryFor(texts, eng), vars: eng.env, signal: run.signal, log: run.log });
+      status = await runTexts(texts, session, run.signal, (stream, caption) => run.emit(stream, caption), (text) => process.stderr.write(text));
     }
   } finally {
     status = run.close(status);

@@ -2,13 +2,27 @@
  * What every row-printing command shares: the output (stdout or `--output FILE`), Ctrl-C and
  * `--timeout` cancellation, a closed pipe ending the run quietly, logs on stderr with
  * Velociraptor's prefixes (ERROR lines make the exit status 1), and batched printing.
+ *
+ * A run that reaches `--timeout` ends with `vql: timed out after Ns: the output is partial (N
+ * rows printed)` on stderr and exit status 124 (as timeout(1)), whatever else happened: every
+ * row printed before is complete (a JSON batch is never cut), but the rows are not all there
+ * is. In particular an aggregate (GROUP BY, count()) that is cut short prints the groups it had
+ * counted so far, which are not the totals: they come out only with that line and that status,
+ * so a script that checks the status never takes them for complete ones.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { VqlError, type LogLevel, type VDict } from '../vql/index.ts';
 import { Batcher } from './batcher.ts';
 import { makeWriter, type OutputFormat } from './output.ts';
+import { terminalSafe } from '../text/safe-text.ts';
 
 export class UsageError extends Error {}
+
+/** Exit status of a run that reached its `--timeout` (the output is partial), as timeout(1). */
+export const TIMEOUT_STATUS = 124;
+
+/** Prints one result stream (one statement, one artifact) under a caption. */
+export type Emit = (stream: AsyncIterable<unknown[]>, caption: string) => Promise<void>;
 
 /** setTimeout takes at most 2^31-1 ms; longer waits are as good as forever. */
 export function timerDelay(seconds: number): number {
@@ -22,11 +36,16 @@ export interface RunOutputOptions {
   maxWait: number;
   timeout: number;
   output?: string;
+  neutralizeFormulas?: boolean;
 }
 
 export class RunContext {
   readonly controller = new AbortController();
   errors = 0;
+  /** Rows printed so far (all statements). */
+  rows = 0;
+  /** Set when `--timeout` fired: the output is partial. */
+  timedOut = false;
   private fd: number | undefined;
   private closed = false;
   private interrupts = 0;
@@ -57,7 +76,8 @@ export class RunContext {
     process.on('SIGTERM', this.onSignal);
     this.timer = opts.timeout > 0
       ? setTimeout(() => {
-        process.stderr.write(`vql: timeout after ${opts.timeout}s\n`);
+        // The partial-output line is printed by close(), after the last rows.
+        this.timedOut = true;
         this.controller.abort();
       }, timerDelay(opts.timeout))
       : null;
@@ -71,12 +91,17 @@ export class RunContext {
   readonly log = (level: LogLevel, message: string): void => {
     if (level === 'error') this.errors++;
     if (level === 'debug') return;
-    process.stderr.write(`${LEVEL_PREFIX[level]}: ${message}\n`);
+    // Log lines quote evidence (paths, patterns, values): never raw escape sequences to a terminal.
+    process.stderr.write(`${LEVEL_PREFIX[level]}: ${process.stderr.isTTY ? terminalSafe(message) : message}\n`);
   };
 
+  /**
+   * Rows go out as Velociraptor writes them (raw cells) to a file or a pipe; to a terminal,
+   * control, C1 and bidi characters are shown as `\u001b` escapes (main/text/safe-text.ts).
+   */
   private sink = (text: string): void => {
     if (this.fd !== undefined) writeSync(this.fd, text);
-    else if (!this.closed) process.stdout.write(text);
+    else if (!this.closed) process.stdout.write(process.stdout.isTTY ? terminalSafe(text) : text);
   };
 
   /**
@@ -84,8 +109,11 @@ export class RunContext {
    * the stream with an ERROR line; rows already printed stay.
    */
   async emit(stream: AsyncIterable<unknown[]>, caption: string): Promise<void> {
-    const writer = makeWriter(this.opts.format, this.sink, caption);
-    const batcher = new Batcher<VDict>((rows) => writer.batch(rows), timerDelay(this.opts.maxWait));
+    const writer = makeWriter(this.opts.format, this.sink, caption, { neutralizeFormulas: this.opts.neutralizeFormulas });
+    const batcher = new Batcher<VDict>((rows) => {
+      this.rows += rows.length;
+      writer.batch(rows);
+    }, timerDelay(this.opts.maxWait));
     try {
       for await (const rows of stream) for (const r of rows) batcher.push(r as VDict);
     } catch (e) {
@@ -97,7 +125,11 @@ export class RunContext {
     }
   }
 
-  /** Stops timers and handlers, closes the output; returns the exit status. */
+  /**
+   * Stops timers and handlers, closes the output; returns the exit status: TIMEOUT_STATUS
+   * (with the partial-output line) when `--timeout` fired, else `status`, else 1 after an
+   * ERROR line.
+   */
   close(status = 0): number {
     if (this.timer) clearTimeout(this.timer);
     process.off('SIGINT', this.onSignal);
@@ -105,6 +137,10 @@ export class RunContext {
     // The stdout error listener stays: a write that already failed reports EPIPE later.
     if (this.fd !== undefined) closeSync(this.fd);
     else if (this.opts.format === 'json' && process.stdout.isTTY) process.stdout.write('\n');
+    if (this.timedOut) {
+      process.stderr.write(`vql: timed out after ${this.opts.timeout}s: the output is partial (${this.rows} row${this.rows === 1 ? '' : 's'} printed)\n`);
+      return TIMEOUT_STATUS;
+    }
     return status || (this.errors > 0 ? 1 : 0);
   }
 }

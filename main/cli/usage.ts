@@ -6,8 +6,10 @@ export const QUERY_USAGE = `query flags:
   --format FMT         json (default), jsonl, csv or text
   --max_wait S         print a batch at least every S seconds (default 10)
   --env K=V            set a scope variable (a string); repeatable
-  --timeout S          cancel the query after S seconds (0: never)
+  --timeout S          end the run after S seconds, whatever it is doing: exit 124, partial output (0: never)
   --output FILE        write rows to FILE instead of stdout
+  --neutralize-formulas
+                       CSV for a spreadsheet: prefix cells starting with = + - @ tab CR with '
   -f, --from_files     the arguments are files containing VQL
   --definitions DIR    also load artifacts from DIR (repeatable)
   --allow-execve       let queries run programs (execve)

@@ -2,7 +2,8 @@
  * The `vql` command line, modelled on `velociraptor query` and `velociraptor artifacts`.
  *
  * Exit status: 0 on success; 1 on a parse error, a bad flag, or when any ERROR-level log
- * line was printed (as Velociraptor does); 130 on a second Ctrl-C.
+ * line was printed (as Velociraptor does); 124 when `--timeout` ended the run (the output is
+ * partial: run-context.ts); 130 on a second Ctrl-C.
  */
 import { UsageError } from './run-context.ts';
 import { fail } from './flags.ts';

@@ -3,18 +3,21 @@
  * rows to daily CSV files (see store.ts for the layout contract). It notices changes to the
  * events file and to artifact definitions and restarts only the affected queries; a change
  * that fails to load is reported and the previous configuration keeps running. The same code
- * runs in `vql monitor` and in the desktop app.
+ * runs in `vql monitor` and in the desktop app. Each event query runs on a worker thread of its
+ * own (event-query.ts): one that is stuck cannot stall the others, nor this thread's timers.
  */
 import { existsSync, mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Registry, Value } from '../vql/index.ts';
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, isEventType, cliArgValue, formatProblem, type LoadedArtifact } from '../artifacts/index.ts';
 import { MonitoringStore } from './store.ts';
 import { MonitorLog, monitorLogPath, type MonitorLogEntry } from './monitor-log.ts';
-import { EventQuery } from './event-query.ts';
+import { EventQuery, type QueryIsolation } from './event-query.ts';
+import { resolveWorkerEntry } from '../app/worker-script.ts';
 import { loadEventsFile, type EventsConfig } from './events-file.ts';
-import { BudgetWatch } from './budgets.ts';
+import { BudgetWatch, DEFAULT_BUDGETS, type Budgets } from './budgets.ts';
 import { Subscriptions, type Subscription } from './subscriptions.ts';
 import { acquireDatastoreLock } from './lock.ts';
 
@@ -37,7 +40,27 @@ export interface CollectorOptions {
   readonly registry?: Registry;
   /** Who holds the datastore's lock, for the error another collector gets (`vql monitor`, `the desktop app`). */
   readonly lockOwner?: string;
+  /**
+   * Where event queries run: 'worker' (default), each on a worker thread of its own, or
+   * 'inline', all on this thread (one long step then stalls them all). 'inline' is the
+   * default when `registry` is given: a registry object cannot cross to a worker.
+   */
+  readonly isolation?: 'worker' | 'inline';
+  /** The query worker script (default: found next to this module or the bundle). */
+  readonly workerScript?: string;
+  /** A query's worker not heard from for this long is terminated and the query restarted (default 10 000 ms). */
+  readonly watchdogMs?: number;
+  /** Heap limit of each query's worker, MB (default 1024). */
+  readonly queryMemoryMb?: number;
+  /** Modules that add plugins to every query's engine: each exports registerPlugins(registry). */
+  readonly pluginModules?: readonly string[];
+  /** The CPU and memory budgets (default DEFAULT_BUDGETS). */
+  readonly budgets?: Partial<Budgets>;
 }
+
+/** Defaults of the isolation limits. */
+export const DEFAULT_WATCHDOG_MS = 10_000;
+export const DEFAULT_QUERY_MEMORY_MB = 1024;
 
 /** What `vql monitor --status` shows per artifact. */
 export interface QueryStatus {
@@ -69,16 +92,35 @@ export class Collector {
   private statusBroken = false;
   private releaseLock: () => void = () => {};
   readonly started = new Date();
+  /** How event queries are isolated; null when they run on this thread. */
+  readonly isolation: QueryIsolation | null = null;
 
   constructor(readonly opts: CollectorOptions) {
     const now = opts.now ?? (() => new Date());
     mkdirSync(opts.datastore, { recursive: true });
     this.eventsFile = opts.eventsFile ?? join(opts.datastore, 'events.yaml');
     this.log = new MonitorLog(monitorLogPath(opts.datastore), opts.echo, now);
-    this.store = new MonitoringStore({ datastore: opts.datastore, now });
+    // A damaged day file met while appending (it changed after start) is reported in the monitor log.
+    this.store = new MonitoringStore({ datastore: opts.datastore, now, warn: (m) => this.log.write('warn', 'storage', m) });
     this.registry = opts.registry ?? createHostRegistry({ allowExecve: opts.allowExecve });
     this.repo = new Repository({ definitions: opts.definitions ?? [] });
     installArtifactPlugins(this.registry, this.repo);
+    const entry = this.wantsWorkers ? resolveWorkerEntry(opts.workerScript) : null;
+    if (entry) {
+      this.isolation = {
+        entry,
+        definitions: opts.definitions ?? [],
+        allowExecve: opts.allowExecve ?? false,
+        pluginModules: opts.pluginModules,
+        watchdogMs: opts.watchdogMs ?? DEFAULT_WATCHDOG_MS,
+        memoryMb: opts.queryMemoryMb ?? DEFAULT_QUERY_MEMORY_MB,
+      };
+    }
+  }
+
+  /** Whether event queries are to run on workers (see CollectorOptions.isolation). */
+  private get wantsWorkers(): boolean {
+    return (this.opts.isolation ?? (this.opts.registry ? 'inline' : 'worker')) === 'worker';
   }
 
   /** Repairs the files of a previous crash, loads the configuration and starts the queries. */
@@ -95,15 +137,24 @@ export class Collector {
 
   private async startLocked(): Promise<void> {
     const repaired = await this.store.repair();
-    for (const f of repaired) this.log.write('warn', 'storage', `repaired a torn last line in ${f} (left by a crash)`);
+    for (const f of repaired) this.log.write('warn', 'storage', this.store.repairNote(f));
     if (!existsSync(this.eventsFile)) {
       mkdirSync(dirname(this.eventsFile), { recursive: true });
       writeFileSync(this.eventsFile, 'Events:\n  artifacts: []\n  version: 1\n');
     }
     for (const p of this.repo.problems) this.log.write(p.severity === 'error' ? 'error' : 'warn', 'reload', formatProblem(p));
     this.log.write('info', 'start', `collector started for client ${this.store.clientId}, datastore ${this.opts.datastore}`, { pid: process.pid, clientId: this.store.clientId });
+    if (!this.isolation && this.wantsWorkers) {
+      this.log.write('warn', 'start', `the query worker (query-worker.js) was not found${this.opts.workerScript ? ` at ${this.opts.workerScript}` : ''}: event queries run on the collector's thread, where one stuck query stalls the others`);
+    }
+    if (!this.isolation) {
+      for (const m of this.opts.pluginModules ?? []) {
+        const mod = (await import(pathToFileURL(m).href)) as { registerPlugins: (r: Registry) => void };
+        mod.registerPlugins(this.registry);
+      }
+    }
     await this.applyEvents();
-    this.budgets = new BudgetWatch(() => [...this.queries.values()], this.log);
+    this.budgets = new BudgetWatch(() => [...this.queries.values()], this.log, { ...DEFAULT_BUDGETS, ...this.opts.budgets });
     this.budgets.start();
     this.timers.push(setInterval(() => this.writeStatus(), 2000));
     this.timers.push(setInterval(() => this.logRows(), 60_000));
@@ -205,6 +256,7 @@ export class Collector {
         maxRowsPerSecond: rowsBudget(w.loaded),
         onRows: (query, rows) => this.subs.publish(query, rows),
         now: this.opts.now ?? (() => new Date()),
+        isolation: this.isolation ?? undefined,
       });
       this.queries.set(name, q);
       q.start();

@@ -4,13 +4,42 @@
  * applies its rows-per-second budget. The consumer never pulls more rows than it can write:
  * a producer faster than the disk is back-pressured, so memory stays bounded and no row is
  * dropped.
+ *
+ * Isolated (the collector's default), each run has a worker thread of its own (a stream job,
+ * main/app/stream-thread.ts): one query stuck in a long synchronous step then holds only its
+ * own thread, while this one goes on writing the others' rows, flushing and checking budgets.
+ * A worker not heard from for `watchdogMs`, or out of its heap limit, is terminated; the log
+ * says which limit fired, and the query restarts after its backoff. Rows cross the thread as
+ * row-wire values, so the CSV cells are the same as when the query runs on this thread.
  */
-import { LinkedAbort, abortableSleep, type Registry, type VDict, type Value } from '../vql/index.ts';
+import { LinkedAbort, abortableSleep, type LogLevel, type Registry, type VDict, type Value } from '../vql/index.ts';
 import { runArtifact, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
+import { StreamThread } from '../app/stream-thread.ts';
+import type { WorkerEntry } from '../app/worker-script.ts';
 import type { MonitoringStore } from './store.ts';
 import type { MonitorLog } from './monitor-log.ts';
 
 export type QueryState = 'starting' | 'running' | 'paused' | 'backoff' | 'stopped';
+
+/** How an isolated query's worker is made and watched. */
+export interface QueryIsolation {
+  /** The query worker script (main/app/worker-script.ts). */
+  readonly entry: WorkerEntry;
+  /** The worker's artifact folders (its repository resolves imports and Artifact.X() calls). */
+  readonly definitions: readonly string[];
+  readonly allowExecve: boolean;
+  /** Modules adding plugins to the worker's engine (main/app/stream-job.ts). */
+  readonly pluginModules?: readonly string[];
+  /** A worker not heard from for this long (ms) is terminated, and the query restarted. */
+  readonly watchdogMs: number;
+  /** The worker's heap limit (MB); a worker that runs out is terminated, and the query restarted. */
+  readonly memoryMb: number;
+  /** How long a stopped query may take to end before its worker is terminated (default 1000 ms). */
+  readonly stopMs?: number;
+}
+
+/** A run ended by a limit of its worker; already logged. */
+class WorkerLimitError extends Error {}
 
 export interface EventQueryOptions {
   readonly repo: Repository;
@@ -26,6 +55,8 @@ export interface EventQueryOptions {
   /** Rows received, before they are written (live views subscribe here). */
   readonly onRows: (artifact: string, rows: VDict[]) => void;
   readonly now: () => Date;
+  /** Run each run on a worker thread of its own; on this thread when absent. */
+  readonly isolation?: QueryIsolation;
 }
 
 const MIN_BACKOFF_MS = 1000;
@@ -50,6 +81,9 @@ export class EventQuery {
   private timer: NodeJS.Timeout | null = null;
   private done: Promise<void> | null = null;
   private run: LinkedAbort | null = null;
+  private thread: StreamThread | null = null;
+  /** CPU time of the workers of finished runs (ms). */
+  private cpuOfEndedRuns = 0;
 
   constructor(
     readonly loaded: LoadedArtifact,
@@ -77,6 +111,21 @@ export class EventQuery {
   /** Pauses the query (it stops pulling rows) for `ms` milliseconds. */
   pause(ms: number): void {
     this.pauseUntil = Math.max(this.pauseUntil, Date.now() + ms);
+    this.thread?.pause(ms);
+  }
+
+  /**
+   * CPU time (ms) the query's worker threads have used, all runs together, as of their last
+   * heartbeats; undefined when the query runs on this thread (only the process is measured).
+   */
+  cpuMs(): number | undefined {
+    if (!this.opts.isolation) return undefined;
+    return this.cpuOfEndedRuns + (this.thread?.cpuMs ?? 0);
+  }
+
+  /** Heap in use by the running worker (bytes, last heartbeat); undefined when not isolated or not known yet. */
+  heapUsed(): number | undefined {
+    return this.thread?.heapUsed;
   }
 
   /** Stops the current run; the supervisor restarts it after the backoff. */
@@ -98,7 +147,7 @@ export class EventQuery {
         }
       } catch (e) {
         this.lastError = (e as Error).message;
-        log.write('error', 'error', `${this.name} failed: ${this.lastError}`, { artifact: this.name });
+        if (!(e instanceof WorkerLimitError)) log.write('error', 'error', `${this.name} failed: ${this.lastError}`, { artifact: this.name });
       }
       await this.flushAll();
       if (this.stopper.signal.aborted) break;
@@ -117,14 +166,16 @@ export class EventQuery {
     this.run = new LinkedAbort(this.stopper.signal);
     const signal = this.run.signal;
     this.timer ??= setInterval(() => void this.flushAll(), this.opts.maxWaitMs);
+    const log = (level: LogLevel, message: string) => {
+      if (level === 'error') this.lastError = message;
+      if (level !== 'debug') this.opts.log.write(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info', level === 'error' ? 'error' : 'info', `${this.name}: ${message}`, { artifact: this.name });
+    };
+    if (this.opts.isolation) return this.runIsolated(signal, log, this.opts.isolation);
     const stream = runArtifact(this.opts.repo, this.loaded, this.params, {
       registry: this.opts.registry,
       signal,
       preconditions: true,
-      log: (level, message) => {
-        if (level === 'error') this.lastError = message;
-        if (level !== 'debug') this.opts.log.write(level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info', level === 'error' ? 'error' : 'info', `${this.name}: ${message}`, { artifact: this.name });
-      },
+      log,
     });
     for await (const batch of stream) {
       this.receive(batch);
@@ -132,6 +183,73 @@ export class EventQuery {
       if (this.pendingCount >= this.opts.batchRows) await this.flushAll();
       await this.throttle(signal);
       if (signal.aborted) break;
+    }
+  }
+
+  /**
+   * One run on a worker thread: the same loop as above over the worker's row messages, each
+   * acknowledged once written or throttled (the worker's back-pressure). After a stop the
+   * rows already received are still taken in; a worker that does not end within `stopMs` is
+   * terminated.
+   */
+  private async runIsolated(signal: AbortSignal, log: (level: LogLevel, message: string) => void, iso: QueryIsolation): Promise<void> {
+    const thread = new StreamThread({
+      entry: iso.entry,
+      engine: {
+        definitions: iso.definitions,
+        allowExecve: iso.allowExecve,
+        pluginModules: iso.pluginModules,
+        // Several heartbeats per watchdog period: one late message is not a stuck worker.
+        heartbeatMs: Math.max(10, Math.min(1000, Math.floor(iso.watchdogMs / 5))),
+      },
+      memoryLimitMb: iso.memoryMb,
+      silenceMs: iso.watchdogMs,
+      log,
+    });
+    this.thread = thread;
+    let killer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      thread.cancel();
+      const ms = iso.stopMs ?? 1000;
+      killer = setTimeout(() => {
+        this.opts.log.write('warn', 'query', `${this.name} did not stop within ${ms} ms, so its worker thread was terminated`, { artifact: this.name });
+        void thread.terminate('stopped');
+      }, ms);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const params = [...this.params].map(([k, v]) => [k, String(v)] as [string, string]);
+    thread.start({ kind: 'event', raw: this.loaded.raw, file: this.loaded.file, builtIn: this.loaded.builtIn, params }, this.opts.batchRows);
+    try {
+      for (;;) {
+        const ev = await thread.next();
+        if (ev.type === 'rows') {
+          this.receive(ev.rows);
+          if (!signal.aborted) {
+            if (this.pendingCount >= this.opts.batchRows) await this.flushAll();
+            await this.throttle(signal);
+          }
+          thread.ack();
+        } else if (ev.type === 'done') {
+          if (ev.error !== undefined) throw new Error(ev.error);
+          return;
+        } else if (ev.type === 'exit') {
+          if (signal.aborted) return; // stopped, or restarted by a budget: said already
+          if (ev.limit) {
+            const budget = ev.limit === 'heartbeat' ? iso.watchdogMs : iso.memoryMb;
+            this.opts.log.write('error', 'budget', `${this.name}: ${ev.reason}; its worker thread was terminated and the query restarts after its backoff`, {
+              artifact: this.name, limit: ev.limit, measured: ev.measured ?? null, budget,
+            });
+            throw new WorkerLimitError(ev.reason);
+          }
+          throw new Error(ev.reason);
+        }
+      }
+    } finally {
+      clearTimeout(killer);
+      signal.removeEventListener('abort', onAbort);
+      this.cpuOfEndedRuns += thread.cpuMs ?? 0;
+      this.thread = null;
+      await thread.close();
     }
   }
 

@@ -9,6 +9,7 @@
  * spreadsheet importers; only text cells are touched (a number -5 stays -5, nested values
  * inside objects are left alone). Turn it off for a byte-faithful machine-readable export.
  */
+import { neutralizeFormula } from '../../../main/text/safe-text.ts';
 import { cellText, jsonText } from './cell-text.ts';
 import type { Cell, ColumnType } from './source.ts';
 import type { TableView } from './view.ts';
@@ -28,12 +29,7 @@ export const EXPORT_MIME: Record<ExportFormat, string> = {
   json: 'application/json;charset=utf-8',
 };
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** `'=1+2'` -> `"'=1+2"`: text a spreadsheet would run as a formula, made literal. */
-export function neutralizeFormula(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
-}
+export { neutralizeFormula };
 
 /** One RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF. */
 export function csvField(text: string): string {
