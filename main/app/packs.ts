@@ -3,17 +3,33 @@
  * (main/artifacts/pack.ts) and `packs:import` writes a pack's artifacts into the user's
  * folder and reloads the repository. The zip crosses the boundary as base64. Payloads are
  * checked here: the renderer is input, not a trusted caller.
+ *
+ * The import runs on the process that serves every window (Electron's main process, the web
+ * host), so it never holds the event loop for the whole pack: reading the zip, parsing and
+ * validating each artifact, and the repository reload that follows give the loop back between
+ * files (main/artifacts/steps.ts); the longest hold is one artifact file's parse, which the
+ * size limit bounds (MAX_ARTIFACT_BYTES). The base64 check is native (no regex over the text).
  */
 import type { Handlers, ServiceContext } from './service.ts';
 import { fail, ok } from './service.ts';
 import { formatProblem, type LoadedArtifact } from '../artifacts/index.ts';
 import { buildPack, registryNames, PackError } from '../artifacts/pack.ts';
-import { importPack } from '../artifacts/pack-import.ts';
+import { importPackSliced } from '../artifacts/pack-import.ts';
 import { DEFAULT_ZIP_LIMITS } from '../artifacts/pack-zip.ts';
 import type { ArtifactSummary, PackExport, PackExportRequest, PackImport, Result } from '../ipc/contract.ts';
 
 const MAX_NAMES = 10_000;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * The bytes of strict base64 text, or undefined when it is not. Node's decoder skips what is
+ * not base64, so a text that is not base64 decodes to fewer bytes than its length promises.
+ */
+function decodeBase64(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === (text.length / 4) * 3 - padding ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : undefined;
+}
 
 function summaryOf(a: LoadedArtifact): ArtifactSummary {
   return { name: a.artifact.name, type: a.artifact.type, description: a.artifact.description ?? '', builtIn: a.builtIn, file: a.file };
@@ -47,16 +63,16 @@ function exportPack(ctx: ServiceContext, req: PackExportRequest): Result<PackExp
   });
 }
 
-function importZip(ctx: ServiceContext, zipBase64: string): Result<PackImport> {
+async function importZip(ctx: ServiceContext, zipBase64: string): Promise<Result<PackImport>> {
   if (typeof zipBase64 !== 'string') return fail('BadRequest', 'packs:import takes the zip as base64 text');
   // Refuse an oversized payload before decoding it (base64 is 4 characters per 3 bytes).
   if (zipBase64.length > Math.ceil(DEFAULT_ZIP_LIMITS.maxZipBytes / 3) * 4) {
     return fail('TooLarge', `the zip is larger than ${DEFAULT_ZIP_LIMITS.maxZipBytes / 2 ** 20} MiB, the most a pack may be`);
   }
-  if (!BASE64.test(zipBase64)) return fail('BadRequest', 'packs:import: the zip is not valid base64');
-  const zip = new Uint8Array(Buffer.from(zipBase64, 'base64'));
-  const result = importPack(zip, { dir: ctx.opts.userArtifacts, lookup: (n) => ctx.repo.get(n) }, 'the pack zip');
-  if (result.imported.length) ctx.repo.reload();
+  const zip = decodeBase64(zipBase64);
+  if (!zip) return fail('BadRequest', 'packs:import: the zip is not valid base64');
+  const result = await importPackSliced(zip, { dir: ctx.opts.userArtifacts, lookup: (n) => ctx.repo.get(n) }, 'the pack zip');
+  if (result.imported.length) await ctx.repo.reloadSliced();
   const problems = [...result.problems];
   const imported: ArtifactSummary[] = [];
   for (const a of result.imported) {

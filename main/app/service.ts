@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describeRegistry, formatScript, parseScript, signature, type Registry, type VDict } from '../vql/index.ts';
 import { loadArtifactText, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import { lintArtifact, lintQuery } from '../artifacts/lint.ts';
+import { artifactSizeProblem, utf8Size } from '../artifacts/size-limit.ts';
 import type {
   ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, Send, SendChannel,
   SerializedError,
@@ -243,6 +244,9 @@ export class AppService {
 
   /** Saves a valid artifact to the user's folder (named after the artifact) and reloads. */
   private save(yaml: string): Result<ArtifactSummary> {
+    if (typeof yaml !== 'string') return fail('BadRequest', 'artifacts:save takes the artifact as YAML text');
+    const tooBig = artifactSizeProblem(utf8Size(yaml));
+    if (tooBig) return fail('TooLarge', `the artifact was not saved: ${tooBig}`);
     const r = loadArtifactText(yaml, 'editor');
     if (!r.loaded) {
       const first = r.problems.find((p) => p.severity === 'error');

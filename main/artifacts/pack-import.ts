@@ -6,11 +6,15 @@
  * each file is written whole (a temporary file renamed into place), so an import never
  * leaves a half-written artifact behind. Files are named after the artifact (`Name.yaml`),
  * as the editor saves them; an artifact already in the folder is replaced in its own file.
+ * The work is a generator of steps (one zip entry, one artifact's parse): `importPack` runs it
+ * straight through (the CLI), `importPackSliced` gives the event loop back between steps (the
+ * app's main process), so no import holds it for more than one artifact file's parse.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatProblem, loadArtifactText, type LoadedArtifact } from './loader.ts';
-import { DEFAULT_ZIP_LIMITS, PackZipError, readPackZip, type ZipLimits } from './pack-zip.ts';
+import { DEFAULT_ZIP_LIMITS, PackZipError, readPackZipSteps, type ZipLimits } from './pack-zip.ts';
+import { runSteps, runStepsSliced, type Steps } from './steps.ts';
 
 export interface ImportOptions {
   /** The folder to write into (created if missing). */
@@ -46,16 +50,29 @@ function inside(dir: string, file: string): boolean {
 
 /** Imports the artifacts of `zip` into `opts.dir`. Never throws for a bad zip: problems say why. */
 export function importPack(zip: Uint8Array, opts: ImportOptions, zipName = 'pack.zip'): ImportResult {
+  return runSteps(importSteps(zip, opts, zipName));
+}
+
+/** importPack, letting the event loop run between steps (at most one artifact parse at a time). */
+export function importPackSliced(zip: Uint8Array, opts: ImportOptions, zipName = 'pack.zip', sliceMs?: number): Promise<ImportResult> {
+  return runStepsSliced(importSteps(zip, opts, zipName), sliceMs);
+}
+
+function* importSteps(zip: Uint8Array, opts: ImportOptions, zipName: string): Steps<ImportResult> {
   let read;
   try {
-    read = readPackZip(zip, opts.limits ?? DEFAULT_ZIP_LIMITS);
+    read = yield* readPackZipSteps(zip, opts.limits ?? DEFAULT_ZIP_LIMITS);
   } catch (e) {
     if (!(e instanceof PackZipError)) throw e;
     return { imported: [], problems: [{ file: zipName, message: `${e.message} (nothing was imported)` }], ignored: [] };
   }
   const problems = [...read.problems];
+  if (read.entries.length === 0 && problems.length === 0) {
+    problems.push({ file: zipName, message: 'the zip holds no .yaml or .yml file: there is nothing to import (a pack holds one artifact per YAML file)' });
+  }
   const ready: Array<{ entry: string; text: string; name: string; file: string; replaced: boolean }> = [];
   for (const { path, text } of read.entries) {
+    yield;
     const r = loadArtifactText(text, path);
     const errors = r.problems.filter((p) => p.severity === 'error');
     if (!r.loaded || errors.length) {
@@ -75,9 +92,11 @@ export function importPack(zip: Uint8Array, opts: ImportOptions, zipName = 'pack
     const own = existing && inside(opts.dir, existing.file) ? existing.file : undefined;
     ready.push({ entry: path, text, name, file: own ?? join(opts.dir, `${name}.yaml`), replaced: own !== undefined });
   }
-  mkdirSync(opts.dir, { recursive: true });
+  // Nothing to write: the folder is not even created.
+  if (ready.length) mkdirSync(opts.dir, { recursive: true });
   const imported: ImportedArtifact[] = [];
   for (const x of ready) {
+    yield;
     const tmp = `${x.file}.${process.pid}.tmp`;
     writeFileSync(tmp, x.text);
     renameSync(tmp, x.file);

@@ -2,13 +2,24 @@
  * Pack zips: writing one (fflate's zipSync) and reading one that came from anywhere. Reading
  * trusts nothing: the central directory is checked first (entry count, names that would
  * escape a folder: `..`, absolute paths, drive letters, backslashes), then each `.yaml`/`.yml`
- * entry is inflated in small steps while its output is counted, so a size limit or a
+ * entry's declared size is checked against the limits before anything is inflated, then it
+ * is inflated in small steps while its output is counted, so a size limit or a
  * compression-ratio bomb stops it before the memory is spent. Declared sizes are not
- * believed: the count of bytes actually produced is what the limits apply to.
+ * believed either way: the count of bytes actually produced is what the limits apply to,
+ * and an entry whose output differs from its declared size is damaged.
  */
 import { Inflate, zipSync, strToU8 } from 'fflate';
+import { formatSize, MAX_ARTIFACT_BYTES } from './size-limit.ts';
+import { runSteps, type Steps } from './steps.ts';
 
-/** Limits on a pack zip; the defaults fit any real pack (Velociraptor itself reads ≤ 50 MiB per file). */
+/**
+ * Limits on a pack zip. An entry may be as large as any artifact file (MAX_ARTIFACT_BYTES,
+ * size-limit.ts). The YAML of a whole pack may hold 8 MiB: twelve times the 211 artifacts of
+ * Velociraptor's own set (0.7 MB), and few enough that loading them all (every start of
+ * the app loads the user's folder) stays within a couple of seconds whatever they hold. Four
+ * thousand entries is twenty times that set's count; 16 MiB of zip holds 8 MiB of YAML even
+ * stored uncompressed, with room for the other files a pack may carry (ignored).
+ */
 export interface ZipLimits {
   /** The zip itself. */
   readonly maxZipBytes: number;
@@ -23,13 +34,16 @@ export interface ZipLimits {
 }
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
-  maxZipBytes: 100 * 2 ** 20,
-  maxEntries: 10_000,
-  maxEntryBytes: 50 * 2 ** 20,
-  maxTotalBytes: 200 * 2 ** 20,
+  maxZipBytes: 16 * 2 ** 20,
+  maxEntries: 4_000,
+  maxEntryBytes: MAX_ARTIFACT_BYTES,
+  maxTotalBytes: 8 * 2 ** 20,
   maxRatio: 200,
   ratioFloorBytes: 2 ** 20,
 };
+
+/** `1000 bytes`, or `1 MiB (1048576 bytes)`. */
+const sizeText = (n: number) => (n < 1024 ? `${n} bytes` : `${formatSize(n)} (${n} bytes)`);
 
 /** The whole zip is refused (nothing from it may be used). */
 export class PackZipError extends Error {
@@ -142,9 +156,12 @@ function entryData(zip: Uint8Array, e: CentralEntry): Uint8Array {
 function inflateBounded(name: string, data: Uint8Array, budget: number, limits: ZipLimits): Uint8Array {
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const which = budget < limits.maxEntryBytes
+    ? `the rest of the ${sizeText(limits.maxTotalBytes)} a pack's YAML may hold in all`
+    : `the most an artifact file may be`;
   const inflater = new Inflate((chunk) => {
     size += chunk.length;
-    if (size > budget) throw new PackZipError(`entry '${name}' inflates to more than ${budget} bytes (limit): the pack is refused`);
+    if (size > budget) throw new PackZipError(`entry '${name}' inflates to more than ${budget} bytes (limit: ${which}): the pack is refused`);
     if (size > limits.ratioFloorBytes && size > limits.maxRatio * Math.max(1, data.length)) {
       throw new PackZipError(`entry '${name}' inflates more than ${limits.maxRatio} times its compressed size (a zip bomb?): the pack is refused`);
     }
@@ -164,10 +181,32 @@ function inflateBounded(name: string, data: Uint8Array, budget: number, limits: 
 }
 
 /**
+ * Refuses an entry from its declared sizes alone, before inflating it: a compression ratio no
+ * text reaches, or more bytes than an artifact file may have. (A header that understates the
+ * size is caught while inflating.)
+ */
+function checkDeclared(e: CentralEntry, limits: ZipLimits): void {
+  if (e.size > limits.ratioFloorBytes && e.size > limits.maxRatio * Math.max(1, e.compressed)) {
+    throw new PackZipError(`entry '${e.name}' inflates more than ${limits.maxRatio} times its compressed size (a zip bomb?): the pack is refused`);
+  }
+  if (e.size > limits.maxEntryBytes) {
+    throw new PackZipError(
+      `entry '${e.name}' is more than ${sizeText(limits.maxEntryBytes)}, the most an artifact file may be: its zip header declares ` +
+        `${sizeText(e.size)}; the pack is refused (Velociraptor's largest artifact is under 40 KiB)`,
+    );
+  }
+}
+
+/**
  * Reads the YAML entries of a pack zip within `limits`. Throws PackZipError when the zip as a
  * whole is refused (not a zip, unsafe names, a limit passed); other entries are ignored.
  */
 export function readPackZip(zip: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipRead {
+  return runSteps(readPackZipSteps(zip, limits));
+}
+
+/** readPackZip as steps: one YAML entry (at most `maxEntryBytes` inflated) per step. */
+export function* readPackZipSteps(zip: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Steps<ZipRead> {
   if (zip.length > limits.maxZipBytes) throw new PackZipError(`the zip is ${zip.length} bytes, more than the limit of ${limits.maxZipBytes}`);
   const result: ZipRead = { entries: [], problems: [], ignored: [] };
   const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -183,6 +222,8 @@ export function readPackZip(zip: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIM
       result.problems.push({ file: e.name, message: `compression method ${e.method} is not supported (use deflate)` });
       continue;
     }
+    checkDeclared(e, limits);
+    yield;
     const data = entryData(zip, e);
     const budget = Math.min(limits.maxEntryBytes, limits.maxTotalBytes - total);
     if (e.method === 0 && data.length > budget) throw new PackZipError(`entry '${e.name}' is more than ${budget} bytes (limit): the pack is refused`);
@@ -195,6 +236,10 @@ export function readPackZip(zip: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIM
       continue;
     }
     total += bytes.length;
+    if (bytes.length !== e.size) {
+      result.problems.push({ file: e.name, message: `the entry is damaged (its zip header declares ${e.size} bytes, it holds ${bytes.length}): export the pack again` });
+      continue;
+    }
     if (crc32(bytes) !== e.crc) {
       result.problems.push({ file: e.name, message: 'the entry is damaged (its checksum does not match): export the pack again' });
       continue;

@@ -3,12 +3,18 @@
  * (VELOCIRAPTOR.md 2.6), walked recursively for .yaml/.yml. A later definition of a name
  * replaces an earlier one, with a warning. `reload()` re-reads everything and tells
  * listeners what changed; `watch()` reloads when the folders change.
+ *
+ * A reload parses only the files that changed since the last one (same path, size, times and
+ * inode: the earlier result is kept), so reloading before every query costs a stat per file.
+ * A file over MAX_ARTIFACT_BYTES is refused from its stat, never read: one huge file in a
+ * folder cannot slow every start. `reloadSliced()` gives the event loop back between files.
  */
-import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, statSync, watch, type BigIntStats, type FSWatcher } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suggest } from '../vql/index.ts';
-import { loadArtifactFile, type ArtifactProblem, type LoadedArtifact } from './loader.ts';
+import { loadArtifactFile, sizeProblem, type ArtifactProblem, type LoadedArtifact, type LoadResult } from './loader.ts';
+import { runSteps, runStepsSliced, type Steps } from './steps.ts';
 
 export interface RepositoryOptions {
   /** The built-in folder (default: this package's artifacts/); null for none. */
@@ -64,9 +70,29 @@ export function artifactFiles(path: string): string[] {
   return out;
 }
 
+/** What a load builds; swapped in whole, so a sliced reload is never seen half done. */
+interface LoadState {
+  byName: Map<string, LoadedArtifact>;
+  aliases: Map<string, string>;
+  problems: ArtifactProblem[];
+  cache: Map<string, CachedLoad>;
+}
+
+/** A file's load result and the stat it was made from. */
+interface CachedLoad {
+  readonly key: string;
+  readonly result: LoadResult;
+}
+
+/** Changes whenever the file is written, replaced or renamed over (ctime moves on every one). */
+function statKey(st: BigIntStats, builtIn: boolean): string {
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.dev}:${builtIn}`;
+}
+
 export class Repository {
   private byName = new Map<string, LoadedArtifact>();
   private aliases = new Map<string, string>();
+  private cache = new Map<string, CachedLoad>();
   /** Problems of the last load: file errors (those files were skipped) and override warnings. */
   problems: ArtifactProblem[] = [];
   private readonly listeners = new Set<(c: RepositoryChange) => void>();
@@ -97,23 +123,20 @@ export class Repository {
 
   /** Adds (or replaces) an artifact; a replaced one gives a warning naming both files. */
   add(loaded: LoadedArtifact): void {
-    const name = loaded.artifact.name;
-    const old = this.byName.get(name);
-    if (old) {
-      for (const [alias, target] of this.aliases) if (target === name) this.aliases.delete(alias);
-      this.problems.push({
-        file: loaded.file, line: 1, column: 1, severity: 'warning',
-        message: `artifact ${name} replaces the definition loaded from ${old.file || 'text'}`,
-      });
-    }
-    this.byName.set(name, loaded);
-    for (const a of loaded.artifact.aliases ?? []) this.aliases.set(a, name);
+    addTo({ byName: this.byName, aliases: this.aliases, problems: this.problems }, loaded);
   }
 
   private load(): void {
-    this.byName = new Map();
-    this.aliases = new Map();
-    this.problems = [];
+    this.swap(runSteps(this.loadSteps()));
+  }
+
+  private swap(state: LoadState): void {
+    ({ byName: this.byName, aliases: this.aliases, problems: this.problems, cache: this.cache } = state);
+  }
+
+  /** Loads every folder into a new state, one step per file. */
+  private *loadSteps(): Steps<LoadState> {
+    const state: LoadState = { byName: new Map(), aliases: new Map(), problems: [], cache: new Map() };
     const dirs: Array<[string, boolean]> = [];
     if (this.builtinDir && existsSync(this.builtinDir)) dirs.push([this.builtinDir, true]);
     for (const d of this.definitions) dirs.push([d, false]);
@@ -122,21 +145,58 @@ export class Repository {
       try {
         files = artifactFiles(dir);
       } catch (e) {
-        this.problems.push({ file: dir, line: 1, column: 1, severity: 'error', message: `cannot read definitions: ${(e as Error).message}` });
+        state.problems.push({ file: dir, line: 1, column: 1, severity: 'error', message: `cannot read definitions: ${(e as Error).message}` });
         continue;
       }
       for (const f of files) {
-        const r = loadArtifactFile(f, builtIn);
-        this.problems.push(...r.problems);
-        if (r.loaded) this.add(r.loaded);
+        const result = this.loadFile(f, builtIn, state.cache);
+        state.problems.push(...result.problems);
+        if (result.loaded) addTo(state, result.loaded);
+        yield;
       }
     }
+    return state;
+  }
+
+  /**
+   * One file's load result: the cached one when the file did not change, a size refusal
+   * from its stat when it is too large (it is not opened), else a fresh load.
+   */
+  private loadFile(file: string, builtIn: boolean, cache: Map<string, CachedLoad>): LoadResult {
+    const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+    if (!st) return loadArtifactFile(file, builtIn);
+    const key = statKey(st, builtIn);
+    const known = this.cache.get(file);
+    if (known?.key === key) {
+      cache.set(file, known);
+      return known.result;
+    }
+    const tooBig = sizeProblem(file, Number(st.size));
+    const result: LoadResult = tooBig ? { problems: [tooBig] } : loadArtifactFile(file, builtIn);
+    cache.set(file, { key, result });
+    return result;
   }
 
   /** Re-reads every folder; listeners get what changed (by name, comparing file text). */
   reload(): RepositoryChange {
     const before = new Map([...this.byName].map(([k, v]) => [k, v.raw]));
     this.load();
+    return this.changed(before);
+  }
+
+  /**
+   * reload(), giving the event loop back between the files it has to parse (the app's main
+   * process after an import). The repository keeps answering from the previous state until
+   * the new one is complete.
+   */
+  async reloadSliced(sliceMs?: number): Promise<RepositoryChange> {
+    const state = await runStepsSliced(this.loadSteps(), sliceMs);
+    const before = new Map([...this.byName].map(([k, v]) => [k, v.raw]));
+    this.swap(state);
+    return this.changed(before);
+  }
+
+  private changed(before: Map<string, string>): RepositoryChange {
     const change: RepositoryChange = { added: [], removed: [], changed: [] };
     for (const [k, v] of this.byName) {
       if (!before.has(k)) change.added.push(k);
@@ -175,4 +235,19 @@ export class Repository {
       this.watchers = [];
     };
   }
+}
+
+/** Adds (or replaces) an artifact in a state; a replaced one gives a warning naming both files. */
+function addTo(state: Pick<LoadState, 'byName' | 'aliases' | 'problems'>, loaded: LoadedArtifact): void {
+  const name = loaded.artifact.name;
+  const old = state.byName.get(name);
+  if (old) {
+    for (const [alias, target] of state.aliases) if (target === name) state.aliases.delete(alias);
+    state.problems.push({
+      file: loaded.file, line: 1, column: 1, severity: 'warning',
+      message: `artifact ${name} replaces the definition loaded from ${old.file || 'text'}`,
+    });
+  }
+  state.byName.set(name, loaded);
+  for (const a of loaded.artifact.aliases ?? []) state.aliases.set(a, name);
 }

@@ -43,6 +43,9 @@ export class YamlSyntaxError extends Error {
 
 const PLAIN = 1;
 
+/** The core schema's own tags, harmless: the loader reads every value as text anyway. */
+const CORE_TAGS = new Set(['!', '!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq']);
+
 function scalarNode(src: string, e: ScalarEvent): YScalar {
   const value = getScalarValue(src, e);
   const isNull = e.style === PLAIN && (value === '' || value === '~' || value === 'null' || value === 'Null' || value === 'NULL');
@@ -51,7 +54,10 @@ function scalarNode(src: string, e: ScalarEvent): YScalar {
 
 /**
  * Parses `src` (one document) into a positioned tree. An empty document gives null.
- * Throws YamlSyntaxError. Anchors and aliases are resolved (an alias shares its node).
+ * Throws YamlSyntaxError. Anchors and aliases are resolved (an alias shares its node), but
+ * what the aliases stand for may add at most the document's own size (plus 64 Ki characters):
+ * every consumer walks the tree as if expanded, so ten nested aliases of ten (the "billion
+ * laughs") would otherwise turn 600 bytes into a billion nodes.
  */
 export function parseYamlTree(src: string): YNode | null {
   let events: Event[];
@@ -66,39 +72,61 @@ export function parseYamlTree(src: string): YNode | null {
     throw e;
   }
   const anchors = new Map<string, YNode>();
+  // Expanded size of each node (characters of its scalars plus one per node), for the alias budget.
+  const weights = new WeakMap<YNode, number>();
+  const aliasBudget = src.length + 65_536;
+  let aliased = 0;
   let i = 0;
   let documents = 0;
 
-  const anchorOf = (e: { anchorStart: number; anchorEnd: number }): string | null =>
-    e.anchorStart >= 0 ? src.slice(e.anchorStart, e.anchorEnd).replace(/^&/, '') : null;
+  const anchorOf = (e: { anchorStart: number; anchorEnd: number; tagStart: number; tagEnd: number }): string | null => {
+    // A tag asks for a type of another language (`!!js/function`, `!!python/object`): the loader
+    // never builds one, and an artifact has no use for them, so they are refused, not ignored.
+    if (e.tagStart >= 0) {
+      const tag = src.slice(e.tagStart, e.tagEnd);
+      if (!CORE_TAGS.has(tag)) throw new YamlSyntaxError(`tag ${tag} is not supported in an artifact: remove it (values are text, numbers, lists and mappings)`, e.tagStart);
+    }
+    return e.anchorStart >= 0 ? src.slice(e.anchorStart, e.anchorEnd).replace(/^&/, '') : null;
+  };
 
   const node = (): YNode => {
     const e = events[i++]!;
     switch (e.type) {
       case 4: {
         const n = scalarNode(src, e);
+        weights.set(n, 1 + n.value.length);
         const a = anchorOf(e);
         if (a) anchors.set(a, n);
         return n;
       }
       case 3: {
         const entries: Array<{ key: YScalar; value: YNode }> = [];
+        let weight = 1;
         while (events[i]!.type !== 6) {
           const k = node();
           if (k.kind !== 'scalar') throw new YamlSyntaxError('a mapping key must be a plain value', e.start);
-          entries.push({ key: k, value: node() });
+          const v = node();
+          weight += weights.get(k)! + weights.get(v)!;
+          entries.push({ key: k, value: v });
         }
         i++;
         const n: YMap = { kind: 'map', entries, start: e.start };
+        weights.set(n, weight);
         const a = anchorOf(e);
         if (a) anchors.set(a, n);
         return n;
       }
       case 2: {
         const items: YNode[] = [];
-        while (events[i]!.type !== 6) items.push(node());
+        let weight = 1;
+        while (events[i]!.type !== 6) {
+          const item = node();
+          weight += weights.get(item)!;
+          items.push(item);
+        }
         i++;
         const n: YSeq = { kind: 'seq', items, start: e.start };
+        weights.set(n, weight);
         const a = anchorOf(e);
         if (a) anchors.set(a, n);
         return n;
@@ -107,6 +135,13 @@ export function parseYamlTree(src: string): YNode | null {
         const name = src.slice(e.anchorStart, e.anchorEnd).replace(/^\*/, '');
         const target = anchors.get(name);
         if (!target) throw new YamlSyntaxError(`unknown alias *${name}`, e.anchorStart);
+        aliased += weights.get(target)!;
+        if (aliased > aliasBudget) {
+          throw new YamlSyntaxError(
+            `the aliases (*name) expand this file to more than ${aliasBudget + src.length} characters, over twice its size (a YAML alias bomb?): write the values out instead`,
+            e.anchorStart,
+          );
+        }
         return target;
       }
       default:

@@ -6,11 +6,13 @@
  * Exit status 1 when any artifact was refused (the others are still packed or imported).
  */
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Repository, formatProblem } from '../artifacts/index.ts';
 import { buildPack, registryNames, PackError } from '../artifacts/pack.ts';
 import { importPack } from '../artifacts/pack-import.ts';
+import { DEFAULT_ZIP_LIMITS } from '../artifacts/pack-zip.ts';
+import { formatSize } from '../artifacts/size-limit.ts';
 import { defaultDatastore } from '../collector/paths.ts';
 import { createEngine } from './engine.ts';
 import { ENGINE_OPTIONS, engineFlags, fail } from './flags.ts';
@@ -68,6 +70,18 @@ export function importZip(args: string[]): number {
   const zipPath = positionals[0]!;
   const to = values.to ?? join(defaultDatastore(), 'artifacts');
   let zip: Uint8Array;
+  let size = 0;
+  try {
+    size = statSync(zipPath).size;
+  } catch (e) {
+    fail(`cannot read ${zipPath}: ${(e as Error).message}`);
+  }
+  // Sized before it is read: a huge file is refused without loading it.
+  const max = DEFAULT_ZIP_LIMITS.maxZipBytes;
+  if (size > max) {
+    process.stderr.write(`ERROR: ${zipPath} is ${formatSize(size)}, more than the ${formatSize(max)} a pack zip may be: nothing was imported\n`);
+    return 1;
+  }
   try {
     zip = readFileSync(zipPath);
   } catch (e) {

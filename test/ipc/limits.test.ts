@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { MAX_REQUEST_TEXT, requestTooLarge, textSize } from '../../main/ipc/limits.ts';
+import { MAX_PACK_BASE64_WS, MAX_REQUEST_TEXT, MAX_WS_MESSAGE, requestTooLarge, textSize } from '../../main/ipc/limits.ts';
+import { DEFAULT_ZIP_LIMITS } from '../../main/artifacts/pack-zip.ts';
 import { AppService } from '../../main/app/service.ts';
 import { startWebHost } from '../../main/web/host.ts';
 import { socketBridge } from '../../renderer/lib/api.ts';
@@ -22,7 +23,13 @@ test('requestTooLarge: text channels at 1 MiB; packs only over the WebSocket', (
   assert.match(requestTooLarge('vql:check', ['x'.repeat(MAX_REQUEST_TEXT + 1)])!, /vql:check: .*1 MiB/);
   assert.match(requestTooLarge('vql:run', [{ query: 'x'.repeat(MAX_REQUEST_TEXT + 1) }])!, /vql:run/);
   assert.equal(requestTooLarge('packs:import', ['A'.repeat(20 * 2 ** 20)]), null);
-  assert.match(requestTooLarge('packs:import', ['A'.repeat(20 * 2 ** 20)], true)!, /vql artifacts import/);
+  assert.equal(requestTooLarge('packs:import', ['A'.repeat(MAX_PACK_BASE64_WS)], true), null);
+  assert.match(requestTooLarge('packs:import', ['A'.repeat(MAX_PACK_BASE64_WS + 4)], true)!, /larger than 16 MiB/);
+});
+
+test('the WebSocket carries the largest pack the importer accepts, and no more', () => {
+  assert.equal(MAX_PACK_BASE64_WS, Math.ceil(DEFAULT_ZIP_LIMITS.maxZipBytes / 3) * 4);
+  assert.ok(MAX_WS_MESSAGE > MAX_PACK_BASE64_WS + 100, 'room for the message around the base64');
 });
 
 test('the service refuses an over-large request with TooLarge, not by doing the work', async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startWebHost, type WebHost, MAX_CONNECTIONS } from '../../main/web/host.ts';
 import { INVOKE_CHANNELS } from '../../main/ipc/channels.ts';
+import { MAX_WS_MESSAGE } from '../../main/ipc/limits.ts';
 import { prng } from '../helpers/prng.ts';
 
 const SECRET = 'the-secret-next-to-the-renderer';
@@ -375,7 +376,7 @@ describe('broken WebSocket frames end that connection only', () => {
     const code = await new Promise<number>((resolve) => {
       ws.on('close', (c) => resolve(c));
       ws.on('error', () => undefined);
-      ws.send('x'.repeat(17 * 2 ** 20));
+      ws.send('x'.repeat(MAX_WS_MESSAGE + 1));
     });
     assert.equal(code, 1009);
     await assertAlive();

@@ -8,10 +8,11 @@ import { api, inElectron } from '../../lib/api.ts';
 import { base64ToBytes, bytesToBase64, downloadBytes } from './pack-io.ts';
 
 /**
- * The largest zip the view imports: main refuses more than 100 MiB; through `vql serve` a
- * WebSocket message is at most 16 MiB, which base64 fills with a 12 MB zip.
+ * The largest zip the view imports: main refuses more than 16 MiB (DEFAULT_ZIP_LIMITS in
+ * main/artifacts/pack-zip.ts); through `vql serve` a WebSocket message is at most 16 MiB,
+ * which base64 fills with a 12 MB zip.
  */
-export const MAX_PACK_BYTES = inElectron ? 100 * 2 ** 20 : 12_000_000;
+export const MAX_PACK_BYTES = inElectron ? 16 * 2 ** 20 : 12_000_000;
 
 export class PackState {
   readonly selected = new SvelteSet<string>();
@@ -46,7 +47,7 @@ export class PackState {
     this.error = null;
     this.imported = null;
     if (file.size > MAX_PACK_BYTES) {
-      this.error = `${file.name} is ${file.size} bytes: a pack may be at most ${MAX_PACK_BYTES} bytes here (use vql artifacts import for larger ones)`;
+      this.error = `${file.name} is ${file.size} bytes: a pack may be at most ${MAX_PACK_BYTES} bytes here${inElectron ? '' : ' (use vql artifacts import for larger ones)'}`;
       return false;
     }
     this.busy = 'import';

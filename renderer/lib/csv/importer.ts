@@ -3,6 +3,11 @@
  * columns and problems out (what the worker posts). Files are concatenated into one table whose
  * columns are the union of their headers, by name. Ragged rows are kept: missing cells are
  * empty, extra fields go to an `_extra` column; each is reported with its row and line.
+ *
+ * A file's line ending is decided on its start, held back until it holds a line feed (or
+ * HEAD_DECIDE_CHARS, or the whole file): a file with no LF there but a CR is a classic Mac file
+ * whose CRs end lines. Otherwise a lone CR is never a line break: inside quotes it is data, and
+ * outside quotes it stays in its field (a long first line must not turn an LF file into a CR one).
  */
 import { detectDelimiter, sepLine, usesBareCR } from './detect.ts';
 import { ColumnEncoder } from './encoder.ts';
@@ -10,6 +15,9 @@ import { RecordReader, type RecordChunk } from './records.ts';
 import { MAX_PROBLEMS, type ColumnBatch, type ImportProblem, type WorkerMessage } from './types.ts';
 
 type Batch = Extract<WorkerMessage, { type: 'batch' }>;
+
+/** The most text held back to decide a file's line ending when no LF has come yet. */
+export const HEAD_DECIDE_CHARS = 1 << 20;
 
 /** Turns the text of files into column batches; one instance per import. */
 export class CsvImporter {
@@ -22,6 +30,8 @@ export class CsvImporter {
   private bareCR = false;
   private fileRows = 0;
   private started = false;
+  /** The start of the file, held until its line ending can be decided. */
+  private head = '';
   private forced: string | undefined;
   private sentColumns = 0;
   rows = 0;
@@ -36,12 +46,24 @@ export class CsvImporter {
     this.fieldCols = null;
     this.fileRows = 0;
     this.started = false;
+    this.head = '';
     this.forced = delimiter;
+  }
+
+  /** True once the current file's delimiter and line ending are known (its first rows can follow). */
+  get detected(): boolean {
+    return this.started;
   }
 
   /** Parses the next chunk of the current file (`final` on its last); null when it completed no row. */
   push(text: string, final: boolean): Omit<Batch, 'bytesDone' | 'bytesTotal'> | null {
     if (!this.started) {
+      text = this.head + text;
+      if (!final && text.indexOf('\n') < 0 && text.length < HEAD_DECIDE_CHARS) {
+        this.head = text;
+        return null;
+      }
+      this.head = '';
       this.started = true;
       const sep = sepLine(text);
       if (sep) text = text.slice(sep.length);

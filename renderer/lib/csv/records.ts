@@ -4,6 +4,15 @@
  * from malformed quotes. A quote that is never closed (or closed in the wrong place) would
  * otherwise swallow the following lines into one field: such a record is re-read as its first
  * line alone with its quotes taken as plain text, reported, and parsing resumes on the next line.
+ *
+ * Line ends: LF, or CRLF (the CR is dropped only when it ends an unquoted last field, right
+ * before the LF or the end of the text). Any other CR is data: inside quotes it is kept as
+ * written, even just before the closing quote, and outside quotes it stays in its field; it
+ * never ends a record. (The import turns a classic Mac file's CRs into LFs before this.)
+ *
+ * Work stays linear in the text: a chunk without a line feed cannot complete a record, so it
+ * is only added to what is carried; and a large unfinished record (a long quoted field) is
+ * parsed again only once the text carried has doubled, not at every chunk.
  */
 import Papa from 'papaparse';
 
@@ -38,6 +47,8 @@ export class RecordReader {
   /** Field count of a well-formed record (the header's); 0 = not known yet. */
   expectedFields = 0;
   private carry = '';
+  /** Length of the carried text at the last parse that left a record unfinished. */
+  private carriedAtParse = 0;
   private line = 1;
   private readonly parser: Papa.Parser;
 
@@ -55,7 +66,12 @@ export class RecordReader {
   push(text: string, final: boolean): RecordChunk {
     const out: RecordChunk = { records: [], lines: null, firstLine: this.line, quoteProblems: [] };
     let input = this.carry + text;
+    if (!final && input.length <= this.maxRecordChars && this.waits(text, input)) {
+      this.carry = input;
+      return out;
+    }
     this.carry = '';
+    this.carriedAtParse = 0;
     for (;;) {
       const r = this.parser.parse(input, 0, !final) as PapaResult;
       const data = r.data;
@@ -64,9 +80,13 @@ export class RecordReader {
       const good = bad < 0 ? data.length : bad;
       const embedded = this.embeddedNewlines(input, end, data, good, bad >= 0, final);
       let line = this.line;
+      const ends = new LineEnds(input);
       for (let i = 0; i < good; i++) {
-        this.add(out, data[i]!, line);
-        line += 1 + (embedded ? embedded[i]! : 0);
+        const rec = data[i]!;
+        const extra = embedded ? embedded[i]! : 0;
+        dropLineEndCR(rec, input, ends, line - this.line + extra);
+        this.add(out, rec, line);
+        line += 1 + extra;
       }
       let offset: number;
       if (bad >= 0) offset = offsetOfLine(input, line - this.line);
@@ -76,6 +96,7 @@ export class RecordReader {
       } else {
         this.line = line;
         this.carry = input.slice(end);
+        this.carriedAtParse = this.carry.length;
         return out;
       }
       // Re-read the bad record's first line as plain text, then go on after it.
@@ -83,6 +104,7 @@ export class RecordReader {
       if (nl < 0 && !final && input.length - offset <= this.maxRecordChars) {
         this.line = line;
         this.carry = input.slice(offset);
+        this.carriedAtParse = this.carry.length;
         return out;
       }
       let lineText = input.slice(offset, nl < 0 ? input.length : nl);
@@ -94,6 +116,16 @@ export class RecordReader {
       input = nl < 0 ? '' : input.slice(nl + 1);
       if (input === '') return out;
     }
+  }
+
+  /**
+   * True when parsing now cannot give anything new: `text` has no line feed (no record can end
+   * in it), or the unfinished record carried is large and the text has not doubled since it was
+   * last parsed (re-parsing it at every chunk made a long quoted field quadratic).
+   */
+  private waits(text: string, input: string): boolean {
+    if (text.indexOf('\n') < 0) return true;
+    return this.carriedAtParse >= 1 << 20 && input.length < 2 * this.carriedAtParse;
   }
 
   /** The first record papaparse flagged for quotes, or that has the wrong field count and spans lines. */
@@ -132,8 +164,6 @@ export class RecordReader {
 
   /** Adds a record (false when it is a blank line or a comment, which are skipped). */
   private add(out: RecordChunk, rec: string[], line: number, forced = false): boolean {
-    const last = rec[rec.length - 1]!;
-    if (last.charCodeAt(last.length - 1) === 0x0d) rec[rec.length - 1] = last.slice(0, -1);
     if (!forced && rec.length === 1 && rec[0] === '') return false; // a blank line
     if (this.comment && rec[0]!.startsWith(this.comment)) return false;
     const expected = out.firstLine + out.records.length;
@@ -145,6 +175,36 @@ export class RecordReader {
     out.lines?.push(line);
     return true;
   }
+}
+
+/** Finds the offset of the n-th line feed of a text, for n rising (one pass over the text in all). */
+class LineEnds {
+  private n = -1;
+  private at = -1;
+  constructor(private readonly text: string) {}
+
+  /** Offset of line feed number `n` (0-based), or the text's length when there are fewer. */
+  offset(n: number): number {
+    while (this.n < n && (this.n < 0 || this.at >= 0)) {
+      this.at = this.text.indexOf('\n', this.at + 1);
+      this.n++;
+      if (this.at < 0) break;
+    }
+    return this.n === n && this.at >= 0 ? this.at : this.text.length;
+  }
+}
+
+/**
+ * Drops the CR of a CRLF line end from a record's last field. papaparse (newline '\n') leaves
+ * it at the end of an unquoted field; a quoted field's CR is data. The field was unquoted when
+ * the text just before the record's line feed (number `lf` of the input) is the value itself.
+ */
+function dropLineEndCR(rec: string[], input: string, ends: LineEnds, lf: number): void {
+  const k = rec.length - 1;
+  const last = rec[k]!;
+  if (last.charCodeAt(last.length - 1) !== 0x0d) return;
+  const end = ends.offset(lf);
+  if (input.startsWith(last, end - last.length)) rec[k] = last.slice(0, -1);
 }
 
 function countNewlines(s: string, from: number, to: number): number {
