@@ -16,7 +16,8 @@ const node = {
   format: 'esm',
   sourcemap: 'linked',
   logLevel: 'warning',
-  external: ['electron'],
+  // DuckDB's bindings load a native module per platform: resolved from node_modules at run time.
+  external: ['electron', '@duckdb/*'],
   // CommonJS dependencies require Node's built-ins; give the ESM bundle a require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };

@@ -2,7 +2,8 @@
 //   dist/cli.js    the `vql` command (one file: fast start-up)
 //   dist/index.js  the library API
 //   dist/bench.js  the benchmark
-//   dist/query-worker.js  the app's query worker thread
+//   dist/query-worker.js  the query worker thread: the app's queries, the CLI's --timeout runs,
+//                         the collector's event queries (main/app/query-worker.ts)
 import { build } from 'esbuild';
 
 const common = {
@@ -14,6 +15,8 @@ const common = {
   logLevel: 'warning',
   // CommonJS dependencies (ws) require Node's built-ins; give the ESM bundle a require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // DuckDB's bindings load a native module per platform: resolved from node_modules at run time (main/tables/engine.ts imports them lazily).
+  external: ['@duckdb/*'],
 };
 
 // The CLI is split into chunks: each command loads only its own code.

@@ -87,7 +87,11 @@ const worker = join(unpacked, 'resources', 'app.asar.unpacked', 'dist-main', 'qu
 check(existsSync(worker), 'the query worker is unpacked: resources/app.asar.unpacked/dist-main/query-worker.mjs');
 check(!files.some((f) => /^\/(main|test|renderer|scripts)\//.test(f)), 'app.asar holds no sources (main/, renderer/, test/, scripts/)');
 check(!files.some((f) => f.endsWith('.map')), 'app.asar holds no source maps');
-check(!files.some((f) => f.startsWith('/node_modules/')), 'app.asar holds no node_modules (the bundles are self-contained)');
+check(!files.some((f) => f.startsWith('/node_modules/') && !f.startsWith('/node_modules/@duckdb')), 'app.asar holds no node_modules but DuckDB\'s bindings (the bundles are self-contained)');
+check(files.some((f) => f.startsWith('/node_modules/@duckdb/node-api/')), 'app.asar holds @duckdb/node-api (loaded when a table opens)');
+const unpackedModules = join(unpacked, 'resources', 'app.asar.unpacked', 'node_modules', '@duckdb');
+const nativeFiles = existsSync(unpackedModules) ? readdirSync(unpackedModules, { recursive: true }).filter((f) => String(f).endsWith('.node')) : [];
+check(nativeFiles.length > 0, `DuckDB's native module is unpacked (resources/app.asar.unpacked/node_modules/@duckdb/**/*.node: ${nativeFiles.join(', ') || 'none'})`);
 if (files.length) {
   const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString());
   check(pkg.main === 'dist-main/main.js', `packaged package.json "main" is dist-main/main.js (got ${pkg.main})`);

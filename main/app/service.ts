@@ -18,6 +18,7 @@ import { createEngine, jobRows, pumpRows, toSerialized, type Batching, type Quer
 import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { eventsHandlers, type AppCollector } from './events.ts';
 import { packHandlers } from './packs.ts';
+import { tableHandlers } from './tables.ts';
 import { isInvokeChannel, isSendChannel } from '../ipc/channels.ts';
 import { requestTooLarge } from '../ipc/limits.ts';
 
@@ -96,8 +97,12 @@ export class AppService {
     this.pool = opts.isolation === 'inline' ? null : opts.pool ?? sharedWorkerPool(opts);
     const ctx: ServiceContext = { opts, registry: this.registry, repo: this.repo, stream: (body) => this.start(body) };
     const events = eventsHandlers(ctx);
-    this.sendHandlers = { 'vql:cancel': (id) => this.cancel(id), ...events.send };
-    this.closeEvents = events.close;
+    const tables = tableHandlers(ctx);
+    this.sendHandlers = { 'vql:cancel': (id) => this.cancel(id), ...events.send, ...tables.send };
+    this.closeEvents = () => {
+      events.close();
+      tables.close();
+    };
     this.handlers = {
       'vql:check': (q) => this.check(q),
       'vql:run': (req) => {
@@ -132,6 +137,7 @@ export class AppService {
       'docs:completions': () => ok(this.completions()),
       ...events.invoke,
       ...packHandlers(ctx),
+      ...tables.invoke,
     };
   }
 

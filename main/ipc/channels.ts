@@ -16,12 +16,16 @@ const INVOKE: Record<keyof Invoke, true> = {
   'events:status': true, 'events:start': true, 'events:stop': true, 'events:subscribe': true,
   'store:clients': true, 'store:artifacts': true, 'store:open': true,
   'packs:export': true, 'packs:import': true,
+  'table:open': true, 'table:info': true, 'table:window': true, 'table:view': true, 'table:locate': true, 'table:groups': true,
+  'table:values': true, 'table:timeline': true, 'table:tag': true, 'table:sql': true, 'table:export': true, 'table:problems': true,
+  'table:close': true, 'table:settings': true,
 };
 
-const SEND: Record<keyof Send, true> = { 'vql:cancel': true, 'events:unsubscribe': true };
+const SEND: Record<keyof Send, true> = { 'vql:cancel': true, 'events:unsubscribe': true, 'table:cancel': true };
 
 const PUSH: Record<keyof Push, true> = {
   'vql:rows': true, 'vql:log': true, 'vql:done': true, 'events:rows': true, 'events:status': true, 'app:menu': true,
+  'table:progress': true,
 };
 
 const MENU: Record<MenuCommand, true> = {

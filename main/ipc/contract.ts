@@ -135,6 +135,193 @@ export interface PackImport {
   problems: Array<{ file: string; message: string }>;
 }
 
+/** The log workbench's tables (DuckDB in the main process, main/tables): how a column is shown. */
+export type TableColumnType = 'number' | 'timestamp' | 'text' | 'bool' | 'json';
+
+export interface TableColumn {
+  name: string;
+  /** How the grid shows it; `timestamp` cells are epoch milliseconds (numbers). */
+  type: TableColumnType;
+  /** DuckDB's type (BIGINT, DOUBLE, VARCHAR, TIMESTAMP WITH TIME ZONE, STRUCT(...)...). */
+  sqlType: string;
+}
+
+/** A cell of a window: numbers (integers past 2^53 as their digits in text), text, booleans, null; nested values as JSON text. */
+export type TableCell = string | number | boolean | null;
+
+/** What to open: a file (CSV/TSV, JSON array, JSON lines, any gzipped; Parquet), or a day range of the app's monitoring logs. */
+export type TableSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'logs'; client: string; artifact: string; from: string; to: string };
+
+/** A malformed record (or JSON line), kept as a row whose `_raw` column holds its text. */
+export interface TableProblem {
+  file: string;
+  /** 1-based line where it starts. */
+  line: number;
+  reason: string;
+  /** The `_row` it landed at (jump there with `table:locate`). */
+  row: number;
+}
+
+export interface TableInfo {
+  id: string;
+  /** The file name, or `client artifact from..to`. */
+  label: string;
+  /** `loading`: windows show the preview (the first rows); views, aggregates and SQL wait for `ready`. */
+  state: 'loading' | 'ready' | 'failed' | 'cancelled';
+  /** What the source turned out to be (`csv`, `jsonl (gzip)`, `parquet`...). */
+  format: string;
+  columns: TableColumn[];
+  /** Rows loaded (the preview's while loading). */
+  rowCount: number;
+  problemCount: number;
+  /** How the source was read: columns read as text because of mixed values, ... */
+  notes: string[];
+  /** Memory limit of this table's database (bytes). */
+  memoryLimit: number;
+  error?: SerializedError;
+  /** Load time in ms (when ready). */
+  ms?: number;
+}
+
+export interface TableProgress {
+  /** What the load is doing (`reading`, `typing`, `placing problem rows`, ...). */
+  phase: string;
+  /** 0..1, or null when unknown. */
+  fraction: number | null;
+  rowsRead: number;
+  /** The table's state and columns, sent when the preview is there and when the load ends. */
+  info?: TableInfo;
+}
+
+export interface TableSortKey {
+  column: string;
+  desc?: boolean;
+}
+
+/** A view of a table: filters (the page's filter language), exact values kept or excluded, a search over columns, tagged rows only, a sort. */
+export interface TableViewSpec {
+  sort?: TableSortKey[];
+  filters?: Array<{ column: string; text: string }>;
+  values?: Array<{ column: string; value: TableCell; exclude?: boolean }>;
+  search?: { text: string; columns: string[] };
+  taggedOnly?: boolean;
+}
+
+export interface TableWindowRequest {
+  id: string;
+  /** A view from `table:view`; none: every row in file order. */
+  view?: string;
+  /** 0-based position in the view. */
+  offset: number;
+  /** At most MAX_WINDOW_ROWS (10,000). */
+  limit: number;
+  /** Columns to return (default all, in table order). */
+  columns?: string[];
+}
+
+export interface TableWindow {
+  offset: number;
+  /** The `_row` (file order, 1-based) of each row. */
+  rows: number[];
+  cells: TableCell[][];
+  columns: TableColumn[];
+  /** The `_row`s of this window that are tagged. */
+  tagged: number[];
+  /** Rows in the view. */
+  total: number;
+}
+
+export interface TableViewResult {
+  view: string;
+  total: number;
+  /** The first window (offset 0). */
+  window: TableWindow;
+}
+
+export interface TableGroupsRequest {
+  id: string;
+  view?: string;
+  columns: string[];
+  /** Most groups returned (default 1,000), largest first. */
+  limit?: number;
+}
+
+export interface TableGroups {
+  columns: TableColumn[];
+  /** Each group's values, then its count. */
+  groups: Array<{ values: TableCell[]; count: number }>;
+  /** Groups in all. */
+  total: number;
+}
+
+export interface TableValuesRequest {
+  id: string;
+  view?: string;
+  column: string;
+  limit?: number;
+}
+
+export interface TableValues {
+  column: TableColumn;
+  values: Array<{ value: TableCell; count: number }>;
+  /** Distinct values (approximate past a few thousand: HyperLogLog). */
+  distinct: number;
+  nulls: number;
+  rows: number;
+}
+
+export interface TableTimelineRequest {
+  id: string;
+  view?: string;
+  /** A timestamp column (default `_ts`, else the first timestamp column). */
+  column?: string;
+  /** About how many bars (default 100). */
+  buckets?: number;
+}
+
+export interface TableTimeline {
+  column: string;
+  /** Epoch ms of the first bar's start. */
+  start: number;
+  bucketMs: number;
+  counts: number[];
+}
+
+export interface TableSqlResult {
+  columns: TableColumn[];
+  cells: TableCell[][];
+  /** More rows than `limit` came back (they were not read). */
+  truncated: boolean;
+  ms: number;
+}
+
+export type TableExportFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
+
+export interface TableExportRequest {
+  id: string;
+  view?: string;
+  format: TableExportFormat;
+  /** The absolute path the user chose. */
+  path: string;
+  /** Columns to write, in order (default all). */
+  columns?: string[];
+  /** Prefix formula-looking text with `'` (default true; CSV and JSON). */
+  neutralize?: boolean;
+  /** Replace an existing file (default false). */
+  overwrite?: boolean;
+}
+
+export interface TableSettings {
+  /** Memory limit for tables opened from now on (bytes). */
+  memoryLimit: number;
+  defaultMemoryLimit: number;
+  /** The engine's temporary folder. */
+  tempDir: string;
+  openTables: number;
+}
+
 /** Commands from the application menu (Electron) that the renderer carries out. */
 export type MenuCommand = 'open-csv' | 'open-folder' | 'open-artifact' | 'save' | 'export-csv' | 'export-json' | 'new-artifact' | 'run' | 'stop';
 
@@ -164,12 +351,39 @@ export interface Invoke {
   /** Artifact packs for a Velociraptor server. */
   'packs:export': (req: PackExportRequest) => Result<PackExport>;
   'packs:import': (zipBase64: string) => Result<PackImport>;
+  /**
+   * The log workbench's tables (DuckDB in the main process). `table:open` replies once the
+   * preview (the first rows) is there; `table:progress` pushes follow until the load ends.
+   */
+  'table:open': (source: TableSource) => Result<TableInfo>;
+  'table:info': (id: string) => Result<TableInfo>;
+  /** Rows of a view (or of the table in file order) by position. */
+  'table:window': (req: TableWindowRequest) => Result<TableWindow>;
+  /** Makes a view (sort, filters, search, tagged only): the count and first window now, kept for instant scrolling. */
+  'table:view': (req: { id: string; spec: TableViewSpec; limit?: number; columns?: string[] }) => Result<TableViewResult>;
+  /** The position of a `_row` in a view (-1 when the view does not hold it): jump to a row, or to a problem. */
+  'table:locate': (req: { id: string; view?: string; row: number }) => Result<number>;
+  'table:groups': (req: TableGroupsRequest) => Result<TableGroups>;
+  'table:values': (req: TableValuesRequest) => Result<TableValues>;
+  'table:timeline': (req: TableTimelineRequest) => Result<TableTimeline>;
+  /** Tags (bookmarks) or untags rows by `_row`; replies with how many rows are tagged. */
+  'table:tag': (req: { id: string; rows: number[]; tagged: boolean }) => Result<number>;
+  /** One read-only query (SELECT, DESCRIBE, SUMMARIZE...) over the opened table `data` and `tags`. */
+  'table:sql': (req: { id: string; sql: string; limit?: number }) => Result<TableSqlResult>;
+  'table:export': (req: TableExportRequest) => Result<{ path: string; rows: number; bytes: number }>;
+  'table:problems': (req: { id: string; offset?: number; limit?: number }) => Result<{ total: number; problems: TableProblem[] }>;
+  /** Drops the table's database (cancels its load). */
+  'table:close': (id: string) => Result<true>;
+  /** The engine's settings; a memory limit (bytes) applies to tables opened afterwards. */
+  'table:settings': (req?: { memoryLimit?: number }) => Result<TableSettings>;
 }
 
 /** Messages the renderer sends without a reply. */
 export interface Send {
   'vql:cancel': (id: QueryId) => void;
   'events:unsubscribe': (artifact: string) => void;
+  /** Stops what a table is doing (its load: the table then closes; a view, an aggregate or a SQL query). */
+  'table:cancel': (id: string) => void;
 }
 
 /** Pushes from main to the renderer. */
@@ -184,6 +398,8 @@ export interface Push {
   'events:rows': (artifact: string, rows: RowJson[], missed?: number) => void;
   /** The collector's state changed (or every few seconds while running). */
   'events:status': (status: EventArtifactStatus[]) => void;
+  /** A table's load progressed (or ended: `info.state` is no longer `loading`). */
+  'table:progress': (id: string, progress: TableProgress) => void;
   /** An application menu item (Electron only). */
   'app:menu': (command: MenuCommand) => void;
 }

@@ -41,9 +41,9 @@ test('electron-builder.yml: identity, output, targets', () => {
 });
 
 test('electron-builder.yml: the app is its bundles, entered at dist-main/main.js', () => {
-  assert.deepEqual(config.files, ['dist-main/**', 'dist-renderer/**', 'package.json', '!**/*.map', '!node_modules/**']);
+  assert.deepEqual(config.files, ['dist-main/**', 'dist-renderer/**', 'package.json', '!**/*.map', '!node_modules/**', 'node_modules/@duckdb/**']);
   // Worker threads load real files: the query worker stays outside the asar, where main looks.
-  assert.deepEqual(config.asarUnpack, ['dist-main/query-worker.mjs']);
+  assert.deepEqual(config.asarUnpack, ['dist-main/query-worker.mjs', '**/*.node']);
   assert.equal(config.extraMetadata.main, 'dist-main/main.js');
   // The repository's own "main" stays the library for npm users.
   assert.equal(pkg.main, 'dist/index.js');

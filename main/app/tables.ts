@@ -1,0 +1,155 @@
+/**
+ * The log workbench's tables for one window or web connection: the contract's table:*
+ * requests over the process's DuckDB engine (main/tables). Each opened table is a database of
+ * its own, dropped at `table:close` and when the connection closes (`close()`). Payloads are
+ * checked here: the renderer is input, not a trusted caller. Paths: a table reads the file
+ * the user opened and nothing else; an export writes only the path the user chose, never into
+ * the folder of a file it read (nothing is written next to the evidence) nor the engine's
+ * temporary folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
+import { fail, ok } from './service.ts';
+import type { Result, TableExportRequest, TableSource } from '../ipc/contract.ts';
+import { checkOpenRequest, dayParts } from './collector-store.ts';
+import { queryDir } from '../collector/paths.ts';
+import { defaultMemoryLimit, sharedTableEngine, type TableEngine } from '../tables/engine.ts';
+import type { LoadSource, LogFile } from '../tables/load.ts';
+import { OpenTable, TableError } from '../tables/table.ts';
+import { SpecError } from '../tables/view.ts';
+
+type TableChannels =
+  | 'table:open' | 'table:info' | 'table:window' | 'table:view' | 'table:locate' | 'table:groups' | 'table:values' | 'table:timeline'
+  | 'table:tag' | 'table:sql' | 'table:export' | 'table:problems' | 'table:close' | 'table:settings';
+
+const FORMATS = new Set(['csv', 'json', 'jsonl', 'parquet']);
+
+function failure(e: unknown): Result<never> {
+  if (e instanceof TableError) return fail(e.code, e.message);
+  if (e instanceof SpecError) return fail('BadRequest', e.message);
+  return fail('TableError', e instanceof Error ? e.message : String(e));
+}
+
+const inside = (dir: string, path: string) => {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** The table:* handlers of one connection; `close()` drops its tables. */
+export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedTableEngine()): { invoke: Pick<Handlers, TableChannels>; send: Pick<SendHandlers, 'table:cancel'>; close(): void } {
+  const tables = new Map<string, OpenTable>();
+  const push = ctx.opts.push;
+
+  const get = (id: unknown): OpenTable => {
+    const t = typeof id === 'string' ? tables.get(id) : undefined;
+    if (!t) throw new TableError('NotFound', `no open table ${String(id).slice(0, 40)}: open it again`);
+    return t;
+  };
+  const obj = (req: unknown, what: string): Record<string, unknown> => {
+    if (!req || typeof req !== 'object') throw new TableError('BadRequest', `${what} takes an object`);
+    return req as Record<string, unknown>;
+  };
+  const run = <A extends unknown[], T>(fn: (...a: A) => Promise<T> | T) =>
+    async (...a: A): Promise<Result<T>> => {
+      try {
+        return ok(await fn(...a));
+      } catch (e) {
+        return failure(e);
+      }
+    };
+
+  /** What `source` reads: one file, or the day files (and parts) of a range of a monitoring log. */
+  async function resolveSource(source: TableSource): Promise<{ load: LoadSource; label: string; files: string[] }> {
+    const s = obj(source, 'table:open') as TableSource;
+    if (s.kind === 'file') {
+      if (typeof s.path !== 'string' || !isAbsolute(s.path)) throw new TableError('BadRequest', 'table:open needs the absolute path of a file');
+      const st = await stat(s.path).catch((e: NodeJS.ErrnoException) => {
+        throw new TableError('NotFound', e.code === 'ENOENT' ? `${s.path} does not exist` : `${s.path} cannot be read: ${e.message}`);
+      });
+      if (!st.isFile()) throw new TableError('BadRequest', `${s.path} is not a file`);
+      return { load: { kind: 'file', path: s.path }, label: basename(s.path), files: [s.path] };
+    }
+    if (s.kind === 'logs') {
+      const collector = ctx.opts.collector;
+      if (!collector) throw new TableError('NoCollector', 'this host runs without a collector: start it with vql serve [--datastore DIR] or the desktop app');
+      const problem = checkOpenRequest({ client: s.client, artifact: s.artifact, from: s.from, to: s.to });
+      if (problem) throw new TableError('BadRequest', problem);
+      const parts = await dayParts(queryDir(collector.datastore, s.client, s.artifact));
+      const days = [...parts.keys()].filter((d) => d >= s.from && d <= s.to).sort();
+      const files: LogFile[] = days.flatMap((d, i) => parts.get(d)!.map((path) => ({ path, day: i })));
+      if (!files.length) throw new TableError('NotFound', `${s.artifact} of ${s.client} has no day files from ${s.from} to ${s.to}`);
+      return { load: { kind: 'logs', files }, label: `${s.client} ${s.artifact} ${s.from}..${s.to}`, files: files.map((f) => f.path) };
+    }
+    throw new TableError('BadRequest', "table:open takes { kind: 'file', path } or { kind: 'logs', client, artifact, from, to }");
+  }
+
+  /** Checks the export path: absolute, in an existing folder, not a folder itself, away from the evidence and the engine's files. */
+  async function exportPath(t: OpenTable, req: TableExportRequest): Promise<string> {
+    if (typeof req.path !== 'string' || !isAbsolute(req.path)) throw new TableError('BadRequest', 'export needs the absolute path of the file to write');
+    const path = resolve(req.path);
+    for (const src of t.sources) {
+      if (resolve(src) === path) throw new TableError('Refused', `${path} is the file this table was read from: choose another file`);
+      if (resolve(dirname(src)) === dirname(path)) throw new TableError('Refused', `${dirname(path)} holds the evidence this table was read from: exports are never written next to it, choose another folder`);
+    }
+    if (inside(engine.folder, path)) throw new TableError('Refused', `${path} is inside the engine's temporary folder: choose another folder`);
+    const dir = await stat(dirname(path)).catch(() => null);
+    if (!dir?.isDirectory()) throw new TableError('BadRequest', `the folder ${dirname(path)} does not exist`);
+    const existing = await stat(path).catch(() => null);
+    if (existing?.isDirectory()) throw new TableError('BadRequest', `${path} is a folder: give a file name`);
+    if (existing && !req.overwrite) throw new TableError('Exists', `${path} exists: choose another name, or confirm to replace it`);
+    return path;
+  }
+
+  return {
+    invoke: {
+      'table:open': run(async (source: TableSource) => {
+        const { load, label, files } = await resolveSource(source);
+        const id = randomUUID();
+        const t = await OpenTable.open(engine, id, label, load, files, (phase, fraction, rowsRead, info) => push('table:progress', id, { phase, fraction, rowsRead, ...(info ? { info } : {}) }));
+        if (t.state !== 'failed' && t.state !== 'cancelled') tables.set(id, t);
+        return t.info();
+      }),
+      'table:info': run((id: string) => get(id).info()),
+      'table:window': run((req) => get(obj(req, 'table:window').id).window(req)),
+      'table:view': run((req) => get(obj(req, 'table:view').id).makeView(req.spec, req.limit, req.columns)),
+      'table:locate': run((req) => get(obj(req, 'table:locate').id).locate(req.view, req.row)),
+      'table:groups': run((req) => get(obj(req, 'table:groups').id).groups(req.view, req.columns, req.limit)),
+      'table:values': run((req) => get(obj(req, 'table:values').id).values(req.view, req.column, req.limit)),
+      'table:timeline': run((req) => get(obj(req, 'table:timeline').id).timeline(req.view, req.column, req.buckets)),
+      'table:tag': run((req) => get(obj(req, 'table:tag').id).tag(req.rows, req.tagged !== false)),
+      'table:sql': run((req) => get(obj(req, 'table:sql').id).sql(req.sql, req.limit)),
+      'table:export': run(async (req: TableExportRequest) => {
+        const t = get(obj(req, 'table:export').id);
+        if (!FORMATS.has(req.format)) throw new TableError('BadRequest', 'export format is csv, json, jsonl or parquet');
+        const path = await exportPath(t, req);
+        return { path, ...(await t.exportTo(req, path)) };
+      }),
+      'table:problems': run((req) => get(obj(req, 'table:problems').id).problemsPage(req.offset, req.limit)),
+      'table:close': run((id: string) => {
+        const t = get(id);
+        tables.delete(id);
+        t.close();
+        return true as const;
+      }),
+      'table:settings': run((req?: { memoryLimit?: number }) => {
+        if (req && req.memoryLimit !== undefined) {
+          try {
+            engine.setMemoryLimit(Number(req.memoryLimit));
+          } catch (e) {
+            throw new TableError('BadRequest', (e as Error).message);
+          }
+        }
+        return { memoryLimit: engine.memoryLimit, defaultMemoryLimit: defaultMemoryLimit(), tempDir: engine.folder, openTables: engine.openCount };
+      }),
+    },
+    send: {
+      'table:cancel': (id) => tables.get(id)?.cancel(),
+    },
+    close: () => {
+      for (const t of tables.values()) t.close();
+      tables.clear();
+    },
+  };
+}
