@@ -9,26 +9,12 @@
  * Every condition is NULL-free (coalesced to false), so `!term` is plain NOT.
  */
 import { parseTimeSpan } from '../../renderer/lib/table/time-operand.ts';
+import { filterNumber as asNumber, readFilter, type FilterBackend, type FilterOp as Op } from '../../renderer/lib/table/filter-syntax.ts';
 import { emptySql, numSql, textSql, timeSql, type ColumnModel } from './columns.ts';
 import { containsPattern, lit, num } from './sql-text.ts';
 
 /** A compiled filter: `sql` is null for an empty filter; `error` says where the syntax broke. */
 export type FilterSqlResult = { ok: true; sql: string | null } | { ok: false; error: string };
-
-type Op = '>=' | '<=' | '>' | '<' | '=';
-
-class FilterSyntax extends Error {
-  constructor(readonly at: number, message: string) {
-    super(message);
-  }
-}
-
-/** A number typed by the user, or null (as asNumber in filter.ts). */
-function asNumber(v: string): number | null {
-  if (v.trim() === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
 
 const orFalse = (cond: string) => `coalesce(${cond}, false)`;
 
@@ -57,13 +43,6 @@ function compare(op: Op, v: string, c: ColumnModel): string {
   return orFalse(`(NOT ${emptySql(c)} AND ${text} ${op} ${lit(lv)})`);
 }
 
-function range(lo: string, hi: string, c: ColumnModel): string {
-  const tests: string[] = [];
-  if (lo !== '') tests.push(compare('>=', lo, c));
-  if (hi !== '') tests.push(compare('<=', hi, c));
-  return tests.length === 1 ? tests[0]! : `(${tests[0]} AND ${tests[1]})`;
-}
-
 /** Case-insensitive "contains" on the cell's text (an empty cell contains nothing). */
 export function containsSql(v: string, c: ColumnModel): string {
   const like = `${textSql(c)} ILIKE ${containsPattern(v)} ESCAPE '\\'`;
@@ -71,50 +50,16 @@ export function containsSql(v: string, c: ColumnModel): string {
   return orFalse(c.type === 'text' ? like : `(NOT ${emptySql(c)} AND ${like})`);
 }
 
-/** Reads one alternative at `p.i`: an optional operator, then a quoted or bare value. */
-function alternative(text: string, p: { i: number }, c: ColumnModel): string {
-  const opAt = p.i;
-  const op = /^(>=|<=|>|<|=)/.exec(text.slice(p.i))?.[1] as Op | undefined;
-  if (op) p.i += op.length;
-  const at = p.i;
-  let value: string;
-  let quoted = false;
-  if (text[p.i] === '"') {
-    const close = text.indexOf('"', p.i + 1);
-    if (close < 0) throw new FilterSyntax(at, 'the quote is not closed: add a closing "');
-    value = text.slice(p.i + 1, close);
-    p.i = close + 1;
-    quoted = true;
-    if (p.i < text.length && !/[\s|]/.test(text[p.i]!)) throw new FilterSyntax(p.i, 'put a space after the closing quote');
-  } else {
-    const m = /^[^\s|]*/.exec(text.slice(p.i))![0];
-    value = m;
-    p.i += m.length;
-  }
-  if (op) {
-    if (value === '' && op !== '=' && !quoted) throw new FilterSyntax(opAt, `'${op}' needs a value after it, e.g. ${op}5`);
-    return compare(op, value, c);
-  }
-  if (!quoted && value.includes('..')) {
-    const [lo, hi] = [value.slice(0, value.indexOf('..')), value.slice(value.indexOf('..') + 2)];
-    if (lo === '' && hi === '') throw new FilterSyntax(at, 'a range needs at least one end, e.g. 5..10 or ..10');
-    return range(lo, hi, c);
-  }
-  if (value === '' && !quoted) throw new FilterSyntax(at, 'a value is missing here');
-  // An empty quoted phrase: every non-empty text contains it (as the page's RegExp('') does).
-  return containsSql(value, c);
-}
-
-function term(text: string, p: { i: number }, c: ColumnModel): string {
-  const negate = text[p.i] === '!';
-  if (negate) p.i++;
-  const alts = [alternative(text, p, c)];
-  while (text[p.i] === '|') {
-    p.i++;
-    alts.push(alternative(text, p, c));
-  }
-  const any = alts.length === 1 ? alts[0]! : `(${alts.join(' OR ')})`;
-  return negate ? `(NOT ${any})` : any;
+/** The engine's backend of the filter language: SQL conditions over the column. */
+function sqlBackend(c: ColumnModel): FilterBackend<string> {
+  return {
+    compare: (op, value) => compare(op, value, c),
+    // An empty quoted phrase: every non-empty text contains it (as the page's RegExp('') does).
+    contains: (value) => containsSql(value, c),
+    all: (tests) => `(${tests.join(' AND ')})`,
+    any: (tests) => `(${tests.join(' OR ')})`,
+    not: (test) => `(NOT ${test})`,
+  };
 }
 
 /**
@@ -122,18 +67,6 @@ function term(text: string, p: { i: number }, c: ColumnModel): string {
  * @example filterSql('>5 <=10', { name: 'n', type: 'number', sqlType: 'BIGINT' }) // { ok: true, sql: '(... AND ...)' }
  */
 export function filterSql(text: string, c: ColumnModel): FilterSqlResult {
-  const terms: string[] = [];
-  const p = { i: 0 };
-  try {
-    for (;;) {
-      while (p.i < text.length && /\s/.test(text[p.i]!)) p.i++;
-      if (p.i >= text.length) break;
-      terms.push(term(text, p, c));
-    }
-  } catch (e) {
-    if (!(e instanceof FilterSyntax)) throw e;
-    return { ok: false, error: `filter at character ${e.at + 1}: ${e.message}` };
-  }
-  if (terms.length === 0) return { ok: true, sql: null };
-  return { ok: true, sql: terms.length === 1 ? terms[0]! : `(${terms.join(' AND ')})` };
+  const r = readFilter(text, sqlBackend(c));
+  return r.ok ? { ok: true, sql: r.value } : r;
 }
