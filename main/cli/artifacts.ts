@@ -6,22 +6,20 @@ import { parseArgs } from 'node:util';
 import { didYouMean, type Logger, type Registry, type Value } from '../vql/index.ts';
 import { artifactFiles, cliArgValue, formatProblem, loadArtifactFile, runArtifact, ArtifactCallError, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import { RunContext, type Emit } from './run-context.ts';
+import { compileRegex, type Regex } from '../vql/regex/engine.ts';
 import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags } from './flags.ts';
 import { createEngine } from './engine.ts';
 import { lintArtifact } from './lint.ts';
 import type { VDict } from '../vql/index.ts';
 
 
-/** `list`'s pattern: `*` is `.*`, anchored, case-sensitive (prefix `(?i)` to ignore case). */
-export function listPattern(text: string): RegExp {
-  let src = text.replace(/\*/g, '.*');
-  let flags = '';
-  if (src.startsWith('(?i)')) {
-    src = src.slice(4);
-    flags = 'i';
-  }
+/**
+ * `list`'s pattern: `*` is `.*`, anchored, case-sensitive (prefix `(?i)` to ignore case). RE2, as
+ * every VQL regex (main/vql/regex/engine.ts): no pattern can backtrack for long.
+ */
+export function listPattern(text: string): Regex {
   try {
-    return new RegExp(`^(?:${src})$`, flags);
+    return compileRegex(`^(?:${text.replace(/\*/g, '.*')})$`, false);
   } catch (e) {
     fail(`invalid pattern '${text}': ${(e as Error).message}`);
   }

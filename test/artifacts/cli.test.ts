@@ -115,6 +115,12 @@ test('list: a pattern is anchored, * matches anything, case-sensitive unless (?i
   assert.deepEqual(lines(cs.stdout), [], 'without (?i) the pattern is case-sensitive');
   const anchored = artifacts('list', 'Client');
   assert.deepEqual(lines(anchored.stdout), [], 'the pattern is anchored');
+  // RE2, as every VQL regex: a backtracking pattern answers at once; Perl syntax is a clear error.
+  const redos = artifacts('list', '(G*)*(e*)*(n*)*!');
+  assert.equal(redos.status, 0, clip(redos.stderr));
+  const perl = artifacts('list', '(a)\\1');
+  assert.notEqual(perl.status, 0);
+  assert.match(perl.stderr, /invalid pattern .*invalid escape sequence/);
 });
 
 // ---------------------------------------------------------------------------------------------
