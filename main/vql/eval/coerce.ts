@@ -1,6 +1,7 @@
 /**
  * Argument coercion (SPEC 7.2): converts an evaluated argument value to the declared type.
  */
+import { timeFromString } from '../time/parse.ts';
 import type { ArgType } from '../args.ts';
 import { Lazy, VBytes, VTime, type Value } from '../values/types.ts';
 import { isFloat, isNumeric, toInt, toNumber } from '../values/kinds.ts';
@@ -104,10 +105,7 @@ export function toTime(x: Value): VTime | null {
     if (isFloat(x)) return VTime.fromSeconds(toNumber(x));
     return new VTime(BigInt(toInt(x) as number | bigint) * 1_000_000_000n);
   }
-  if (typeof x === 'string') {
-    const ms = Date.parse(x);
-    if (!Number.isNaN(ms)) return VTime.fromMillis(ms);
-  }
+  if (typeof x === 'string') return x === '' ? null : timeFromString(x, 'UTC');
   return null;
 }
 

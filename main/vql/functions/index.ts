@@ -8,6 +8,7 @@ import { split } from './split.ts';
 import { encode } from './encode.ts';
 import { len } from './len.ts';
 import { timestamp } from './timestamp.ts';
+import { timestampFormat } from './timestamp-format.ts';
 import { scopeFunction } from './scope.ts';
 import { version } from './version.ts';
 import { count, sum, min, max, enumerate } from './aggregates.ts';
@@ -15,6 +16,6 @@ import { now } from './now.ts';
 import { sleep } from './sleep.ts';
 
 export const builtinFunctions: readonly FunctionDef[] = [
-  dict, ifFunction, format, get, split, encode, len, timestamp, scopeFunction, version,
+  dict, ifFunction, format, get, split, encode, len, timestamp, timestampFormat, scopeFunction, version,
   count, sum, min, max, enumerate, now, sleep,
 ];

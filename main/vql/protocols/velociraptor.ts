@@ -4,19 +4,17 @@
  */
 import { VDict, VTime, type Value } from '../values/types.ts';
 import type { ProtocolHandler, ProtocolTable } from './dispatch.ts';
+import { parseZoneNow, timeFromString } from '../time/parse.ts';
 
-function parseTime(v: Value): number | null {
-  if (typeof v !== 'string') return null;
-  const ms = Date.parse(v);
-  return Number.isNaN(ms) ? null : ms / 1000;
+/** Seconds of a time, or of a date string read as timestamp() reads it (in the parse zone). */
+function seconds(v: Value, zone: string): number | null {
+  if (v instanceof VTime) return v.seconds;
+  const t = typeof v === 'string' ? timeFromString(v, zone) : null;
+  return t ? t.seconds : null;
 }
 
 function timeAndString(a: Value, b: Value): boolean {
   return (a instanceof VTime && typeof b === 'string') || (typeof a === 'string' && b instanceof VTime);
-}
-
-function seconds(v: Value): number | null {
-  return v instanceof VTime ? v.seconds : parseTime(v);
 }
 
 /** A time compared with a date string: the string is parsed as a date. */
@@ -24,9 +22,10 @@ function timeStringCompare(op: '<' | '>'): ProtocolHandler {
   return {
     name: `time ${op} date string`,
     applies: timeAndString,
-    apply(a, b) {
-      const x = seconds(a);
-      const y = seconds(b);
+    apply(a, b, scope) {
+      const zone = parseZoneNow(scope);
+      const x = seconds(a, zone);
+      const y = seconds(b, zone);
       return x !== null && y !== null && (op === '<' ? x < y : x > y);
     },
   };
