@@ -1,7 +1,7 @@
 /**
  * Plugins over queries: `switch`, `column_filter`, `batch`, `query`, `delay`, `combine`.
  */
-import { VDict, Session, parseScript, formatError, abortableSleep, openArgQuery, truthy, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
+import { ABSENT, VDict, Session, parseScript, formatError, abortableSleep, openArgQuery, truthy, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { Channel, LinkedAbort, asStream, type RowStream } from '../../vql/eval/stream.ts';
 import { cachedRegex } from '../../vql/protocols/regex.ts';
 import type { Regex } from '../../vql/regex/engine.ts';
@@ -78,8 +78,11 @@ export const batch: PluginDef = {
   },
 };
 
-/** Runs VQL text in a child session that sees the caller's variables (and `env` on top). */
-async function* runText(text: string, env: VDict | undefined, scope: Scope, signal: AbortSignal): RowStream {
+/**
+ * Runs VQL text in a child session: a fresh scope (the registry, `env` and the `copy_env`
+ * variables only), or one that sees the caller's variables with `inherit`.
+ */
+async function* runText(text: string, vars: VDict, inherit: boolean, scope: Scope, signal: AbortSignal): RowStream {
   let statements;
   try {
     statements = parseScript(text).statements;
@@ -87,28 +90,75 @@ async function* runText(text: string, env: VDict | undefined, scope: Scope, sign
     scope.log('error', `query: ${formatError(e as Error)}`);
     return;
   }
-  const session = new Session({ registry: scope.env.registry, layers: [scope], vars: env, signal, log: scope.env.log });
+  const session = new Session({ registry: scope.env.registry, layers: inherit ? [scope] : [], vars, signal, log: scope.env.log });
   for await (const { rows } of session.executeAll(statements)) yield rows;
 }
 
+/** `env` plus the caller's variables named in `copy_env`. */
+async function subqueryVars(env: Value, copy: Value, scope: Scope): Promise<VDict> {
+  const vars = env instanceof VDict ? new VDict(env.entries()) : new VDict();
+  for (const name of Array.isArray(copy) ? copy : typeof copy === 'string' ? [copy] : []) {
+    const v = await scope.lookup(String(name));
+    if (v !== ABSENT) vars.setInPlace(String(name), v as Value);
+  }
+  return vars;
+}
+
+/**
+ * `query()` (VQL-FUNCTIONS.md 5.2). VQL text runs in a fresh scope unless `inherit`; a stored
+ * query (`{ SELECT ... }`) is evaluated where it was defined, with `env` added. `timeout`
+ * (whole seconds, as Velociraptor truncates it) and `progress_timeout` (no row for that long)
+ * end the rows without an error row.
+ */
 export const queryPlugin: PluginDef = {
   name: 'query',
-  doc: 'Run a query (VQL text or a stored query) with `env` added to the scope; stop before the first row for which the `exit` lambda is true.',
+  doc: 'Run a query (VQL text, in a fresh scope unless inherit, or a stored query) with `env` and `copy_env` variables; stop before the first row for which the `exit` lambda is true, or after `timeout` seconds.',
   args: {
     query: { type: 'any', required: true, doc: 'VQL text, or a query' },
     env: { type: 'any', doc: 'A dict of variables for the query' },
+    copy_env: { type: 'strings', doc: "Names of the caller's variables to copy into the query's scope" },
     exit: { type: 'string', doc: 'A lambda given each row: TRUE stops the query (that row is not emitted)' },
-    inherit: { type: 'bool', doc: 'Accepted for compatibility: the query always sees the caller\'s variables' },
+    inherit: { type: 'bool', doc: "VQL text sees a copy of the caller's scope instead of a fresh one" },
+    timeout: { type: 'float', doc: 'Stop the query after this many seconds (fractions are dropped, as in Velociraptor)' },
+    progress_timeout: { type: 'float', doc: 'Stop the query when no row has come for this many seconds' },
+    cpu_limit: { type: 'float', doc: 'Accepted for compatibility; not enforced here' },
+    iops_limit: { type: 'float', doc: 'Accepted for compatibility; not enforced here' },
+    org_id: { type: 'string', doc: 'Accepted for compatibility (one org here)' },
+    runas: { type: 'string', doc: 'Not supported here (a server feature): the query is refused' },
   },
   batched: true,
   async *run({ args, scope, signal }) {
-    const env = args.env instanceof VDict ? args.env : undefined;
+    if (args.runas !== undefined && args.runas !== '') {
+      scope.log('error', 'query: runas is a Velociraptor server feature; it is not supported here');
+      return;
+    }
     const fn = args.exit !== undefined ? lambdaArg(String(args.exit), scope) : null;
     const q = args.query;
     const link = new LinkedAbort(signal);
+    const timers: NodeJS.Timeout[] = [];
+    if (args.timeout !== undefined && args.timeout !== null) timers.push(setTimeout(() => link.abort(), Math.trunc(Number(args.timeout)) * 1000));
+    const idleMs = Number(args.progress_timeout ?? 0) * 1000;
+    let idle: NodeJS.Timeout | undefined;
+    const progress = () => {
+      if (idleMs <= 0) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        scope.log('warn', `query: no row for ${idleMs / 1000} s (progress_timeout): stopped`);
+        link.abort();
+      }, idleMs);
+    };
     try {
-      const src = typeof q === 'string' ? runText(q, env, scope, link.signal) : rowsOf(q, (env ? scope.child(env) : scope).withSignal(link.signal));
+      progress();
+      let src: RowStream;
+      if (typeof q === 'string') {
+        src = runText(q, await subqueryVars(args.env, args.copy_env, scope), args.inherit === true, scope, link.signal);
+      } else {
+        const env = args.env instanceof VDict ? args.env : undefined;
+        src = rowsOf(q, (env ? scope.child(env) : scope).withSignal(link.signal));
+      }
       for await (const b of src) {
+        if (link.signal.aborted) return;
+        progress();
         if (!fn) {
           yield b;
           continue;
@@ -124,6 +174,8 @@ export const queryPlugin: PluginDef = {
         yield out;
       }
     } finally {
+      for (const t of timers) clearTimeout(t);
+      clearTimeout(idle);
       link.abort();
     }
   },

@@ -70,11 +70,24 @@ test('switch, column_filter, batch', async () => {
   assert.deepEqual(b.map((r) => r.N), [3, 3, 1]);
 });
 
-test('query(): VQL text with env and the caller\'s variables, stored queries, exit', async () => {
+test('query(): VQL text in a fresh scope with env and copy_env (the caller\'s with inherit), stored queries, exit, timeouts', async () => {
   const { rows } = await query(`
     LET Outer = 'outer'
-    SELECT * FROM query(query="LET Y = X + 1 SELECT Outer, X, Y FROM scope()", env=dict(X=1))`);
-  assert.deepEqual(rows, [{ Outer: 'outer', X: 1, Y: 2 }]);
+    LET Other = 'other'
+    SELECT * FROM query(query="LET Y = X + 1 SELECT Outer, Other, X, Y FROM scope()", env=dict(X=1), copy_env='Other')`);
+  assert.deepEqual(rows, [{ Outer: null, Other: 'other', X: 1, Y: 2 }], 'a fresh scope: only env and copy_env');
+  const { rows: inherited } = await query(`
+    LET Outer = 'outer'
+    SELECT * FROM query(query="SELECT Outer FROM scope()", inherit=TRUE)`);
+  assert.deepEqual(inherited, [{ Outer: 'outer' }]);
+  const { rows: timed } = await query(`SELECT * FROM query(query="SELECT Unix FROM clock(ms=20)", timeout=1)`);
+  assert.ok(timed.length > 0 && timed.length < 200, `rows until the timeout: ${timed.length}`);
+  const { rows: stalled, logs: stallLogs } = await query(`SELECT * FROM query(query="SELECT * FROM clock(period=3600)", progress_timeout=0.2)`);
+  assert.ok(stalled.length <= 1);
+  assert.ok(stallLogs.some((l) => /progress_timeout/.test(l)), stallLogs.join('\n'));
+  const { rows: runas, logs: runasLogs } = await query(`SELECT * FROM query(query="SELECT 1 FROM scope()", runas='admin')`);
+  assert.deepEqual(runas, []);
+  assert.ok(runasLogs.some((l) => /runas .*not supported/.test(l)));
   const { rows: e } = await query(`SELECT * FROM query(query={ SELECT _value AS V FROM range(end=100) }, exit='x=>x.V >= 3')`);
   assert.deepEqual(e, [{ V: 0 }, { V: 1 }, { V: 2 }]);
   const { rows: bad, logs } = await query(`SELECT * FROM query(query='SELECT FROM')`);
