@@ -7,6 +7,7 @@ import { toJSON, type FunctionDef, type ProtocolHandler, type Registry, type Val
 import { regexMatch } from '../../vql/protocols/regex.ts';
 import { OSPath, joinComponents, parseComponents, pathText, pathTypeArg, toOSPath, type PathType } from './ospath.ts';
 import { textOf } from './text.ts';
+import { accessorFor, type Accessor } from './accessors.ts';
 
 const pathTypeDoc = 'How to parse the path: generic (default), linux, windows, registry, pathspec';
 
@@ -124,9 +125,26 @@ export const pathspec: FunctionDef = {
     DelegateAccessor: { type: 'string', doc: 'The accessor of the containing file' },
     DelegatePath: { type: 'string', doc: 'The path of the containing file' },
     Delegate: { type: 'any', doc: 'The containing file as an OSPath' },
+    accessor: { type: 'string', doc: "Parse Path with this accessor's own path rules (falls back to path_type when they fail)" },
   },
   run(call) {
     const { args } = call;
+    if (typeof args.accessor === 'string' && args.accessor !== '' && typeof args.Path === 'string') {
+      let accessor: Accessor;
+      try {
+        accessor = accessorFor(call.scope, args.accessor);
+      } catch (e) {
+        call.log('error', `pathspec: ${(e as Error).message}`);
+        return false;
+      }
+      try {
+        const parsed = accessor.path(args.Path);
+        if (args.DelegateAccessor === undefined && args.DelegatePath === undefined && args.Delegate === undefined) return parsed;
+        return new OSPath([...parsed.components], parsed.type, toDelegate(args));
+      } catch {
+        // The accessor cannot read this path: parsed with path_type below, as Velociraptor falls back.
+      }
+    }
     const log = call.log.bind(call);
     const type: PathType | undefined = pathTypeArg(args.path_type, 'generic');
     if (!type) {
@@ -143,14 +161,18 @@ export const pathspec: FunctionDef = {
     else if (p instanceof OSPath) components = [...p.components];
     else if (Array.isArray(p) && p.every((c) => typeof c === 'string')) components = p as string[];
     else if (p !== undefined && p !== null) components = [toJSON(p)];
-    const d = args.Delegate;
-    const spec = d === undefined || d === null ? undefined : d instanceof OSPath ? d : toOSPath(d, type);
-    const accessor = args.DelegateAccessor as string | undefined;
-    const path = args.DelegatePath as string | undefined;
-    const delegate = accessor || path || spec ? { accessor, path, spec } : undefined;
-    return new OSPath(components, type, delegate);
+    return new OSPath(components, type, toDelegate(args, type));
   },
 };
+
+/** The delegate that DelegateAccessor, DelegatePath and Delegate describe, if any. */
+function toDelegate(args: Record<string, Value>, type: PathType = 'generic') {
+  const d = args.Delegate;
+  const spec = d === undefined || d === null ? undefined : d instanceof OSPath ? d : toOSPath(d, type);
+  const accessor = args.DelegateAccessor as string | undefined;
+  const path = args.DelegatePath as string | undefined;
+  return accessor || path || spec ? { accessor, path, spec } : undefined;
+}
 
 function isPath(v: Value): v is OSPath {
   return v instanceof OSPath;

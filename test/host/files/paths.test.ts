@@ -61,3 +61,10 @@ test('pathspec(): parse, members, delegates, + and comparisons', async () => {
   assert.equal(await value(`pathspec(parse='/usr/lib', path_type='linux').Dirname.String`), '/usr');
   assert.equal(await value(`str(str=pathspec(parse='/usr/lib', path_type='linux'))`), '/usr/lib');
 });
+
+test('pathspec(accessor=): Path is read by that accessor\'s own rules; an unknown accessor is false', async () => {
+  // The file accessor on this machine reads Linux paths: a backslash is part of a name.
+  assert.deepEqual(await value(`pathspec(Path='/tmp/a\\\\b', accessor='file').Components`), ['tmp', 'a\\b']);
+  assert.deepEqual(await value(`pathspec(Path='/tmp/a\\\\b').Components`), ['tmp', 'a', 'b'], 'generic splits on backslashes');
+  assert.equal(await value(`pathspec(Path='/x', accessor='nope')`), false);
+});
