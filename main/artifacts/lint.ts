@@ -9,6 +9,7 @@ import { checkCalls, type ArtifactLookup, type CallFinding, type CheckCode } fro
 import { VELOCIRAPTOR_ARTIFACTS, VELOCIRAPTOR_FUNCTIONS, VELOCIRAPTOR_PLUGINS } from './velociraptor-builtins.ts';
 import type { ArtifactProblem, LoadedArtifact } from './loader.ts';
 import type { Repository } from './repository.ts';
+import { accessorNames } from '../host/files/accessors.ts';
 
 export interface QueryField {
   field: string;
@@ -89,7 +90,7 @@ export function lintArtifact(loaded: LoadedArtifact, registry: Registry, repo: R
     // An imported artifact that does not parse reports that when it is checked itself.
     for (const n of letNames(statementsOf(dep.artifact.export ?? '') ?? [])) defined.add(n);
   }
-  const check = { registry, defined, artifacts: repositoryLookup(repo, loaded), foreign: FOREIGN, lambdas: opts.lambdas };
+  const check = { registry, defined, artifacts: repositoryLookup(repo, loaded), foreign: FOREIGN, lambdas: opts.lambdas, accessors: accessorNames(registry) };
   for (const { field, statements } of parsed) {
     for (const f of checkCalls(statements, check)) {
       if (opts.codes && !opts.codes.has(f.code)) continue;
@@ -101,6 +102,6 @@ export function lintArtifact(loaded: LoadedArtifact, registry: Registry, repo: R
 
 /** A console query's call findings, positioned in its text (1-based line and column). */
 export function lintQuery(text: string, statements: readonly Statement[], registry: Registry, repo: Repository): Array<{ line: number; column: number; message: string; severity: 'warning' }> {
-  const findings = checkCalls(statements, { registry, artifacts: repositoryLookup(repo), foreign: FOREIGN });
+  const findings = checkCalls(statements, { registry, artifacts: repositoryLookup(repo), foreign: FOREIGN, accessors: accessorNames(registry) });
   return findings.map((f) => ({ ...positionAt(text, f.offset), message: f.message, severity: f.severity }));
 }

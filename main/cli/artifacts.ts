@@ -177,7 +177,9 @@ export async function artifacts(args: string[]): Promise<number> {
       return (await import('./pack.ts')).pack(rest);
     case 'import':
       return (await import('./pack.ts')).importZip(rest);
+    case 'reach':
+      return (await import('./reach.ts')).reach(rest);
     default:
-      fail(sub ? `unknown artifacts command '${sub}'` : 'artifacts: give a command: list, show, collect, verify, pack or import');
+      fail(sub ? `unknown artifacts command '${sub}'` : 'artifacts: give a command: list, show, collect, verify, reach, pack or import');
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The static checks of `vql artifacts verify` beyond loading: calls to plugins, functions and
- * artifacts that this engine does not know. They are warnings (the artifact may target a
+ * The static checks of `vql artifacts verify` beyond loading: calls to plugins, functions,
+ * artifacts and accessors (a literal `accessor='x'`) that this engine does not know. They are warnings (the artifact may target a
  * platform or a server we do not emulate); `--strict` makes them failures. The checks live in
  * artifacts/lint.ts (shared with the editor); verify keeps its own, stable subset and wording,
  * which scripts and the corpus test read.
@@ -12,10 +12,11 @@ import { ARTIFACT_PREFIX, type CallFinding, type CheckCode } from '../vql/check.
 
 export { queryFields, type QueryField };
 
-const VERIFY_CODES: ReadonlySet<CheckCode> = new Set(['unknown-plugin', 'unknown-function', 'unknown-artifact']);
+const VERIFY_CODES: ReadonlySet<CheckCode> = new Set(['unknown-plugin', 'unknown-function', 'unknown-artifact', 'unknown-accessor']);
 
 function verifyMessage(f: CallFinding): string {
   if (f.code === 'unknown-artifact') return `unknown artifact ${f.callee.slice(ARTIFACT_PREFIX.length)}`;
+  if (f.code === 'unknown-accessor') return `unknown accessor ${f.arg}`;
   return `${f.code === 'unknown-plugin' ? 'unknown plugin' : 'unknown function'} ${f.callee}()`;
 }
 

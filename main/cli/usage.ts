@@ -22,6 +22,9 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
                                   run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y)
   artifacts verify PATH... [--strict]
                                   load, validate and parse every artifact under PATH; ends with N passed, N failed
+  artifacts reach [DIR...] [--os linux|darwin|windows] [--json]
+                                  which artifacts can run on that OS here, and what each lacks (plugins,
+                                  functions, accessors, artifacts, following Artifact.X() calls and imports)
   artifacts pack NAME... --output FILE.zip [--prefix P]
                                   a Velociraptor artifact pack (Upload Artifact Pack); P (e.g. Custom.) prefixes the
                                   names and the Artifact.X references between them; event artifacts' server

@@ -6,7 +6,7 @@ import { editDistance, suggest, type ArgSpec } from './args.ts';
 import type { Registry } from './registry.ts';
 
 /** What a finding is about. */
-export type CheckCode = 'unknown-plugin' | 'unknown-function' | 'unknown-artifact' | 'unknown-argument' | 'missing-argument';
+export type CheckCode = 'unknown-plugin' | 'unknown-function' | 'unknown-artifact' | 'unknown-argument' | 'missing-argument' | 'unknown-accessor';
 
 /** Who owns an argument list. */
 export type ArgOwner = 'plugin' | 'function' | 'artifact';
@@ -76,6 +76,10 @@ export function callMessage(code: CheckCode, callee: string, c: MessageContext):
     case 'missing-argument': {
       const about = c.spec ? ` (${c.spec.type}: ${c.spec.doc})` : '';
       return `${c.kind} ${callee}() needs the argument ${c.arg}${about}`;
+    }
+    case 'unknown-accessor': {
+      const known = [...(c.candidates ?? [])];
+      return `unknown accessor ${c.arg} for ${c.kind} ${callee}()${didYouMean(c.arg!, known) || (known.length ? `: this workbench has ${known.join(', ')}` : '')}`;
     }
   }
 }

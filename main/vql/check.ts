@@ -49,6 +49,8 @@ export interface CheckOptions {
   readonly foreign?: ForeignNames;
   /** Check calls inside lambda strings (default true). */
   readonly lambdas?: boolean;
+  /** The accessors there are: a literal `accessor='x'` naming another is a finding. Unchecked without. */
+  readonly accessors?: ReadonlySet<string>;
 }
 
 /** A variable scope: LET names at the top, parameters and lambda arguments in inner layers. */
@@ -139,6 +141,7 @@ class Checker {
 
   /** A builtin's arguments against its schema (free-form builtins accept anything). */
   private declared(def: PluginDef | FunctionDef, kind: 'plugin' | 'function', name: string, args: readonly Arg[], at: Place): void {
+    this.accessorArgs(name, kind, args);
     if (def.freeArgs) return;
     const required = Object.keys(def.args).filter((k) => def.args[k]!.required);
     this.args(name, new Set(Object.keys(def.args)), required, args, at, kind, def.args);
@@ -154,6 +157,17 @@ class Checker {
     }
     const given = new Set(args.map((a) => a.name.name));
     for (const r of required) if (!given.has(r)) this.add('missing-argument', callee, at, { arg: r, kind, spec: schema?.[r] });
+  }
+
+  /** A literal `accessor='x'` naming an accessor this workbench lacks. */
+  private accessorArgs(callee: string, kind: ArgOwner, args: readonly Arg[]): void {
+    const known = this.opts.accessors;
+    if (!known) return;
+    for (const a of args) {
+      const v = a.value;
+      if (a.name.name !== 'accessor' || v.kind !== 'String' || typeof v.value !== 'string' || v.value === '' || known.has(v.value)) continue;
+      this.add('unknown-accessor', callee, { offset: v.span.start, length: v.raw.length }, { arg: v.value, candidates: known, kind });
+    }
   }
 
   /** Calls inside lambda strings, with the lambda's parameters in scope. */

@@ -1,0 +1,41 @@
+/**
+ * `vql artifacts reach [DIR...] [--os linux|darwin|windows] [--json] [--definitions DIR]...`:
+ * for each artifact (the built-ins, your folder, DIR and --definitions folders), whether it can
+ * run on that OS here, and if not exactly what it lacks (main/artifacts/reach.ts); then a summary
+ * such as `70 of 82 client artifacts can run on linux` and the missing names, most needed first.
+ */
+import { parseArgs } from 'node:util';
+import { ENGINE_OPTIONS, engineFlags, fail } from './flags.ts';
+import { createEngine } from './engine.ts';
+import { artifactsReach, hostOs, summarizeReach, type TargetOs } from '../artifacts/reach.ts';
+
+const OSES: readonly TargetOs[] = ['linux', 'darwin', 'windows'];
+
+export function reach(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...ENGINE_OPTIONS, os: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const os = (values.os ?? hostOs()) as TargetOs;
+  if (!OSES.includes(os)) fail(`--os must be one of ${OSES.join(', ')}, not '${values.os}'`);
+  const flags = engineFlags(values);
+  const engine = createEngine({ ...flags, definitions: [...flags.definitions, ...positionals] }, () => {});
+  const all = artifactsReach(engine.repository(), engine.registry, os);
+  const summary = summarizeReach(all, os);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ os, artifacts: all, summary }, null, 1) + '\n');
+    return 0;
+  }
+  const width = Math.min(60, Math.max(...all.map((r) => r.name.length), 10));
+  for (const r of all) {
+    const verdict = !r.os.includes(os) ? `not for ${os} (for ${r.os.join(', ')})` : r.runs ? 'runs here' : `needs ${r.missing.join(', ')}`;
+    process.stdout.write(`${r.name.padEnd(width)}  ${verdict}\n`);
+  }
+  process.stdout.write(`\n${summary.runnable} of ${summary.clientArtifacts} client artifacts can run on ${os}\n`);
+  if (summary.ranked.length) {
+    process.stdout.write('missing, by how many of those artifacts need it:\n');
+    for (const m of summary.ranked) process.stdout.write(`  ${m.name.padEnd(40)} ${m.artifacts}\n`);
+  }
+  return 0;
+}
