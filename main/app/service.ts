@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describeRegistry, formatScript, parseScript, signature, type Registry, type VDict } from '../vql/index.ts';
 import { loadArtifactText, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import { lintArtifact, lintQuery } from '../artifacts/lint.ts';
+import { artifactsReach, hostOs } from '../artifacts/reach.ts';
 import { artifactSizeProblem, utf8Size } from '../artifacts/size-limit.ts';
 import type {
   ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, Send, SendChannel,
@@ -121,7 +122,17 @@ export class AppService {
           return { ok: false, error: toSerialized(e) };
         }
       },
-      'artifacts:list': () => ok(this.repo.names().map((n) => this.summary(this.repo.get(n)!))),
+      'artifacts:list': () => {
+        // Files added, changed or removed by another window, tab or program: re-read (unchanged files are reused).
+        this.repo.reload();
+        const here = hostOs();
+        const reach = new Map(artifactsReach(this.repo, this.registry, here).map((r) => [r.name, r]));
+        return ok(this.repo.names().map((n) => {
+          const r = reach.get(n);
+          const summary = this.summary(this.repo.get(n)!);
+          return r ? { ...summary, reach: { runs: r.runs, os: [...r.os], forThisMachine: r.os.includes(here), missing: [...r.missing] } } : summary;
+        }));
+      },
       'artifacts:get': (name) => {
         const a = this.repo.get(name);
         return a ? ok(this.detail(a)) : fail('NotFound', `Artifact ${name} not found`);
@@ -230,7 +241,10 @@ export class AppService {
   }
 
   private summary(a: LoadedArtifact): ArtifactSummary {
-    return { name: a.artifact.name, type: a.artifact.type, description: a.artifact.description ?? '', builtIn: a.builtIn, file: a.file };
+    return {
+      name: a.artifact.name, type: a.artifact.type, description: a.artifact.description ?? '', builtIn: a.builtIn, file: a.file,
+      parameterNames: (a.artifact.parameters ?? []).map((p) => p.name),
+    };
   }
 
   private detail(a: LoadedArtifact): ArtifactDetail {

@@ -53,6 +53,10 @@ export interface ArtifactSummary {
   description: string;
   builtIn: boolean;
   file: string;
+  /** Parameter names (the library's search covers them). */
+  parameterNames?: string[];
+  /** Whether it can run on this machine, and what it lacks (main/artifacts/reach.ts); `artifacts:list` fills it. */
+  reach?: { runs: boolean; os: string[]; forThisMachine: boolean; missing: string[] };
 }
 
 export interface ArtifactDetail extends ArtifactSummary {

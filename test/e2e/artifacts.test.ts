@@ -30,10 +30,39 @@ describe('e2e: artifacts', { skip: e2eSkip() }, () => {
     const stats = library().getByRole('row').filter({ hasText: 'Generic.Client.Stats' });
     assert.match((await stats.textContent())!, /CLIENT_EVENT\s*built-in/);
     assert.equal(await stats.getByRole('button', { name: 'Delete Generic.Client.Stats' }).isDisabled(), true);
+    // Each artifact says whether it can run here (the built-ins use only what the workbench has).
+    assert.match((await stats.textContent())!, /runs here/);
     await search().fill('client stats');
     await library().getByRole('cell', { name: 'Generic.System.Pslist', exact: true }).waitFor({ state: 'detached' });
     assert.equal(await library().getByRole('row').count(), 2); // header + Generic.Client.Stats
     await app.screenshot('library-search');
+    await search().fill('');
+  });
+
+  test('an artifact calling what the workbench lacks says what it needs; "runs on this machine" hides it', T, async () => {
+    const yaml = "name: Custom.Needs.Evtx\nsources:\n- query: SELECT * FROM parse_evtx(filename='/x.evtx')\n";
+    const saved = await app.page.evaluate(async (text) => {
+      const ws = new WebSocket(`ws://${location.host}/ws`, ['vql.v1', `vql.token.${sessionStorage.getItem('vql-workbench.token')}`]);
+      await new Promise((r) => ws.addEventListener('open', r));
+      ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'artifacts:save', args: [text] }));
+      const reply = await new Promise<string>((r) => ws.addEventListener('message', (m) => r(String(m.data))));
+      ws.close();
+      return JSON.parse(reply).result.ok as boolean;
+    }, yaml);
+    assert.equal(saved, true);
+    await libraryView().getByRole('button', { name: 'Refresh' }).click();
+    const row = library().getByRole('row').filter({ hasText: 'Custom.Needs.Evtx' });
+    await row.waitFor();
+    assert.match((await row.textContent())!, /needs parse_evtx/);
+    await libraryView().getByLabel('runs on this machine').check();
+    await row.waitFor({ state: 'detached' });
+    assert.ok((await library().getByRole('row').filter({ hasText: 'Generic.Client.Stats' }).count()) === 1);
+    await app.screenshot('library-runs-here');
+    await libraryView().getByLabel('runs on this machine').uncheck();
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Delete Custom.Needs.Evtx' }).click();
+    await row.getByRole('button', { name: 'Confirm delete Custom.Needs.Evtx' }).click();
+    await row.waitFor({ state: 'detached' });
   });
 
   test('Generic.Client.Stats runs with Frequency=1: rows arrive one by one, Stop ends it', T, async () => {

@@ -39,9 +39,3 @@ class Artifacts {
 }
 
 export const artifacts = new Artifacts();
-
-/** Artifacts whose name contains every word of `query` (any case). */
-export function filterArtifacts(list: readonly ArtifactSummary[], query: string): ArtifactSummary[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  return list.filter((a) => words.every((w) => a.name.toLowerCase().includes(w)));
-}
