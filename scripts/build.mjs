@@ -16,7 +16,9 @@ const common = {
   // CommonJS dependencies (ws) require Node's built-ins; give the ESM bundle a require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   // DuckDB's bindings load a native module per platform: resolved from node_modules at run time (main/tables/engine.ts imports them lazily).
-  external: ['@duckdb/*'],
+  // libyara-wasm (yara()) is Emscripten CommonJS that reads __dirname: loaded from node_modules too.
+  // So is wasmagic (magic()): its .wasm sits next to its script.
+  external: ['@duckdb/*', 'libyara-wasm', 'wasmagic'],
 };
 
 // The CLI is split into chunks: each command loads only its own code.

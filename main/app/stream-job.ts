@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Session, VqlError, abortableSleep, type LogLevel, type Registry, type Value } from '../vql/index.ts';
 import { encodeRows, type WireRows } from './row-wire.ts';
+import type { RunFiles } from '../host/collect/run-files.ts';
 
 /** The engine of a stream worker. */
 export interface StreamEngineOptions {
@@ -32,6 +33,8 @@ export interface StreamEngineOptions {
   readonly pluginModules?: readonly string[];
   /** Post a heartbeat this often (ms); none when absent. */
   readonly heartbeatMs?: number;
+  /** Where the job's uploads and temp files go (the CLI's run: main/cli/collection.ts). */
+  readonly files?: RunFiles;
 }
 
 /** workerData of a stream worker. */
@@ -225,7 +228,7 @@ async function runJob(
     flow.finish();
     post(error === undefined ? { type: 'end' } : { type: 'end', error });
   };
-  const flags = { definitions: [...opts.definitions], allowExecve: opts.allowExecve, env: {} as Record<string, string> };
+  const flags = { definitions: [...opts.definitions], allowExecve: opts.allowExecve, env: {} as Record<string, string>, files: opts.files };
   // The CLI modules are loaded only by the jobs that use them.
   if (job.kind === 'statements') {
     const { registryFor, runTexts } = await import('../cli/query.ts');
@@ -233,7 +236,11 @@ async function runJob(
     await addPlugins(registry, opts.pluginModules);
     post({ type: 'ready' });
     const session = new Session({ registry, vars: job.env, signal, log });
-    return runTexts(job.texts, session, signal, emit, stderr);
+    try {
+      return await runTexts(job.texts, session, signal, emit, stderr);
+    } finally {
+      await (await import('../host/collect/run-files.ts')).finishRun(registry); // rm() retries; the CLI removes the temp folder
+    }
   }
   const { createEngine } = await import('../cli/engine.ts');
   // The main thread loaded the same repository already and printed its problems.
@@ -250,6 +257,7 @@ async function runJob(
     });
     const given = new Map(job.args.map(([n, kv]) => [n, new Map<string, Value>(kv)]));
     await collectAll(repo, engine.registry, loaded, given, signal, log, emit);
+    await (await import('../host/collect/run-files.ts')).finishRun(engine.registry);
     return 0;
   }
   // An event query: the definition the collector runs (it may be one that no longer loads

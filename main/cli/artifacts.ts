@@ -10,6 +10,9 @@ import { compileRegex, type Regex } from '../vql/regex/engine.ts';
 import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags } from './flags.ts';
 import { createEngine } from './engine.ts';
 import { lintArtifact } from './lint.ts';
+import { ContainerRun, collectedArtifacts } from './collection.ts';
+import { FolderRun, isContainerOutput } from './run-folders.ts';
+import { attachRunFiles, finishRun } from '../host/collect/index.ts';
 import type { VDict } from '../vql/index.ts';
 
 
@@ -104,13 +107,19 @@ async function collect(args: string[]): Promise<number> {
     options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, args: { type: 'string', multiple: true, default: [] } },
   });
   const out = outputFlags(values);
+  if (!positionals.length) fail('artifacts collect: name at least one artifact, e.g. vql artifacts collect Generic.Client.Info');
+  // `--output x.zip`: a collection container (rows, log and uploads); else uploads go to a folder.
+  const zip = isContainerOutput(out.output) ? out.output : undefined;
   const flags = engineFlags(values);
   const engine = createEngine(flags);
-  if (!positionals.length) fail('artifacts collect: name at least one artifact, e.g. vql artifacts collect Generic.Client.Info');
   const repo = engine.repository();
   const loaded = positionals.map((n) => repo.get(n) ?? fail(`Artifact ${n} not found${didYouMean(n, repo.names())}`));
   const given = collectArgs(values.args as string[], loaded);
-  const run = new RunContext(out);
+  const files = zip ? new ContainerRun(zip, collectedArtifacts(repo, loaded, given)) : new FolderRun();
+  attachRunFiles(engine.registry, files.files);
+  const run = new RunContext(zip ? { ...out, output: undefined } : out);
+  const log = files instanceof ContainerRun ? files.logger(run) : run.log;
+  const emit: Emit = files instanceof ContainerRun ? files.emitter(run) : (stream, caption) => run.emit(stream, caption);
   let status = 0;
   try {
     // With --timeout the artifacts run on a worker thread that is terminated at the deadline.
@@ -118,11 +127,14 @@ async function collect(args: string[]): Promise<number> {
     const thread = isolated?.threadFor(run);
     if (thread) {
       const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]) };
-      status = await isolated!.runIsolated(run, thread, job, flags);
+      status = await isolated!.runIsolated(run, thread, job, { ...flags, files: files.files }, { emit, log });
     } else {
-      await collectAll(repo, engine.registry, loaded, given, run.signal, run.log, (stream, caption) => run.emit(stream, caption));
+      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit);
+      await finishRun(engine.registry);
     }
   } finally {
+    if (files instanceof ContainerRun) await files.finish(run, engine.registry);
+    else files.finish(run.log);
     status = run.close(status);
   }
   return status;

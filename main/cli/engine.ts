@@ -14,7 +14,7 @@ export interface Engine {
 }
 
 export function createEngine(flags: EngineFlags, log: (m: string) => void = (m) => process.stderr.write(m + '\n')): Engine {
-  const registry = createHostRegistry({ allowExecve: flags.allowExecve });
+  const registry = createHostRegistry({ allowExecve: flags.allowExecve, files: flags.files });
   let repo: Repository | undefined;
   const repository = (): Repository => {
     if (!repo) {

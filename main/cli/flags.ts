@@ -4,6 +4,7 @@
  */
 import { UsageError } from './run-context.ts';
 import { FORMATS, type OutputFormat } from './output.ts';
+import type { RunFiles } from '../host/collect/run-files.ts';
 
 export function fail(message: string): never {
   throw new UsageError(message);
@@ -36,6 +37,8 @@ export interface EngineFlags {
   definitions: string[];
   allowExecve: boolean;
   env: Record<string, string>;
+  /** Where the run's uploads and temp files go (main/cli/collection.ts sets it). */
+  files?: RunFiles;
 }
 
 /** Validates the output flags. */

@@ -11,8 +11,8 @@
 import { resolveWorkerEntry, type WorkerEntry } from '../app/worker-script.ts';
 import { StreamThread } from '../app/stream-thread.ts';
 import type { StreamJob } from '../app/stream-job.ts';
-import type { VDict } from '../vql/index.ts';
-import type { RunContext } from './run-context.ts';
+import type { Logger, VDict } from '../vql/index.ts';
+import type { Emit, RunContext } from './run-context.ts';
 import type { EngineFlags } from './flags.ts';
 
 /** After the deadline, how long the engine may take to stop by itself before its worker is terminated. */
@@ -32,12 +32,24 @@ export function threadFor(run: RunContext): WorkerEntry | null {
   return entry;
 }
 
-/** Runs `job` on a worker, printing its result streams; returns the job's status (1 when a text did not parse). */
-export async function runIsolated(run: RunContext, entry: WorkerEntry, job: StreamJob, flags: EngineFlags): Promise<number> {
+/** Where a run's result streams and log lines go, when not (only) to the terminal (a collection zip). */
+export interface RunSink {
+  readonly emit: Emit;
+  readonly log: Logger;
+}
+
+/**
+ * Runs `job` on a worker, printing its result streams (or handing them to `sink`); returns the
+ * job's status (1 when a text did not parse). `flags.files` (uploads, temp folder) is the
+ * worker's too.
+ */
+export async function runIsolated(run: RunContext, entry: WorkerEntry, job: StreamJob, flags: EngineFlags, sink?: RunSink): Promise<number> {
+  const emit: Emit = sink?.emit ?? ((stream, caption) => run.emit(stream, caption));
+  const log = sink?.log ?? run.log;
   const thread = new StreamThread({
     entry,
-    engine: { definitions: flags.definitions, allowExecve: flags.allowExecve },
-    log: run.log,
+    engine: { definitions: flags.definitions, allowExecve: flags.allowExecve, files: flags.files },
+    log,
     stderr: (text) => process.stderr.write(text),
   });
   let killer: NodeJS.Timeout | undefined;
@@ -57,14 +69,14 @@ export async function runIsolated(run: RunContext, entry: WorkerEntry, job: Stre
       const ev = await thread.next();
       if (ev.type === 'begin') {
         let error: string | undefined;
-        await run.emit(rowsOf(thread, (e) => (error = e)), ev.caption);
-        if (error !== undefined) run.log('error', error);
+        await emit(rowsOf(thread, (e) => (error = e)), ev.caption);
+        if (error !== undefined) log('error', error);
       } else if (ev.type === 'done') {
-        if (ev.error !== undefined) run.log('error', ev.error);
+        if (ev.error !== undefined) log('error', ev.error);
         return ev.status;
       } else if (ev.type === 'exit') {
         // Terminated at the deadline or after Ctrl-C (said by close() or above), or crashed.
-        if (!run.signal.aborted) run.log('error', `the query stopped: ${ev.reason}`);
+        if (!run.signal.aborted) log('error', `the query stopped: ${ev.reason}`);
         return 0;
       }
     }

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { Session, createRegistry, formatError, formatStatement, parseScript, walk, VqlError, type Registry, type Script } from '../vql/index.ts';
 import { RunContext, type Emit } from './run-context.ts';
 import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags, type EngineFlags } from './flags.ts';
+import { FolderRun } from './run-folders.ts';
+import { finishRun } from '../host/collect/run-files.ts';
 
 /** Does the script call anything beyond the builtins (host plugins, functions, artifacts)? */
 function needsHost(script: Script, builtins: Registry): boolean {
@@ -92,17 +94,26 @@ export async function query(args: string[]): Promise<number> {
     }
   }
   const run = new RunContext(out);
+  // upload() writes to a folder named here (printed at the end); temp files go when the run ends.
+  const files = new FolderRun();
+  const flags = { ...eng, files: files.files };
   let status = 0;
   try {
     const isolated = out.timeout > 0 ? await import('./isolated.ts') : null;
     const thread = isolated?.threadFor(run);
     if (thread) {
-      status = await isolated!.runIsolated(run, thread, { kind: 'statements', texts, env: eng.env }, eng);
+      status = await isolated!.runIsolated(run, thread, { kind: 'statements', texts, env: eng.env }, flags);
     } else {
-      const session = new Session({ registry: await registryFor(texts, eng), vars: eng.env, signal: run.signal, log: run.log });
-      status = await runTexts(texts, session, run.signal, (stream, caption) => run.emit(stream, caption), (text) => process.stderr.write(text));
+      const registry = await registryFor(texts, flags);
+      const session = new Session({ registry, vars: eng.env, signal: run.signal, log: run.log });
+      try {
+        status = await runTexts(texts, session, run.signal, (stream, caption) => run.emit(stream, caption), (text) => process.stderr.write(text));
+      } finally {
+        await finishRun(registry);
+      }
     }
   } finally {
+    files.finish(run.log);
     status = run.close(status);
   }
   return status;

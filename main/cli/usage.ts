@@ -19,7 +19,9 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
   artifacts list [REGEX]          names of the artifacts (REGEX: * matches anything; anchored)
   artifacts show NAME             the YAML of one artifact
   artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
-                                  run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y)
+                                  run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y);
+                                  --output X.zip writes a Velociraptor collection container (rows, log, uploads) instead;
+                                  otherwise upload() stores files in a folder uploads-<time> named on stderr
   artifacts verify PATH... [--strict]
                                   load, validate and parse every artifact under PATH; ends with N passed, N failed
   artifacts reach [DIR...] [--os linux|darwin|windows] [--json]

@@ -7,6 +7,12 @@ import { createRegistry, type Registry, type RegistryOptions } from '../vql/inde
 import type { HostOptions } from './options.ts';
 import { registerSystem } from './system/index.ts';
 import { registerFiles } from './files/index.ts';
+import { registerCollect } from './collect/index.ts';
+import { registerParsers } from './parsers/index.ts';
+import { registerNet } from './net/index.ts';
+import { registerEvents } from './events/index.ts';
+import { registerTracker } from './tracker/index.ts';
+import { registerYara } from './yara/index.ts';
 
 export type { HostOptions } from './options.ts';
 
@@ -14,6 +20,12 @@ export type { HostOptions } from './options.ts';
 export function registerHost(registry: Registry, opts: HostOptions = {}): Registry {
   registerSystem(registry, opts);
   registerFiles(registry, opts);
+  registerCollect(registry, opts);
+  registerParsers(registry, opts);
+  registerNet(registry, opts);
+  registerEvents(registry, opts);
+  registerTracker(registry, opts);
+  registerYara(registry, opts);
   return registry;
 }
 

@@ -52,7 +52,9 @@ export function suggest(name: string, candidates: Iterable<string>, max = 3): st
     if (d <= limit || (prefix && Math.min(name.length, c.length) >= 3)) scored.push([d, c]);
   }
   scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1]));
-  return scored.slice(0, max).map((s) => s[1]);
+  // Only the closest: `pslit` suggests pslist (1 edit), not plist too (2 edits).
+  const best = scored[0]?.[0] ?? 0;
+  return scored.filter((s) => s[0] === best).slice(0, max).map((s) => s[1]);
 }
 
 /** ` - did you mean `a` or `b`?` or '' when there is nothing close. */

@@ -52,13 +52,14 @@ export function callMessage(code: CheckCode, callee: string, c: MessageContext):
   switch (code) {
     case 'unknown-plugin': {
       if (c.foreign?.plugins.has(callee)) return `unknown plugin ${callee}: Velociraptor has it, this workbench does not (here it gives no rows)`;
-      const fn = c.registry.functions.has(callee) ? `; ${callee} is a function: call it in a column, like SELECT ${callee}(...) FROM scope()` : '';
-      return `unknown plugin ${callee}${didYouMean(callee, c.candidates)}${fn}`;
+      // A function used as a plugin: say so, without suggesting other plugins.
+      if (c.registry.functions.has(callee)) return `unknown plugin ${callee}; ${callee} is a function: call it in a column, like SELECT ${callee}(...) FROM scope()`;
+      return `unknown plugin ${callee}${didYouMean(callee, c.candidates)}`;
     }
     case 'unknown-function': {
       if (c.foreign?.functions.has(callee)) return `unknown function ${callee}: Velociraptor has it, this workbench does not (here it gives null)`;
-      const plugin = c.registry.plugins.has(callee) ? `; ${callee} is a plugin: use it after FROM` : '';
-      return `unknown function ${callee}${didYouMean(callee, c.candidates)}${plugin}`;
+      if (c.registry.plugins.has(callee)) return `unknown function ${callee}; ${callee} is a plugin: use it after FROM`;
+      return `unknown function ${callee}${didYouMean(callee, c.candidates)}`;
     }
     case 'unknown-artifact': {
       const name = callee.slice(ARTIFACT_PREFIX.length);

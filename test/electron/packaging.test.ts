@@ -41,9 +41,13 @@ test('electron-builder.yml: identity, output, targets', () => {
 });
 
 test('electron-builder.yml: the app is its bundles, entered at dist-main/main.js', () => {
-  assert.deepEqual(config.files, ['dist-main/**', 'dist-renderer/**', 'package.json', '!**/*.map', '!node_modules/**', 'node_modules/@duckdb/**']);
+  assert.deepEqual(config.files, [
+    'dist-main/**', 'dist-renderer/**', 'package.json', '!node_modules/**', 'node_modules/@duckdb/**',
+    'node_modules/libyara-wasm/dist/**', 'node_modules/libyara-wasm/package.json', 'node_modules/wasmagic/dist/**', 'node_modules/wasmagic/package.json',
+    'node_modules/node-sqlite3-wasm/dist/**', 'node_modules/node-sqlite3-wasm/package.json', '!**/*.map',
+  ]);
   // Worker threads load real files: the query worker stays outside the asar, where main looks.
-  assert.deepEqual(config.asarUnpack, ['dist-main/query-worker.mjs', '**/*.node']);
+  assert.deepEqual(config.asarUnpack, ['dist-main/query-worker.mjs', '**/*.node', '**/*.wasm']);
   assert.equal(config.extraMetadata.main, 'dist-main/main.js');
   // The repository's own "main" stays the library for npm users.
   assert.equal(pkg.main, 'dist/index.js');

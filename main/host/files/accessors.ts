@@ -9,12 +9,13 @@
  *
  * Accessors live in a small per-registry table: `registerAccessor(registry, accessor)` adds one.
  */
-import { lstat, open as fsOpen, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, open as fsOpen, readlink, stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ABSENT, type Registry, type Scope, type Value } from '../../vql/index.ts';
 import { textBytes } from './text.ts';
 import { statFromNode, type FileStat } from './fileinfo.ts';
 import { OSPath, nativePathType, pathText, toOSPath } from './ospath.ts';
+import { listLocal } from './local-list.ts';
 
 /** An open file: random-access reads. */
 export interface FileReader {
@@ -31,12 +32,18 @@ export interface Accessor {
   /** The OSPath a filename argument names (used for output columns). */
   path(filename: Value): OSPath;
   open(filename: Value, scope: Scope): Promise<FileReader>;
-  /** File information without following a final symlink; absent for non-filesystems. */
-  lstat?(path: OSPath): Promise<FileStat>;
+  /**
+   * File information without following a final symlink; absent for non-filesystems. `scope`
+   * is the caller's (accessors that read through another one need it: zip).
+   */
+  lstat?(path: OSPath, scope?: Scope): Promise<FileStat>;
   /** File information following symlinks. */
-  stat?(path: OSPath): Promise<FileStat>;
-  /** The entries of a directory, sorted by name. */
-  readDir?(dir: OSPath): Promise<FileStat[]>;
+  stat?(path: OSPath, scope?: Scope): Promise<FileStat>;
+  /**
+   * The entries of a directory, sorted by name. `self` is the directory's own information
+   * when the caller has it (glob), which saves asking for it again.
+   */
+  readDir?(dir: OSPath, scope?: Scope, self?: FileStat): Promise<FileStat[]>;
 }
 
 /** A reader over bytes held in memory. */
@@ -85,17 +92,9 @@ const fileAccessor: Accessor = {
     const full = localPath(p);
     return statFromNode(p, full, await stat(full, { bigint: true }));
   },
-  async readDir(dir) {
-    const names = (await readdir(localPath(dir))).sort();
-    const out: FileStat[] = [];
-    for (const name of names) {
-      try {
-        out.push(await this.lstat!(dir.append([name])));
-      } catch {
-        // Vanished or unreadable entries are skipped.
-      }
-    }
-    return out;
+  async readDir(dir, scope, self) {
+    // Vanished or unreadable entries are skipped (local-list.ts).
+    return listLocal(dir, localPath(dir), dir.type === 'windows' ? '\\' : '/', self, scope?.signal);
   },
 };
 

@@ -41,8 +41,9 @@ export const unhex: FunctionDef = {
   args: { string: { type: 'any', required: true, doc: 'Hex text' } },
   run({ args }) {
     const s = textOf(args.string);
-    if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) return null;
-    return bytesToValue(Buffer.from(s, 'hex'));
+    if (!/^[0-9a-fA-F]*$/.test(s)) return null;
+    // An odd trailing digit is dropped: Go's hex.DecodeString keeps the bytes before it.
+    return bytesToValue(Buffer.from(s.slice(0, s.length - (s.length % 2)), 'hex'));
   },
 };
 

@@ -2,10 +2,11 @@
  * File information rows (glob, stat): Velociraptor's FileInfo columns, and Go's FileMode with
  * its `-rw-r--r--` text.
  */
-import { constants, type BigIntStats } from 'node:fs';
+import { constants, readlinkSync, type BigIntStats } from 'node:fs';
 import { ABSENT, GET_MEMBER, MEMBERS, VDict, VTime, type Absent, type HostObject, type Value } from '../../vql/index.ts';
 import { normInt } from '../../vql/values/types.ts';
 import type { OSPath } from './ospath.ts';
+import { StatSys, type StatRecord } from './stat-sys.ts';
 
 // Go's os.FileMode type bits.
 const MODE_DIR = 2 ** 31;
@@ -19,6 +20,9 @@ const MODE_CHARDEV = 2 ** 21;
 const MODE_STICKY = 2 ** 20;
 const MODE_IRREGULAR = 2 ** 19;
 
+/** FileModes by st_mode (FileMode.fromPosix). */
+const MODES = new Map<number, FileMode>();
+
 /** Go FileMode.String() letters in bit order, as [bit, letter]. */
 const TYPE_LETTERS: ReadonlyArray<[number, string]> = [
   [MODE_DIR, 'd'], [MODE_SYMLINK, 'L'], [MODE_DEVICE, 'D'], [MODE_PIPE, 'p'], [MODE_SOCKET, 'S'],
@@ -27,10 +31,23 @@ const TYPE_LETTERS: ReadonlyArray<[number, string]> = [
 
 /** A Go os.FileMode: serializes as its text (`drwxr-xr-x`); members String, IsDir, IsRegular, Perm. */
 export class FileMode implements HostObject {
+  private text: string | undefined;
   constructor(readonly bits: number) {}
 
-  /** Converts a POSIX st_mode to Go's FileMode bits. */
+  /**
+   * Converts a POSIX st_mode to Go's FileMode. A FileMode never changes, so one object per
+   * distinct mode serves every file that has it (a glob makes one per entry otherwise).
+   */
   static fromPosix(mode: number): FileMode {
+    let m = MODES.get(mode);
+    if (!m) {
+      m = FileMode.convert(mode);
+      if (MODES.size < 4096) MODES.set(mode, m);
+    }
+    return m;
+  }
+
+  private static convert(mode: number): FileMode {
     let m = mode & 0o777;
     switch (mode & constants.S_IFMT) {
       case constants.S_IFDIR: m += MODE_DIR; break;
@@ -48,6 +65,10 @@ export class FileMode implements HostObject {
   }
 
   toString(): string {
+    return (this.text ??= this.format());
+  }
+
+  private format(): string {
     let out = '';
     for (const [bit, letter] of TYPE_LETTERS) if (Math.floor(this.bits / bit) % 2 === 1) out += letter;
     if (out === '') out = '-';
@@ -79,6 +100,8 @@ export class FileMode implements HostObject {
 /** What an accessor knows about a file. */
 export interface FileStat {
   readonly path: OSPath;
+  /** The base name, when the accessor has it without making `path` (a directory listing). */
+  readonly name?: string;
   /** The path as the host prints it (Velociraptor's FullPath). */
   readonly fullPath: string;
   readonly size: number | bigint;
@@ -94,6 +117,8 @@ export interface FileStat {
   /** A stable identity of a directory (device and inode), to detect symlink loops. */
   readonly identity?: string;
   readonly device?: bigint;
+  /** The OS stat record (Go's `Sys()`: stat-sys.ts), where the accessor has one. */
+  readonly sys?: Value;
 }
 
 function nsTime(ns: bigint): VTime | null {
@@ -108,33 +133,98 @@ function devMinor(dev: bigint): number {
   return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
 }
 
-/** A FileStat from node's bigint lstat/stat result. */
-export function statFromNode(path: OSPath, fullPath: string, st: BigIntStats, linkTarget?: string): FileStat {
-  const mode = FileMode.fromPosix(Number(st.mode));
-  const data = new VDict();
-  if (process.platform !== 'win32') {
-    data.set('DevMajor', devMajor(st.dev));
-    data.set('DevMinor', devMinor(st.dev));
+/**
+ * A FileStat over node's bigint lstat/stat result. Everything but the path is computed when
+ * first read: a glob over a large tree makes one of these per entry, and most queries read
+ * two or three of its fields. `linkTarget` undefined means "read it when Data is asked for"
+ * (a symlink's Link); `fsType` is Data.FSType (directory listings only, as Velociraptor).
+ */
+export class NodeStat implements FileStat {
+  private cachedMode: FileMode | undefined;
+  private cachedData: VDict | undefined;
+  private cachedPath: OSPath | undefined;
+
+  /**
+   * `at` is the file's path; or, with `name`, the folder it is listed in (the path is then
+   * made when first asked for: a listing of many entries often never needs them).
+   */
+  constructor(
+    private readonly at: OSPath,
+    readonly fullPath: string,
+    private readonly st: StatRecord,
+    private readonly linkTarget?: string,
+    private readonly fsType?: string,
+    readonly name?: string,
+  ) {
+    if (name === undefined) this.cachedPath = at;
   }
-  if (linkTarget !== undefined) data.set('Link', linkTarget);
-  return {
-    path,
-    fullPath,
-    size: normInt(st.size),
-    mode,
-    isDir: st.isDirectory(),
-    isLink: st.isSymbolicLink(),
-    mtime: nsTime(st.mtimeNs),
-    atime: nsTime(st.atimeNs),
-    ctime: nsTime(st.ctimeNs),
-    btime: nsTime(st.birthtimeNs),
-    data,
-    identity: `${st.dev}:${st.ino}`,
-    device: st.dev,
-  };
+
+  get path(): OSPath {
+    return (this.cachedPath ??= this.at.append([this.name!]));
+  }
+
+  get size(): number | bigint {
+    return normInt(this.st.size);
+  }
+  get mode(): FileMode {
+    return (this.cachedMode ??= FileMode.fromPosix(Number(this.st.mode)));
+  }
+  get isDir(): boolean {
+    return this.st.isDirectory();
+  }
+  get isLink(): boolean {
+    return this.st.isSymbolicLink();
+  }
+  get mtime(): VTime | null {
+    return nsTime(this.st.mtimeNs);
+  }
+  get atime(): VTime | null {
+    return nsTime(this.st.atimeNs);
+  }
+  get ctime(): VTime | null {
+    return nsTime(this.st.ctimeNs);
+  }
+  get btime(): VTime | null {
+    return nsTime(this.st.birthtimeNs);
+  }
+  get identity(): string {
+    return `${this.st.dev}:${this.st.ino}`;
+  }
+  get device(): bigint {
+    return this.st.dev;
+  }
+  get sys(): Value {
+    return StatSys.of(this.st);
+  }
+  get data(): VDict {
+    if (this.cachedData) return this.cachedData;
+    const data = new VDict();
+    if (process.platform !== 'win32') {
+      data.set('DevMajor', devMajor(this.st.dev));
+      data.set('DevMinor', devMinor(this.st.dev));
+    }
+    if (this.fsType !== undefined) data.set('FSType', this.fsType);
+    if (this.st.isSymbolicLink()) {
+      let link = this.linkTarget;
+      if (link === undefined) {
+        try {
+          link = readlinkSync(this.fullPath);
+        } catch {
+          link = '';
+        }
+      }
+      data.set('Link', link);
+    }
+    return (this.cachedData = data);
+  }
 }
 
-/** The FileInfo row of glob() and stat(), in Velociraptor's column order. */
+/** A FileStat from node's bigint lstat/stat result. */
+export function statFromNode(path: OSPath, fullPath: string, st: BigIntStats, linkTarget?: string): FileStat {
+  return new NodeStat(path, fullPath, st, linkTarget);
+}
+
+/** The FileInfo row of stat() (glob rows are GlobHit objects: glob-hit.ts). */
 export function fileInfoRow(st: FileStat): VDict {
   return new VDict([
     ['FullPath', st.fullPath],

@@ -145,6 +145,9 @@ export interface GlobState {
   readonly used: number;
 }
 
+/** Up to this many states, duplicates are found by comparing them one by one. */
+const SMALL = 16;
+
 export class GlobMachine {
   constructor(readonly patterns: readonly Segment[][]) {}
 
@@ -155,30 +158,62 @@ export class GlobMachine {
   /** Adds the states reachable by letting a `**` match zero more levels. */
   closure(states: readonly GlobState[]): GlobState[] {
     const out: GlobState[] = [];
-    const seen = new Set<string>();
-    const add = (s: GlobState) => {
-      const key = `${s.p}:${s.i}:${s.used}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      out.push(s);
-      const seg = this.patterns[s.p]![s.i];
-      if (seg?.kind === 'recurse') add({ p: s.p, i: s.i + 1, used: 0 });
-    };
-    for (const s of states) add(s);
+    const seen = states.length > SMALL ? new Set<string>() : null;
+    for (const s of states) this.addClosed(out, s, seen);
     return out;
   }
 
-  /** The states after an entry named `name`, and whether the entry matches a whole pattern. */
-  step(states: readonly GlobState[], name: string): { next: GlobState[]; accept: boolean } {
-    const next: GlobState[] = [];
+  /**
+   * Adds `s` and what its `**` reaches with zero more levels to `out`, once each. Few states
+   * (the usual case) are compared one by one; many (hundreds of globs) go through `seen`.
+   */
+  private addClosed(out: GlobState[], state: GlobState, seen: Set<string> | null): void {
+    let s = state;
+    for (;;) {
+      if (seen) {
+        const key = `${s.p}:${s.i}:${s.used}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+      } else {
+        for (let k = 0; k < out.length; k++) {
+          const o = out[k]!;
+          // Already there, and so is its closure.
+          if (o.p === s.p && o.i === s.i && o.used === s.used) return;
+        }
+      }
+      out.push(s);
+      if (this.patterns[s.p]![s.i]?.kind !== 'recurse') return;
+      s = { p: s.p, i: s.i + 1, used: 0 };
+    }
+  }
+
+  /**
+   * Whether a step from `states` does not depend on the entry's name (only `**` and finished
+   * patterns): then one step serves every entry of a directory.
+   */
+  nameFree(states: readonly GlobState[]): boolean {
+    for (const s of states) if (this.patterns[s.p]![s.i]?.kind === 'match') return false;
+    return true;
+  }
+
+  /**
+   * The states after an entry named `name`, whether the entry matches a whole pattern, and
+   * which patterns it matches (`accepted`, pattern indices; empty when `accept` is false).
+   */
+  step(states: readonly GlobState[], name: string): { next: GlobState[]; accept: boolean; accepted: number[] } {
+    // The states the entry leads to directly; a match is decided on these (reachesEnd looks
+    // past `**` itself, and requires a trailing one to have matched a level).
+    const direct: GlobState[] = [];
     for (const s of states) {
       const seg = this.patterns[s.p]![s.i];
       if (!seg) continue;
       if (seg.kind === 'recurse') {
-        if (s.used < seg.depth) next.push({ p: s.p, i: s.i, used: s.used + 1 });
-      } else if (seg.test(name)) next.push({ p: s.p, i: s.i + 1, used: 0 });
+        if (s.used < seg.depth) direct.push({ p: s.p, i: s.i, used: s.used + 1 });
+      } else if (seg.test(name)) direct.push({ p: s.p, i: s.i + 1, used: 0 });
     }
-    return { next: this.closure(next), accept: next.some((s) => this.reachesEnd(s)) };
+    const accepted: number[] = [];
+    for (const s of direct) if (!accepted.includes(s.p) && this.reachesEnd(s)) accepted.push(s.p);
+    return { next: direct.length ? this.closure(direct) : direct, accept: accepted.length > 0, accepted };
   }
 
   /**

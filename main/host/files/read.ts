@@ -117,9 +117,9 @@ export const hash: FunctionDef = {
   },
 };
 
-async function statRow(accessor: Accessor, filename: Value): Promise<VDict> {
+async function statRow(accessor: Accessor, filename: Value, scope: Scope): Promise<VDict> {
   if (!accessor.lstat) throw new Error(`accessor ${accessor.name} has no file information`);
-  return fileInfoRow(await accessor.lstat(accessor.path(filename)));
+  return fileInfoRow(await accessor.lstat(accessor.path(filename), scope));
 }
 
 export const statFunction: FunctionDef = {
@@ -135,7 +135,7 @@ export const statFunction: FunctionDef = {
     const accessor = accessorOrLog(scope, args.accessor, 'stat', log);
     if (!accessor) return null;
     try {
-      return await statRow(accessor, args.filename);
+      return await statRow(accessor, args.filename, scope);
     } catch (e) {
       log('debug', `stat: ${(e as Error).message}`);
       return null;
@@ -157,7 +157,7 @@ export const statPlugin: PluginDef = {
     if (!accessor) return;
     for (const filename of Array.isArray(args.filename) ? args.filename : [args.filename]) {
       try {
-        yield await statRow(accessor, filename);
+        yield await statRow(accessor, filename, scope);
       } catch (e) {
         log('debug', `stat: ${(e as Error).message}`);
       }

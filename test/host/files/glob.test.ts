@@ -80,7 +80,9 @@ test('glob rows: FileInfo columns, Mode, times, recursion_callback', async () =>
   assert.match(String(rows[0]!.M), /^drwx/);
   assert.match(String(rows[1]!.M), /^L/);
   const { rows: cols } = await query(`SELECT * FROM glob(globs='x.txt', root=D + '/a')`, { D: dir });
-  assert.deepEqual(Object.keys(cols[0]!), ['FullPath', 'Name', 'Size', 'Mode', 'ModTime', 'Mtime', 'Atime', 'Ctime', 'Btime', 'IsDir', 'IsLink', 'OSPath', 'Data']);
+  // Velociraptor's GlobHit columns; FullPath, ModTime and Sys are members, not columns.
+  assert.deepEqual(Object.keys(cols[0]!), ['Name', 'OSPath', 'Mtime', 'Atime', 'Ctime', 'Btime', 'Size', 'Mode', 'IsDir', 'IsLink', 'Data', 'Globs']);
+  assert.deepEqual(cols[0]!.Globs, ['x.txt']);
   assert.deepEqual(await paths(`globs=D + '/**', recursion_callback='x=>NOT x.Name =~ "^b$"'`, `WHERE NOT OSPath.String =~ 'Docs|dangling|/a/loop'`), ['a', 'blink', 'a/b', 'a/x.txt', 'blink/Y.TXT', 'blink/c', 'blink/c/z.csv']);
 });
 
@@ -107,4 +109,71 @@ test('component matching: *, ?, classes, case-insensitive, and linear on many st
   const name = 'a'.repeat(5000);
   assert.equal(componentMatcher('*a*a*a*a*a*a*b')(name), false);
   assert.equal(componentMatcher('*a*a*a*a*a*a*')(name), true);
+});
+
+test('glob rows carry Sys: the stat record, as this machine reports it', { skip: process.platform === 'win32' && 'no stat record on Windows' }, async () => {
+  const { statSync } = await import('node:fs');
+  const file = join(dir, 'a', 'x.txt');
+  const st = statSync(file, { bigint: true });
+  const { rows } = await query(
+    `SELECT Sys.Uid AS Uid, Sys.Gid AS Gid, Sys.Ino AS Ino, Sys.Mode AS Mode, Sys.Nlink AS Nlink, Sys.Size AS Size, Sys.Mtim.Sec AS MtimSec, Sys.Mtim.Nsec AS MtimNsec, Sys FROM glob(globs='x.txt', root=D + '/a')`,
+    { D: dir },
+  );
+  const r = rows[0]!;
+  assert.equal(r.Uid, Number(st.uid));
+  assert.equal(r.Gid, Number(st.gid));
+  assert.equal(r.Ino, Number(st.ino));
+  assert.equal(r.Mode, Number(st.mode), 'the raw st_mode, file type bits included');
+  assert.equal(r.Nlink, Number(st.nlink));
+  assert.equal(r.Size, 6);
+  assert.equal(BigInt(r.MtimSec as number) * 1_000_000_000n + BigInt(r.MtimNsec as number), st.mtimeNs);
+  const fields = process.platform === 'darwin' ? ['Dev', 'Mode', 'Nlink', 'Ino', 'Uid', 'Gid'] : ['Dev', 'Ino', 'Nlink', 'Mode', 'Uid', 'Gid', 'X__pad0', 'Rdev', 'Size', 'Blksize', 'Blocks', 'Atim', 'Mtim', 'Ctim', 'X__unused'];
+  assert.deepEqual(Object.keys(r.Sys as object).slice(0, fields.length), fields);
+});
+
+test('glob: hidden members FullPath, ModTime, GetLink; Globs lists every pattern that matched', async () => {
+  const { rows } = await query(
+    `SELECT Name, FullPath, ModTime = Mtime AS Same, GetLink, Globs FROM glob(globs=['*.txt', 'x*', 'nothing'], root=D + '/a')`,
+    { D: dir },
+  );
+  assert.deepEqual(rows, [{ Name: 'x.txt', FullPath: join(dir, 'a', 'x.txt'), Same: true, GetLink: null, Globs: ['*.txt', 'x*'] }]);
+  const { rows: links } = await query(`SELECT Name, GetLink.String AS Target, Data.Link AS Link FROM glob(globs='blink', root=D)`, { D: dir });
+  assert.deepEqual(links, [{ Name: 'blink', Target: join(dir, 'a', 'b'), Link: join(dir, 'a', 'b') }]);
+});
+
+test('glob: a relative pattern starts at /, not at the working directory', { skip: process.platform === 'win32' && 'drive roots on Windows' }, async () => {
+  // The working directory of the test has no `etc`; / has.
+  const rel = dir.slice(1); // the test folder, without its leading /
+  const { rows } = await query(`SELECT OSPath.String AS P FROM glob(globs=R + '/a/*.txt')`, { R: rel });
+  assert.deepEqual(rows.map((r) => r.P), [join(dir, 'a', 'x.txt')]);
+});
+
+test('glob rows: Data.FSType names the filesystem (Linux), as Velociraptor names it', { skip: process.platform !== 'linux' && 'statfs names are Linux only' }, async () => {
+  const { rows: p } = await query(`SELECT Data.FSType AS T FROM glob(globs='*', root='/proc') LIMIT 1`);
+  assert.equal(p[0]!.T, 'proc');
+  // The test folder's filesystem: whatever it is, a statfs-style name (ext4 is called ext2, overlay overlayfs).
+  const { rows: t } = await query(`SELECT Data.FSType AS T FROM glob(globs='x.txt', root=D + '/a')`, { D: dir });
+  assert.match(String(t[0]!.T), /^[a-z0-9_]+$/);
+  assert.notEqual(t[0]!.T, 'ext4');
+  assert.notEqual(t[0]!.T, 'overlay');
+});
+
+test('glob: large trees come out a directory at a time, all of them, stopping at LIMIT', async () => {
+  const big = join(dir, 'big');
+  await mkdir(big);
+  for (let i = 0; i < 30; i++) {
+    await mkdir(join(big, `d${i}`));
+    for (let j = 0; j < 40; j++) await writeFile(join(big, `d${i}`, `f${j}`), '');
+  }
+  const { rows } = await query(`SELECT count() AS N FROM glob(globs='**', root=D) GROUP BY 1`, { D: big });
+  assert.equal(rows[0]!.N, 30 + 30 * 40);
+  const { rows: few } = await query(`SELECT OSPath FROM glob(globs='**', root=D) LIMIT 3`, { D: big });
+  assert.equal(few.length, 3);
+  await rm(big, { recursive: true });
+});
+
+test('glob: a recursion_callback that does not parse is logged and gives no rows', async () => {
+  const { rows, logs } = await query(`SELECT * FROM glob(globs='**', root=D, recursion_callback='x=>')`, { D: dir });
+  assert.deepEqual(rows, []);
+  assert.ok(logs.some((l) => l.startsWith('error') && l.includes('lambda')), logs.join('\n'));
 });

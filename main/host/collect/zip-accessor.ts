@@ -1,0 +1,229 @@
+/**
+ * The `zip` and `zip_nocase` accessors: members of a zip file as a filesystem, addressed by a
+ * pathspec whose delegate names the zip (VQL-FUNCTIONS.md 10.4):
+ *
+ *     pathspec(DelegateAccessor="file", DelegatePath="/data/x.zip", Path="/dir/a.txt")
+ *
+ * The delegate may itself be a zip pathspec (a zip inside a zip). Member names are split as
+ * generic paths (`/` and `\`), so a collection's escaped names (`C%3A`) are listed as stored;
+ * folders are made up from the members' paths; names starting with `{` are skipped, and empty,
+ * `.` and `..` components are dropped (nothing listed climbs out of the zip). `zip_nocase`
+ * finds names whatever their case. File information: Size (uncompressed), Mode 0755, all four
+ * times the member's time, Data {CompressedSize, Method: stored, zlib or unknown}.
+ *
+ * The central directory is read once per query and zip (a few are kept, checked against the
+ * zip's size and time); members are read through zip-read.ts, with its limits.
+ */
+import { constants } from 'node:fs';
+import { VDict, VTime, type Registry, type Scope } from '../../vql/index.ts';
+import { accessorFor, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { FileMode, type FileStat } from '../files/fileinfo.ts';
+import { OSPath, pathText } from '../files/ospath.ts';
+import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
+
+interface Node {
+  readonly name: string;
+  entry?: ZipEntry;
+  children?: Map<string, Node>;
+  /** Lower-cased names → children (zip_nocase). */
+  lower?: Map<string, Node>;
+}
+
+interface LoadedZip {
+  readonly root: Node;
+  /** What the delegate's stat said when the zip was read (size and time), to see it change. */
+  readonly stamp: string;
+}
+
+/** Zips kept read per query (Velociraptor's ZIP_FILE_CACHE_SIZE default). */
+const CACHE_SIZE = 5;
+/** Zips inside zips at most. */
+const MAX_NESTING = 8;
+const CACHE = Symbol('zip-accessor-cache');
+
+class NotFound extends Error {
+  readonly code = 'ENOENT';
+}
+
+const METHODS: Record<number, string> = { 0: 'stored', 8: 'zlib' };
+const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);
+const FILE_MODE = FileMode.fromPosix(constants.S_IFREG | 0o755);
+
+function delegateKey(p: OSPath): string {
+  return JSON.stringify([p.delegate?.accessor ?? '', p.delegate?.path ?? '', p.delegate?.spec?.toString() ?? '']);
+}
+
+function nesting(p: OSPath): number {
+  let n = 0;
+  for (let s: OSPath | undefined = p; s?.delegate; s = s.delegate.spec) n++;
+  return n;
+}
+
+/** The delegate accessor and what it opens. */
+function delegateOf(p: OSPath, scope: Scope, self: string): { accessor: Accessor; target: OSPath | string } {
+  if (!p.delegate || (!p.delegate.path && !p.delegate.spec)) {
+    throw new Error(`${self} accessor: ${p.toString() || '(empty path)'} names no zip: give a pathspec, e.g. pathspec(DelegateAccessor="file", DelegatePath="/x.zip", Path="/member")`);
+  }
+  if (nesting(p) > MAX_NESTING) throw new Error(`${self} accessor: zips nested more than ${MAX_NESTING} deep`);
+  return { accessor: accessorFor(scope, p.delegate.accessor || 'auto'), target: p.delegate.spec ?? p.delegate.path! };
+}
+
+function buildTree(entries: readonly ZipEntry[]): Node {
+  const root: Node = { name: '', children: new Map(), lower: new Map() };
+  for (const e of entries) {
+    if (e.name.startsWith('{')) continue;
+    if (e.name.endsWith('/') && e.size === 0) continue;
+    const comps = e.name.split(/[\\/]/).filter((c) => c !== '' && c !== '.' && c !== '..');
+    if (!comps.length) continue;
+    let node = root;
+    for (let i = 0; i < comps.length; i++) {
+      const c = comps[i]!;
+      node.children ??= new Map();
+      node.lower ??= new Map();
+      let child = node.children.get(c);
+      if (!child) {
+        child = { name: c };
+        node.children.set(c, child);
+        if (!node.lower.has(c.toLowerCase())) node.lower.set(c.toLowerCase(), child);
+      }
+      node = child;
+    }
+    node.entry ??= e;
+  }
+  return root;
+}
+
+async function stampOf(accessor: Accessor, target: OSPath | string, scope: Scope): Promise<string> {
+  if (!accessor.lstat) return '';
+  try {
+    const st = await accessor.lstat(typeof target === 'string' ? accessor.path(target) : target, scope);
+    return `${st.size}:${st.mtime?.unixNano ?? ''}`;
+  } catch {
+    return '';
+  }
+}
+
+async function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip> {
+  const { accessor, target } = delegateOf(p, scope, self);
+  let cache = scope.env.context.get(CACHE) as Map<string, Promise<LoadedZip>> | undefined;
+  if (!cache) scope.env.context.set(CACHE, (cache = new Map()));
+  const key = delegateKey(p);
+  const stamp = await stampOf(accessor, target, scope);
+  const hit = cache.get(key);
+  if (hit) {
+    const z = await hit.catch(() => null);
+    if (z && z.stamp === stamp) {
+      cache.delete(key);
+      cache.set(key, hit); // most recently used last
+      return z;
+    }
+    cache.delete(key);
+  }
+  const loading = (async (): Promise<LoadedZip> => {
+    const r = await accessor.open(target, scope);
+    try {
+      if (r.size === null) throw new Error(`${self} accessor: the size of ${pathText(target)} is unknown: a zip must be a file`);
+      const dir = await readZipDirectory(r, r.size);
+      if (dir.unsafe.length) {
+        const first = dir.unsafe[0]!;
+        scope.log('warn', `${self} accessor: ${pathText(target)}: ${dir.unsafe.length} entr${dir.unsafe.length === 1 ? 'y has a name' : 'ies have names'} that would escape a folder if extracted (e.g. '${first.name}' ${first.why}): listed without their '..' and leading parts`);
+      }
+      return { root: buildTree(dir.entries), stamp };
+    } finally {
+      await r.close();
+    }
+  })();
+  cache.set(key, loading);
+  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  loading.catch(() => cache.delete(key));
+  return loading;
+}
+
+function find(root: Node, components: readonly string[], nocase: boolean): Node | undefined {
+  let node: Node | undefined = root;
+  for (const c of components) {
+    if (c === '' || c === '.' || c === '..') continue;
+    node = nocase ? node.children?.get(c) ?? node.lower?.get(c.toLowerCase()) : node.children?.get(c);
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+/** A member's (or made-up folder's) file information. */
+function statOf(path: OSPath, node: Node): FileStat {
+  const isDir = node.children !== undefined && node.children.size > 0 || !node.entry;
+  const e = node.entry;
+  const time = !isDir && e?.mtime ? VTime.fromMillis(e.mtime.getTime()) : null;
+  const data = new VDict();
+  if (!isDir && e) {
+    data.set('CompressedSize', e.compressed);
+    data.set('Method', METHODS[e.method] ?? 'unknown');
+  }
+  return {
+    path,
+    fullPath: path.toString(),
+    size: isDir || !e ? 0 : e.size,
+    mode: isDir ? DIR_MODE : FILE_MODE,
+    isDir,
+    isLink: false,
+    mtime: time,
+    atime: time,
+    ctime: time,
+    btime: time,
+    data,
+  };
+}
+
+function zipPath(filename: unknown): OSPath {
+  if (filename instanceof OSPath) return filename;
+  return OSPath.parse(pathText(filename as never), 'pathspec');
+}
+
+function makeZipAccessor(name: string, nocase: boolean): Accessor {
+  const lookup = async (p: OSPath, scope: Scope | undefined): Promise<Node> => {
+    if (!scope) throw new Error(`${name} accessor: needs the query's scope`);
+    const zip = await loadZip(p, scope, name);
+    const node = find(zip.root, p.components, nocase);
+    if (!node) throw new NotFound(`${name} accessor: ${p.path || '/'} is not in ${pathText((p.delegate?.spec ?? p.delegate?.path ?? '') as never)}`);
+    return node;
+  };
+  return {
+    name,
+    doc: nocase
+      ? 'Members of a zip, names matched whatever their case (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)'
+      : 'Members of a zip (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)',
+    path: zipPath,
+    async open(filename, scope): Promise<FileReader> {
+      const p = zipPath(filename);
+      const node = await lookup(p, scope);
+      if (!node.entry || (node.children && node.children.size)) throw new Error(`${name} accessor: ${p.path || '/'} is a directory`);
+      const why = unreadable(node.entry);
+      if (why) throw new Error(`${name} accessor: ${why}`);
+      const { accessor, target } = delegateOf(p, scope, name);
+      return openZipEntry(await accessor.open(target, scope), node.entry);
+    },
+    async lstat(p, scope) {
+      return statOf(p, await lookup(p, scope));
+    },
+    async stat(p, scope) {
+      return statOf(p, await lookup(p, scope));
+    },
+    async readDir(dir, scope) {
+      const node = await lookup(dir, scope);
+      if (!node.children) return [];
+      return [...node.children.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((child) => statOf(dir.append([child.name]), child));
+    },
+  };
+}
+
+export const zipAccessor = makeZipAccessor('zip', false);
+export const zipNocaseAccessor = makeZipAccessor('zip_nocase', true);
+
+/** Registers zip and zip_nocase. */
+export function registerZipAccessors(registry: Registry): void {
+  registerAccessor(registry, zipAccessor);
+  registerAccessor(registry, zipNocaseAccessor);
+}
+

@@ -1,0 +1,18 @@
+/**
+ * System-state and network plugins and functions: interfaces, netstat, connections,
+ * http_client, and rand (which Velociraptor keeps with its network and sleep helpers).
+ */
+import type { Registry } from '../../vql/index.ts';
+import type { HostOptions } from '../options.ts';
+import { interfaces } from './interfaces.ts';
+import { connections, netstat } from './netstat.ts';
+import { httpClientPlugin } from './http-client.ts';
+import { rand } from './rand.ts';
+
+export function registerNet(registry: Registry, opts: HostOptions): void {
+  registry.registerPlugin(interfaces);
+  registry.registerPlugin(netstat);
+  registry.registerPlugin(connections);
+  registry.registerPlugin(httpClientPlugin(opts.network === 'loopback'));
+  registry.registerFunction(rand);
+}

@@ -1,0 +1,23 @@
+/**
+ * Text and record parsers (issue 10): split_records, parse_records_with_regex, grok,
+ * parse_xml, plist, parse_binary (with its vtypes profile language) and sqlite.
+ */
+import type { FunctionDef, PluginDef, Registry } from '../../vql/index.ts';
+import type { HostOptions } from '../options.ts';
+import { splitRecords } from './split_records.ts';
+import { parseRecordsWithRegex } from './parse_records_with_regex.ts';
+import { parseBinary } from './parse_binary.ts';
+import { grok } from './grok.ts';
+import { sqlite } from './sqlite.ts';
+import { parseXml } from './parse_xml.ts';
+import { plistFunction, plistPlugin } from './plist.ts';
+
+export const parserPlugins: readonly PluginDef[] = [splitRecords, parseRecordsWithRegex, sqlite, plistPlugin];
+
+export const parserFunctions: readonly FunctionDef[] = [parseBinary, grok, parseXml, plistFunction];
+
+export function registerParsers(registry: Registry, opts: HostOptions): void {
+  void opts;
+  for (const p of parserPlugins) registry.registerPlugin(p);
+  for (const f of parserFunctions) registry.registerFunction(f);
+}

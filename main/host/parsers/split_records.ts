@@ -1,0 +1,162 @@
+/**
+ * `split_records(filenames, accessor, regex, columns, first_row_is_headers, count,
+ * record_regex, buffer_size)`: Velociraptor's splitter of text files into records (by
+ * `record_regex`, a line by default) and of records into columns (by `regex`, whitespace
+ * runs by default). Values are strings; a short record gets NULL for its missing columns.
+ *
+ * Files are streamed through a text window (common.ts): memory stays flat whatever the
+ * file's size. `buffer_size` is the longest record, in characters: a longer one is cut
+ * into pieces of that size, as Velociraptor's read buffer cuts it.
+ */
+import { VDict, type PluginDef } from '../../vql/index.ts';
+import { accessorOrLog } from '../files/read.ts';
+import { TextWindow, errorText, fileError, isIoError, valueList } from './common.ts';
+import { finderFor, splitN, type Finder, type Span } from './splitters.ts';
+
+const DEFAULT_BUFFER = 65536;
+/** Bytes read per refill of the text window (at least buffer_size). */
+const READ_SIZE = 256 * 1024;
+/** Rows handed to the engine per batch. */
+const BATCH = 1000;
+
+/** Velociraptor's header names: a repeat gets a running counter, then non-[a-zA-Z0-9] → _. */
+export function headerNames(items: readonly string[]): string[] {
+  const out: string[] = [];
+  let counter = 0;
+  for (const item of items) {
+    let name = item;
+    if (out.includes(item)) name = item + String(++counter);
+    out.push(name.replace(/[^a-zA-Z0-9]/g, '_'));
+  }
+  return out;
+}
+
+/** takeRecord's answers when no record is available now. */
+const NEED_MORE = 1;
+const AT_END = 2;
+
+/** The search state over the current window text. */
+interface SearchState {
+  search: ((from: number) => Span | null) | null;
+  version: number;
+  /** The last search: the leftmost match at or after `from` stays valid while `pos` has not passed it. */
+  cached: { from: number; m: Span | null } | null;
+}
+
+/**
+ * The next record of the window, if it can be told now. A separator match must lie within
+ * `bufferSize` characters of the record's start, else the record is `bufferSize` characters
+ * long; a separator that ends at the window's edge may go on in the next chunk (`\r\n`,
+ * `\n+`), so more text is read first.
+ */
+function takeRecord(win: TextWindow, finder: Finder, bufferSize: number, st: SearchState): string | typeof NEED_MORE | typeof AT_END {
+  if (win.remaining === 0) return win.eof ? AT_END : NEED_MORE;
+  if (!win.eof && win.remaining <= bufferSize) return NEED_MORE;
+  if (st.version !== win.version) {
+    st.search = finder.search(win.text);
+    st.version = win.version;
+    st.cached = null;
+  }
+  const pos = win.pos;
+  let m: Span | null;
+  const c = st.cached;
+  if (c && c.from <= pos && (c.m === null || c.m[0] >= pos)) m = c.m;
+  else {
+    m = st.search!(pos);
+    st.cached = { from: pos, m };
+  }
+  if (m && m[1] === m[0]) throw new Error(`record_regex ${JSON.stringify(finder.pattern)} matches the empty string: records cannot be found`);
+  if (m && m[1] >= win.text.length && !win.eof) return NEED_MORE;
+  if (m && m[1] - pos <= bufferSize) {
+    win.pos = m[1];
+    return win.text.slice(pos, m[0]);
+  }
+  if (win.remaining > bufferSize) {
+    win.pos = pos + bufferSize;
+    return win.text.slice(pos, pos + bufferSize);
+  }
+  // The file's end: the rest is the last record.
+  win.pos = win.text.length;
+  return win.text.slice(pos);
+}
+
+export const splitRecords: PluginDef = {
+  name: 'split_records',
+  version: 2,
+  doc: 'Parse files into records (by record_regex, one per line by default) split into columns (by regex, whitespace runs by default). Values are strings; missing columns are NULL.',
+  args: {
+    filenames: { type: 'any', required: true, doc: 'Files to parse, in order' },
+    accessor: { type: 'string', doc: 'How to read them: auto (default), file, data, scope...', default: 'auto' },
+    regex: { type: 'string', doc: 'RE2 regex splitting a record into columns', default: '\\s+' },
+    columns: { type: 'strings', doc: 'Column names (else Column0, Column1... sized by the first record)' },
+    first_row_is_headers: { type: 'bool', doc: 'The first record names the columns (repeats numbered, non-alphanumerics become _)' },
+    count: { type: 'int', doc: 'Split into at most this many items; the last keeps the rest', default: '0 (unlimited)' },
+    record_regex: { type: 'string', doc: 'RE2 regex separating records', default: '\\n' },
+    buffer_size: { type: 'int', doc: 'The longest record in characters: longer ones are cut', default: '65536' },
+  },
+  batched: true,
+  async *run(call) {
+    const { args, scope, signal } = call;
+    const log = call.log.bind(call);
+    const accessor = accessorOrLog(scope, args.accessor, 'split_records', log);
+    if (!accessor) return;
+    const regex = typeof args.regex === 'string' && args.regex !== '' ? args.regex : '\\s+';
+    const recordRegex = typeof args.record_regex === 'string' && args.record_regex !== '' ? args.record_regex : '\\n';
+    const columnFinder = finderFor(regex, scope, 'split_records: argument regex');
+    const recordFinder = finderFor(recordRegex, scope, 'split_records: argument record_regex');
+    if (!columnFinder || !recordFinder) return;
+    const count = Number(args.count ?? 0) > 0 ? Number(args.count) : -1;
+    const bufferSize = Number(args.buffer_size ?? 0) > 0 ? Number(args.buffer_size) : DEFAULT_BUFFER;
+    // Column names are decided once, for all the files (Velociraptor stores them on the args).
+    let columns: string[] | null = (args.columns as string[] | undefined)?.length ? [...(args.columns as string[])] : null;
+    const headers = args.first_row_is_headers === true;
+
+    for (const filename of valueList(args.filenames)) {
+      if (signal.aborted) return;
+      let reader;
+      try {
+        reader = await accessor.open(filename, scope);
+      } catch (e) {
+        log('warn', fileError('filenames', accessor, filename, errorText(e)));
+        continue;
+      }
+      try {
+        const win = new TextWindow(reader, Math.max(READ_SIZE, bufferSize), signal);
+        const st: SearchState = { search: null, version: -1, cached: null };
+        let batch: VDict[] = [];
+        for (;;) {
+          const record = takeRecord(win, recordFinder, bufferSize, st);
+          if (record === AT_END) break;
+          if (record === NEED_MORE) {
+            if (batch.length >= BATCH) {
+              yield batch;
+              batch = [];
+              if (signal.aborted) return;
+            }
+            // Keep more than buffer_size ahead; a separator at the edge needs one more chunk.
+            await win.fill(Math.max(bufferSize + 1, win.remaining + 1));
+            continue;
+          }
+          const items = splitN(columnFinder, record, count);
+          if (!columns) {
+            if (headers) {
+              columns = headerNames(items);
+              continue;
+            }
+            columns = items.map((_, i) => `Column${i}`);
+          }
+          const row = new VDict();
+          for (let i = 0; i < columns.length; i++) row.map.set(columns[i]!, i < items.length ? items[i]! : null);
+          batch.push(row);
+        }
+        if (batch.length) yield batch;
+      } catch (e) {
+        // A file that cannot be read (a directory, an I/O error) is a warning, as one that cannot be opened.
+        log(isIoError(e) ? 'warn' : 'error', fileError('filenames', accessor, filename, errorText(e)));
+      } finally {
+        await reader.close().catch(() => {});
+      }
+    }
+  },
+};
+

@@ -1,0 +1,12 @@
+/**
+ * YARA scanning: the yara() plugin over libyara compiled to WebAssembly (engine.ts), which
+ * runs unchanged on Linux, macOS, Windows and in Electron.
+ */
+import type { Registry } from '../../vql/index.ts';
+import type { HostOptions } from '../options.ts';
+import { yara } from './yara.ts';
+
+export function registerYara(registry: Registry, opts: HostOptions): void {
+  void opts;
+  registry.registerPlugin(yara);
+}
