@@ -140,7 +140,7 @@ export const regexTransform: FunctionDef = {
 
 export const parseStringWithRegex: FunctionDef = {
   name: 'parse_string_with_regex',
-  doc: 'Match regexes against a string: a dict of the named groups `(?P<name>...)` of each regex (empty when it does not match).',
+  doc: 'Match regexes against a string (every match, the later overwriting): a dict of the named groups `(?P<name>...)` of each regex (empty when they do not match) and the unnamed ones as g1, g2... (when they matched).',
   args: {
     string: { type: 'any', required: true, doc: 'The string to parse' },
     regex: { type: 'strings', required: true, doc: 'One or more RE2 regexes with named groups' },
@@ -151,10 +151,23 @@ export const parseStringWithRegex: FunctionDef = {
     for (const pattern of args.regex as string[]) {
       const re = cachedRegex(pattern, scope, { callee: 'parse_string_with_regex' });
       if (!re) continue;
-      const m = re.searcher(s)(0);
-      re.groupNames.forEach((name, i) => {
-        if (name !== '') out.set(name, m?.[i] ?? '');
+      // Go's FindAllStringSubmatch: named groups start empty; each match sets its groups, and
+      // an unnamed group is g<i>, set only when it took part.
+      re.groupNames.forEach((name) => {
+        if (name !== '' && !out.has(name)) out.set(name, '');
       });
+      const search = re.searcher(s);
+      for (let pos = 0, n = 0; pos <= s.length && n < 10_000; n++) {
+        const m = search(pos);
+        if (!m) break;
+        re.groupNames.forEach((name, i) => {
+          if (i === 0) return;
+          if (name !== '') out.set(name, m[i] ?? '');
+          else if (m[i] !== undefined) out.set(`g${i}`, m[i]!);
+        });
+        const end = m.index + m[0]!.length;
+        pos = end > m.index ? end : end + 1;
+      }
     }
     return out;
   },

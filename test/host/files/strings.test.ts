@@ -23,6 +23,10 @@ test('regex_replace, regex_transform, parse_string_with_regex', async () => {
     await value(`parse_string_with_regex(string='user=bob id=7', regex=['user=(?P<User>\\\\w+)', 'id=(?P<Id>\\\\d+)', 'x=(?P<X>.)'])`),
     { User: 'bob', Id: '7', X: '' },
   );
+  // Unnamed groups are g1, g2... (Windows.Analysis.EvidenceOfDownload reads .g1); every match counts, the later overwriting.
+  assert.deepEqual(await value(`parse_string_with_regex(string='ZoneId=3', regex='ZoneId=([^=]+)')`), { g1: '3' });
+  assert.deepEqual(await value(`parse_string_with_regex(string='a=1 a=2', regex='a=(?P<A>[0-9])')`), { A: '2' });
+  assert.deepEqual(await value(`parse_string_with_regex(string='xyz', regex='(a)|(x)')`), { g2: 'x' }, 'a group that took no part is left out');
   const { rows, logs } = await query(`SELECT regex_replace(source='x', re='(', replace='') AS X FROM scope()`);
   assert.deepEqual(rows, [{ X: null }]);
   assert.ok(logs.some((l) => l.includes('invalid regex')));
