@@ -15,9 +15,11 @@ export { queryFields, type QueryField };
 const VERIFY_CODES: ReadonlySet<CheckCode> = new Set(['unknown-plugin', 'unknown-function', 'unknown-artifact', 'unknown-accessor']);
 
 function verifyMessage(f: CallFinding): string {
-  if (f.code === 'unknown-artifact') return `unknown artifact ${f.callee.slice(ARTIFACT_PREFIX.length)}`;
-  if (f.code === 'unknown-accessor') return `unknown accessor ${f.arg}`;
-  return `${f.code === 'unknown-plugin' ? 'unknown plugin' : 'unknown function'} ${f.callee}()`;
+  // The editor's suggestion, when there is one (`: did you mean pslist?`), after verify's stable head.
+  const hint = /: did you mean [^;]*\?/.exec(f.message)?.[0] ?? '';
+  if (f.code === 'unknown-artifact') return `unknown artifact ${f.callee.slice(ARTIFACT_PREFIX.length)}${hint}`;
+  if (f.code === 'unknown-accessor') return `unknown accessor ${f.arg}${hint}`;
+  return `${f.code === 'unknown-plugin' ? 'unknown plugin' : 'unknown function'} ${f.callee}()${hint}`;
 }
 
 /** Unknown imports (errors) and unknown plugin, function and artifact calls (warnings). */

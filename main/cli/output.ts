@@ -87,19 +87,51 @@ function textWriter(out: Sink, caption: string): Writer {
   };
 }
 
-/** Renders rows as an aligned ASCII table (columns from the first row), with a caption. */
-export function renderTable(rows: VDict[], caption: string): string {
+/**
+ * Column widths that fit `total` characters of table (borders and padding included): each
+ * column as wide as its widest cell, and when that is too wide, the widest columns narrowed
+ * first (never below 8 characters, or the column's own width if smaller).
+ */
+export function fitWidths(natural: readonly number[], total: number): number[] {
+  const widths = [...natural];
+  const budget = total - (3 * widths.length + 1);
+  const MIN = 8;
+  let over = widths.reduce((a, b) => a + b, 0) - budget;
+  while (over > 0) {
+    const widest = Math.max(...widths);
+    if (widest <= MIN) break;
+    const next = Math.max(MIN, ...widths.filter((w) => w < widest));
+    const tied = widths.filter((w) => w === widest).length;
+    const cut = Math.min(widest - next, Math.ceil(over / tied));
+    for (let i = 0; i < widths.length && over > 0; i++) {
+      if (widths[i] === widest) {
+        widths[i] -= cut;
+        over -= cut;
+      }
+    }
+  }
+  return widths;
+}
+
+/** The width a text table may take: the terminal's, else 120 characters. */
+export function tableWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 120;
+}
+
+/**
+ * Renders rows as an aligned ASCII table (columns from the first row) that fits `width`
+ * characters (the terminal's by default), with a caption. Cells longer than their column end in `...`.
+ */
+export function renderTable(rows: VDict[], caption: string, width = tableWidth()): string {
   if (rows.length === 0) return '';
   const columns = rows[0]!.keys();
-  const maxWidth = Math.max(10, Math.floor(120 / Math.max(1, columns.length)));
-  const clip = (s: string) => {
-    const flat = terminalSafe(s.replace(/\s*\n\s*/g, ' '));
-    return flat.length > maxWidth ? flat.slice(0, maxWidth - 3) + '...' : flat;
-  };
-  const cells = rows.map((r) => columns.map((c) => clip(cellText(r.has(c) ? (r.get(c) as Value) : null))));
-  const widths = columns.map((c, i) => Math.max(clip(c).length, ...cells.map((row) => row[i]!.length)));
+  const flat = (s: string) => terminalSafe(s.replace(/\s*\n\s*/g, ' '));
+  const text = rows.map((r) => columns.map((c) => flat(cellText(r.has(c) ? (r.get(c) as Value) : null))));
+  const heads = columns.map(flat);
+  const widths = fitWidths(columns.map((_, i) => Math.max(heads[i]!.length, ...text.map((row) => row[i]!.length))), width);
+  const clip = (s: string, w: number) => (s.length > w ? s.slice(0, Math.max(0, w - 3)) + '...' : s);
   const line = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
-  const fmt = (vals: string[]) => '|' + vals.map((v, i) => ' ' + v.padEnd(widths[i]!) + ' ').join('|') + '|';
-  const body = [line, fmt(columns.map(clip)), line, ...cells.map(fmt), line];
+  const fmt = (vals: string[]) => '|' + vals.map((v, i) => ' ' + clip(v, widths[i]!).padEnd(widths[i]!) + ' ').join('|') + '|';
+  const body = [line, fmt(heads), line, ...text.map(fmt), line];
   return body.join('\n') + '\n' + terminalSafe(caption) + '\n\n';
 }

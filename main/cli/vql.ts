@@ -8,6 +8,7 @@
 import { UsageError } from './run-context.ts';
 import { fail } from './flags.ts';
 import { ARTIFACTS_USAGE, MONITOR_USAGE, QUERY_USAGE, SERVE_USAGE } from './usage.ts';
+import { suggest } from '../vql/args.ts';
 
 const USAGE = `usage: vql <command> [flags]
 
@@ -23,11 +24,49 @@ ${ARTIFACTS_USAGE}
 ${MONITOR_USAGE}
 ${SERVE_USAGE}`;
 
+const COMMANDS = ['query', 'artifacts', 'monitor', 'serve', 'docs'];
+const ARTIFACTS_COMMANDS = ['list', 'show', 'collect', 'verify', 'reach', 'pack', 'import'];
+
+/** Each command's own usage (`vql query --help`). */
+const COMMAND_USAGE: Record<string, string> = {
+  query: QUERY_USAGE,
+  artifacts: ARTIFACTS_USAGE,
+  monitor: MONITOR_USAGE,
+  serve: SERVE_USAGE,
+  docs: 'docs [NAME]... [--format text|markdown|json]: describe plugins and functions\n',
+};
+
+/** The flags a command's usage mentions, for "did you mean". */
+function flagsOf(command: string | undefined): string[] {
+  const text = command && COMMAND_USAGE[command] ? COMMAND_USAGE[command]! : USAGE;
+  return [...new Set(text.match(/--[a-z][a-z_-]*/g) ?? [])];
+}
+
+/**
+ * A usage error in one line, a "did you mean" for an unknown flag or command, and where the
+ * usage is: `vql: error: unknown flag --formt: did you mean --format?` then `see vql query --help`.
+ */
+function usageError(command: string | undefined, message: string): string {
+  let text = message;
+  const flag = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+  if (flag) {
+    const near = suggest(flag, flagsOf(command));
+    text = `unknown flag ${flag}${near.length ? `: did you mean ${near.join(' or ')}?` : ''}`;
+  }
+  const cmd = /^unknown (artifacts )?command '([^']*)'/.exec(message);
+  if (cmd) {
+    const near = suggest(cmd[2]!, cmd[1] ? ARTIFACTS_COMMANDS : COMMANDS);
+    text = `${message}${near.length ? `: did you mean ${near.join(' or ')}?` : ''}`;
+  }
+  const help = command && COMMAND_USAGE[command] ? `vql ${command} --help` : 'vql --help';
+  return `vql: error: ${text}\nsee ${help}\n`;
+}
+
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(USAGE);
+    process.stdout.write(command && COMMAND_USAGE[command] ? `usage: vql ${command} ...\n\n${COMMAND_USAGE[command]}` : USAGE);
     return 0;
   }
   try {
@@ -54,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`vql: error: ${(e as Error).message}\n\n${USAGE}`);
+      process.stderr.write(usageError(COMMANDS.includes(command ?? '') ? command : undefined, (e as Error).message));
       return 1;
     }
     throw e;

@@ -278,6 +278,16 @@ test('verify: problems of several kinds, each with file:line:column', () => {
   assert.equal(lines(r.stdout).at(-1), '0 passed, 1 failed');
 });
 
+test('verify: an unknown call carries the editor\'s "did you mean"', () => {
+  const dir = join(TMP, 'verify-typo');
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, 'Typo.yaml');
+  writeFileSync(f, 'name: Custom.Typo\nsources:\n  - query: SELECT * FROM pslit()\n');
+  const r = artifacts('verify', '--strict', f);
+  assert.equal(r.status, 1);
+  assert.ok(r.stdout.includes(`${f}:3:26: warning: unknown plugin pslit(): did you mean pslist?`), r.stdout);
+});
+
 test('verify artifacts (the built-ins) passes with exit 0', () => {
   const r = artifacts('verify', 'artifacts');
   assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -508,18 +508,29 @@ test('bad flags and commands exit 1 with a clear message and the usage', () => {
     assert.equal(r.stdout, '', `${label}: nothing runs`);
     assert.match(r.stderr, /^vql: error: /, label);
     assert.match(r.stderr, message, label);
-    assert.match(r.stderr, /usage: vql <command> \[flags\]/, `${label}: usage`);
+    // One line of error, then where the usage is: not the whole help.
+    assert.match(r.stderr, /\nsee vql (query )?--help\n$/, `${label}: a hint, not the usage`);
+    assert.equal(r.stderr.trim().split('\n').length, 2, `${label}: two lines`);
     assertNoStackTrace(r.stderr);
   }
+  // Did you mean, for flags and commands.
+  assert.match(vql('query', '--formt', 'json', 'SELECT 1 FROM scope()').stderr, /unknown flag --formt: did you mean --format\?/);
+  assert.match(vql('qery', 'x').stderr, /unknown command 'qery': did you mean query\?/);
+  assert.match(vql('artifacts', 'verfy', 'x').stderr, /unknown artifacts command 'verfy': did you mean verify\?\nsee vql artifacts --help/);
 });
 
 test('help: --help prints the usage and exits 0; no command exits 1', () => {
-  for (const args of [['--help'], ['help'], ['query', '--help']]) {
+  for (const args of [['--help'], ['help']]) {
     const r = vql(...args);
     assert.equal(r.status, 0, args.join(' '));
     assert.match(r.stdout, /usage: vql <command> \[flags\]/);
     assert.match(r.stdout, /--max_wait/);
   }
+  const query = vql('query', '--help');
+  assert.equal(query.status, 0);
+  assert.match(query.stdout, /^usage: vql query/);
+  assert.match(query.stdout, /--max_wait/);
+  assert.doesNotMatch(query.stdout, /monitor flags/, 'only the command\'s own usage');
   const none = vql();
   assert.equal(none.status, 1);
   assert.match(none.stdout + none.stderr, /usage: vql/);

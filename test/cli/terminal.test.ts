@@ -63,3 +63,16 @@ test('--neutralize-formulas: CSV cells and headers a spreadsheet would run get a
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stderr, /--neutralize-formulas applies to --format csv/);
 });
+
+test('--format text fits the table to the width: the widest columns are narrowed first, never below 8', async () => {
+  const { fitWidths, renderTable } = await import('../../main/cli/output.ts');
+  const { VDict } = await import('../../main/vql/index.ts');
+  assert.deepEqual(fitWidths([3, 10, 200], 80), [3, 10, 57]);
+  assert.deepEqual(fitWidths([50, 50, 4], 60), [23, 23, 4]);
+  assert.deepEqual(fitWidths([30, 30], 10), [8, 8], 'too narrow a terminal: 8 each, the table overflows');
+  const row = new VDict([['Pid', 1], ['CommandLine', 'x'.repeat(300)], ['Name', 'systemd']]);
+  const table = renderTable([row], 'caption', 100);
+  for (const line of table.split('\n').slice(0, 5)) assert.ok(line.length <= 100, `${line.length}: ${line}`);
+  assert.match(table, /\| systemd \|/, 'short columns keep their text whole');
+  assert.match(table, /x\.\.\. \|/);
+});

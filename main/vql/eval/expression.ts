@@ -263,7 +263,8 @@ export function resolveVar(name: string, s: Scope): MaybePromise<Value> {
 
 function foundVar(name: string, v: Value, s: Scope): MaybePromise<Value> {
   if (v === ABSENT) {
-    s.log('warn', `Symbol ${name} not found`);
+    const nested = s.nestedField(name);
+    s.log('warn', `Symbol ${name} not found${nested ? `: did you mean ${nested}? (${name} is a field of the column ${nested.split('.')[0]})` : ''}`);
     return null;
   }
   if (v instanceof StoredExpression) return evalStored(v, s);

@@ -163,6 +163,23 @@ export class Scope {
   log(level: LogLevel, message: string): void {
     this.env.log(level, message);
   }
+
+  /**
+   * Where a name missing from the scope is a field one level down in a row column (`RSS` is
+   * `MemoryInfo.RSS` in a pslist row), for the "not found" warning; undefined when nowhere.
+   */
+  nestedField(name: string): string | undefined {
+    for (let s: Scope | null = this; s !== null; s = s.parent) {
+      if (!(s.layer instanceof VDict)) continue;
+      for (const [key, value] of s.layer.entries()) {
+        let found: unknown = ABSENT;
+        if (value instanceof VDict) found = value.get(name);
+        else if (isHostObject(value)) found = value[GET_MEMBER](name);
+        if (found !== ABSENT && found !== undefined && !(found instanceof Promise)) return `${key}.${name}`;
+      }
+    }
+    return undefined;
+  }
 }
 
 const enum LayerKind {
