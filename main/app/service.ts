@@ -19,6 +19,7 @@ import { createEngine, jobRows, pumpRows, toSerialized, type Batching, type Quer
 import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { eventsHandlers, type AppCollector } from './events.ts';
 import { packHandlers } from './packs.ts';
+import { fileHandlers } from './files.ts';
 import { tableHandlers } from './tables.ts';
 import { isInvokeChannel, isSendChannel } from '../ipc/channels.ts';
 import { requestTooLarge } from '../ipc/limits.ts';
@@ -148,6 +149,7 @@ export class AppService {
       'docs:completions': () => ok(this.completions()),
       ...events.invoke,
       ...packHandlers(ctx),
+      ...fileHandlers(),
       ...tables.invoke,
     };
   }

@@ -5,15 +5,18 @@
  * checked here: the renderer is input, not a trusted caller. Paths: a table reads the file
  * the user opened and nothing else; an export writes only the path the user chose, never into
  * the folder of a file it read (nothing is written next to the evidence) nor the engine's
- * temporary folder.
+ * temporary folder; or, for a browser (`download: true`), a file in the engine's own downloads
+ * folder that the web host hands over once (main/app/downloads.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
 import { fail, ok } from './service.ts';
 import type { Result, TableExportRequest, TableSource } from '../ipc/contract.ts';
 import { checkOpenRequest, dayParts } from './collector-store.ts';
+import { safeFileName, sharedDownloads, type Downloads } from './downloads.ts';
 import { queryDir } from '../collector/paths.ts';
 import { defaultMemoryLimit, sharedTableEngine, type TableEngine } from '../tables/engine.ts';
 import type { LoadSource, LogFile } from '../tables/load.ts';
@@ -25,6 +28,9 @@ type TableChannels =
   | 'table:tag' | 'table:sql' | 'table:export' | 'table:problems' | 'table:close' | 'table:settings';
 
 const FORMATS = new Set(['csv', 'json', 'jsonl', 'parquet']);
+const MIME: Record<string, string> = {
+  csv: 'text/csv; charset=utf-8', json: 'application/json; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8', parquet: 'application/vnd.apache.parquet',
+};
 
 function failure(e: unknown): Result<never> {
   if (e instanceof TableError) return fail(e.code, e.message);
@@ -38,7 +44,7 @@ const inside = (dir: string, path: string) => {
 };
 
 /** The table:* handlers of one connection; `close()` drops its tables. */
-export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedTableEngine()): { invoke: Pick<Handlers, TableChannels>; send: Pick<SendHandlers, 'table:cancel'>; close(): void } {
+export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedTableEngine(), downloads: Downloads = sharedDownloads()): { invoke: Pick<Handlers, TableChannels>; send: Pick<SendHandlers, 'table:cancel'>; close(): void } {
   const tables = new Map<string, OpenTable>();
   const push = ctx.opts.push;
 
@@ -71,6 +77,17 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       if (!st.isFile()) throw new TableError('BadRequest', `${s.path} is not a file`);
       return { load: { kind: 'file', path: s.path }, label: basename(s.path), files: [s.path] };
     }
+    if (s.kind === 'folder') {
+      // A folder of day files (YYYY-MM-DD.csv and its parts): the monitoring-log load, in time order.
+      if (typeof s.path !== 'string' || !isAbsolute(s.path)) throw new TableError('BadRequest', 'table:open needs the absolute path of a folder');
+      const st = await stat(s.path).catch(() => null);
+      if (!st?.isDirectory()) throw new TableError(st ? 'BadRequest' : 'NotFound', st ? `${s.path} is not a folder` : `${s.path} does not exist`);
+      const parts = await dayParts(s.path);
+      const days = [...parts.keys()].sort();
+      const files: LogFile[] = days.flatMap((d, i) => parts.get(d)!.map((path) => ({ path, day: i })));
+      if (!files.length) throw new TableError('NotFound', `${s.path} holds no day files (named like 2024-05-01.csv or 2024-05-01.1.csv): open a file instead`);
+      return { load: { kind: 'logs', files }, label: `${basename(s.path)} ${days[0]}..${days[days.length - 1]}`, files: files.map((f) => f.path) };
+    }
     if (s.kind === 'logs') {
       const collector = ctx.opts.collector;
       if (!collector) throw new TableError('NoCollector', 'this host runs without a collector: start it with vql serve [--datastore DIR] or the desktop app');
@@ -82,7 +99,7 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       if (!files.length) throw new TableError('NotFound', `${s.artifact} of ${s.client} has no day files from ${s.from} to ${s.to}`);
       return { load: { kind: 'logs', files }, label: `${s.client} ${s.artifact} ${s.from}..${s.to}`, files: files.map((f) => f.path) };
     }
-    throw new TableError('BadRequest', "table:open takes { kind: 'file', path } or { kind: 'logs', client, artifact, from, to }");
+    throw new TableError('BadRequest', "table:open takes { kind: 'file', path }, { kind: 'folder', path } or { kind: 'logs', client, artifact, from, to }");
   }
 
   /** Checks the export path: absolute, in an existing folder, not a folder itself, away from the evidence and the engine's files. */
@@ -123,6 +140,20 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       'table:export': run(async (req: TableExportRequest) => {
         const t = get(obj(req, 'table:export').id);
         if (!FORMATS.has(req.format)) throw new TableError('BadRequest', 'export format is csv, json, jsonl or parquet');
+        if (req.download === true) {
+          // For the browser: into a folder of the engine's own, handed over once by the web host.
+          const root = join(engine.folder, 'downloads');
+          const dir = downloads.newFolder(root);
+          const name = safeFileName(req.fileName, `export.${req.format}`);
+          const path = join(dir, name);
+          try {
+            const done = await t.exportTo(req, path);
+            return { path: '', ...done, download: `/exports/${downloads.add(root, { path, name, contentType: MIME[req.format]! })}` };
+          } catch (e) {
+            rmSync(dir, { recursive: true, force: true });
+            throw e;
+          }
+        }
         const path = await exportPath(t, req);
         return { path, ...(await t.exportTo(req, path)) };
       }),

@@ -16,6 +16,7 @@ const INVOKE: Record<keyof Invoke, true> = {
   'events:status': true, 'events:start': true, 'events:stop': true, 'events:subscribe': true,
   'store:clients': true, 'store:artifacts': true, 'store:open': true,
   'packs:export': true, 'packs:import': true,
+  'files:list': true,
   'table:open': true, 'table:info': true, 'table:window': true, 'table:view': true, 'table:locate': true, 'table:groups': true,
   'table:values': true, 'table:timeline': true, 'table:tag': true, 'table:sql': true, 'table:export': true, 'table:problems': true,
   'table:close': true, 'table:settings': true,

@@ -153,9 +153,14 @@ export interface TableColumn {
 /** A cell of a window: numbers (integers past 2^53 as their digits in text), text, booleans, null; nested values as JSON text. */
 export type TableCell = string | number | boolean | null;
 
-/** What to open: a file (CSV/TSV, JSON array, JSON lines, any gzipped; Parquet), or a day range of the app's monitoring logs. */
+/**
+ * What to open: a file (CSV/TSV, JSON array, JSON lines, any gzipped; Parquet), a folder of day
+ * files (`YYYY-MM-DD.csv`, `YYYY-MM-DD.N.csv`: Velociraptor's monitoring logs copied anywhere, read
+ * as one table in time order), or a day range of the app's monitoring logs.
+ */
 export type TableSource =
   | { kind: 'file'; path: string }
+  | { kind: 'folder'; path: string }
   | { kind: 'logs'; client: string; artifact: string; from: string; to: string };
 
 /** A malformed record (or JSON line), kept as a row whose `_raw` column holds its text. */
@@ -315,6 +320,23 @@ export interface TableExportRequest {
   neutralize?: boolean;
   /** Replace an existing file (default false). */
   overwrite?: boolean;
+  /**
+   * Instead of `path`: write into the engine's temporary folder for the web host to hand over
+   * once as a download (`GET /exports/<id>`); the reply's `download` is that address.
+   */
+  download?: boolean;
+  /** The download's file name (letters, digits, `._-`; default `export.<format>`). */
+  fileName?: string;
+}
+
+/** What `table:export` wrote. */
+export interface TableExportResult {
+  /** The file written ('' for a download). */
+  path: string;
+  rows: number;
+  bytes: number;
+  /** For `download: true`: the web host's one-time address of the file (`/exports/<id>`). */
+  download?: string;
 }
 
 export interface TableSettings {
@@ -324,6 +346,40 @@ export interface TableSettings {
   /** The engine's temporary folder. */
   tempDir: string;
   openTables: number;
+}
+
+/** One entry of a folder listing (the workbench's file picker, `files:list`). */
+export interface FileEntry {
+  name: string;
+  /** `dir` also for a link to a folder, `file` for a link to a file; `other`: sockets, devices, broken links. */
+  kind: 'file' | 'dir' | 'other';
+  /** Bytes (files). */
+  size: number;
+  /** Last modification, epoch ms. */
+  mtime: number;
+}
+
+export interface FileListRequest {
+  /** An absolute folder, or `~` / `~/...` (the user's home); default the home folder. */
+  dir?: string;
+  /** List names starting with `.` (default false). */
+  hidden?: boolean;
+}
+
+/** A folder on the machine that runs the host (Electron's main process, or `vql serve`). */
+export interface FileListing {
+  /** The folder listed, absolute and resolved. */
+  dir: string;
+  /** Its parent, or null at a root. */
+  parent: string | null;
+  /** The user's home folder. */
+  home: string;
+  /** The host's path separator. */
+  sep: '/' | '\\';
+  /** Folders first, then files, each by name. */
+  entries: FileEntry[];
+  /** More entries than were listed (MAX_LIST_ENTRIES). */
+  truncated: boolean;
 }
 
 /** Commands from the application menu (Electron) that the renderer carries out. */
@@ -355,6 +411,8 @@ export interface Invoke {
   /** Artifact packs for a Velociraptor server. */
   'packs:export': (req: PackExportRequest) => Result<PackExport>;
   'packs:import': (zipBase64: string) => Result<PackImport>;
+  /** The workbench's file picker: a folder of the host's machine (the page cannot learn paths from <input type=file>). */
+  'files:list': (req?: FileListRequest) => Result<FileListing>;
   /**
    * The log workbench's tables (DuckDB in the main process). `table:open` replies once the
    * preview (the first rows) is there; `table:progress` pushes follow until the load ends.
@@ -374,7 +432,7 @@ export interface Invoke {
   'table:tag': (req: { id: string; rows: number[]; tagged: boolean }) => Result<number>;
   /** One read-only query (SELECT, DESCRIBE, SUMMARIZE...) over the opened table `data` and `tags`. */
   'table:sql': (req: { id: string; sql: string; limit?: number }) => Result<TableSqlResult>;
-  'table:export': (req: TableExportRequest) => Result<{ path: string; rows: number; bytes: number }>;
+  'table:export': (req: TableExportRequest) => Result<TableExportResult>;
   'table:problems': (req: { id: string; offset?: number; limit?: number }) => Result<{ total: number; problems: TableProblem[] }>;
   /** Drops the table's database (cancels its load). */
   'table:close': (id: string) => Result<true>;

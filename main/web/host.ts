@@ -10,6 +10,9 @@
  *   ← {type:'push', channel, args}
  * Closing the connection cancels its queries.
  *
+ * `GET /exports/<id>` hands over, once, a file the workbench exported for this browser
+ * (main/app/downloads.ts), behind the same guard as every request.
+ *
  * Nothing a client sends may end the host: every request target is parsed defensively, every
  * socket has an error listener, every message is checked before use, and a failure is logged
  * and answered (400, an error reply, or a close with a code) while the host goes on.
@@ -17,10 +20,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { AppService, type ServiceOptions } from '../app/service.ts';
+import { sharedDownloads } from '../app/downloads.ts';
 import type { Invoke, InvokeChannel, Push, SendChannel } from '../ipc/contract.ts';
 import { MAX_WS_MESSAGE } from '../ipc/limits.ts';
 import { CSP_HEADER } from './csp.ts';
@@ -59,6 +63,9 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2', '.map': 'application/json',
 };
 
+/** Where exports written for this browser are fetched (`/exports/<id>`, once). */
+export const EXPORTS_PREFIX = '/exports/';
+
 const PLACEHOLDER = '<!doctype html><meta charset="utf-8"><title>vql-workbench</title><p>The renderer is not built yet: run <code>npm run build:renderer</code>.</p>';
 
 /** Sent with every response, refusals included. */
@@ -88,6 +95,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? randomBytes(32).toString('hex');
   const log = opts.log ?? ((line: string) => process.stderr.write(`vql serve: ${line}\n`));
   const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  const downloads = sharedDownloads();
   let port = 0;
 
   const server: Server = createServer((req, res) => {
@@ -118,6 +126,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (refused) return plain(res, 403, `forbidden: ${refused}`);
     if (!httpAuthorized(target, req.headers, token)) return plain(res, 401, 'unauthorized');
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
+    if (target.path.startsWith(EXPORTS_PREFIX)) return download(req, res, target.path.slice(EXPORTS_PREFIX.length));
     const headers: Record<string, string> = {
       ...BASE_HEADERS,
       'content-security-policy': CSP_HEADER,
@@ -136,6 +145,40 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(req.method === 'HEAD' ? undefined : readFileSync(file));
+  }
+
+  /**
+   * An export the workbench wrote for this browser (main/app/downloads.ts): served once, by its
+   * random id, as an attachment, then deleted. Only what the registry holds can come out here.
+   */
+  function download(req: IncomingMessage, res: ServerResponse, id: string): void {
+    if (req.method !== 'GET') return plain(res, 405, 'method not allowed: an export is fetched once, with GET');
+    const file = downloads.take(id);
+    if (!file) return plain(res, 404, 'no such export (each is served once, and only for a while): export again');
+    let size: number;
+    try {
+      size = statSync(file.path).size;
+    } catch {
+      file.done();
+      return plain(res, 404, 'the export is gone: export again');
+    }
+    res.writeHead(200, {
+      ...BASE_HEADERS,
+      'content-type': file.contentType,
+      'content-length': String(size),
+      'content-disposition': `attachment; filename="${file.name}"`,
+      'content-security-policy': "default-src 'none'; sandbox",
+    });
+    const stream = createReadStream(file.path);
+    stream.on('error', (e) => {
+      log(`export ${file.name}: ${e.message}`);
+      res.destroy();
+    });
+    res.on('close', () => {
+      stream.destroy();
+      file.done();
+    });
+    stream.pipe(res);
   }
 
   const wss = new WebSocketServer({

@@ -12,7 +12,7 @@ describe('e2e: app shell', { skip: e2eSkip() }, () => {
 
   test('the views are reachable as tabs, and the page has no errors', async () => {
     const { page } = app;
-    for (const name of ['Console', 'Artifacts', 'Editor', 'Live events', 'Monitoring logs', 'CSV import', 'Packs']) {
+    for (const name of ['Console', 'Artifacts', 'Editor', 'Live events', 'Monitoring logs', 'Logs workbench', 'Packs']) {
       await page.getByRole('tab', { name }).click();
       assert.equal(await page.getByRole('tab', { name }).getAttribute('aria-selected'), 'true');
     }
