@@ -11,7 +11,7 @@
 import { parseTimeSpan } from '../../renderer/lib/table/time-operand.ts';
 import { filterNumber as asNumber, readFilter, type FilterBackend, type FilterOp as Op } from '../../renderer/lib/table/filter-syntax.ts';
 import { emptySql, numSql, textSql, timeSql, type ColumnModel } from './columns.ts';
-import { containsPattern, lit, num } from './sql-text.ts';
+import { lit, num } from './sql-text.ts';
 
 /** A compiled filter: `sql` is null for an empty filter; `error` says where the syntax broke. */
 export type FilterSqlResult = { ok: true; sql: string | null } | { ok: false; error: string };
@@ -43,9 +43,15 @@ function compare(op: Op, v: string, c: ColumnModel): string {
   return orFalse(`(NOT ${emptySql(c)} AND ${text} ${op} ${lit(lv)})`);
 }
 
-/** Case-insensitive "contains" on the cell's text (an empty cell contains nothing). */
+/**
+ * Case-insensitive "contains" on the cell's text (an empty cell contains nothing): both sides
+ * lower-cased by DuckDB, which is what ILIKE does, at a third of its cost; a needle without
+ * cased letters (digits, punctuation) is looked for as it is.
+ */
 export function containsSql(v: string, c: ColumnModel): string {
-  const like = `${textSql(c)} ILIKE ${containsPattern(v)} ESCAPE '\\'`;
+  const text = textSql(c);
+  const caseless = v.toLowerCase() === v && v.toUpperCase() === v;
+  const like = caseless ? `contains(${text}, ${lit(v)})` : `contains(lower(${text}), lower(${lit(v)}))`;
   // Text cells are matched as they are ('' contains the empty phrase); other cells only when not empty (NaN).
   return orFalse(c.type === 'text' ? like : `(NOT ${emptySql(c)} AND ${like})`);
 }

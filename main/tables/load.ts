@@ -1,9 +1,13 @@
 /**
- * Opening a source into a table's database as the table `data`: one `_row` column (1-based
- * file order, or time order for monitoring logs) and the source's columns with types DuckDB
- * infers. A fast preview (`preview`, the first rows) comes first, so the grid shows rows
- * before the load ends; progress is polled from DuckDB; the load is cancelled by interrupting
- * the connection. The source is only read.
+ * Opening a source into a table's database: its rows go into the table `data_rows` in `_row`
+ * order (file order, or time order for monitoring logs) with the source's columns and the
+ * types DuckDB infers, and the view `data` adds `_row` (1-based), which is the row's position:
+ * `rowid + 1`. A table created from an ordered scan keeps the scan's order (DuckDB's
+ * preserve_insertion_order), and a table nothing is deleted from has rowids 0..N-1 in that
+ * order; numbering rows while loading (`row_number() OVER ()`) cost a quarter of a CSV load
+ * and serialized it. A fast preview (`preview`, the first rows) comes first, so the grid shows
+ * rows before the load ends; progress is polled from DuckDB; the load is cancelled by
+ * interrupting the connection. The source is only read.
  *
  * Problems are never lost (issue item 3):
  * - A column DuckDB typed from its sample but that holds other values further down (a number
@@ -15,6 +19,10 @@
  *   (placement.ts finds the place).
  * - When DuckDB cannot work out the CSV at all from its sample, every column is read as text
  *   and typed afterwards from all of its values.
+ * - JSON is read by DuckDB's reader in strict mode, which fails (rather than dropping a key or
+ *   nulling a value) when a row has a key or a type its sample did not see; the file is then
+ *   read again with every row sampled, and when a line does not parse, line by line as raw
+ *   JSON (loadJsonRaw) so that the line is kept as a problem row.
  */
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -26,13 +34,26 @@ import type { TableProblem } from '../ipc/contract.ts';
 import { epochScaleOf, mayBeEpoch, presentedType, type ColumnModel } from './columns.ts';
 import { headOf, sniffFile, type Sniffed } from './dialect.ts';
 import { placeRejected, type Placement } from './placement.ts';
-import { readRows, scalar, tracked, type Tracking } from './query.ts';
+import { Cancelled, readRows, scalar, tracked, type Tracking } from './query.ts';
 import { ident, lit } from './sql-text.ts';
+
+/** The table the rows are loaded into, in `_row` order, without `_row` (see `data`). */
+export const ROWS_TABLE = 'data_rows';
+
+/** The view every request reads: the rows with their number, `_row` = position + 1. */
+const DATA_VIEW = `CREATE VIEW data AS SELECT rowid + 1 AS _row, * FROM ${ROWS_TABLE}`;
 
 /** Rows of the preview shown while the rest loads. */
 export const PREVIEW_ROWS = 1000;
 /** Longest CSV line (bytes) read as a record; a longer one is a problem row. */
 export const MAX_LINE_BYTES = 2 * 2 ** 20;
+/**
+ * Problem rows go between the good rows by copying the good rows range by range (two statements
+ * a place, a few ms) when there are at most FEW_PLACES places or one per ROWS_PER_PLACE rows;
+ * otherwise by one sort of the whole table (about 1.5 s per million rows on two cores).
+ */
+const FEW_PLACES = 20;
+const ROWS_PER_PLACE = 2000;
 /** Most problems listed per table (the rows are all kept; the list says how many more). */
 export const MAX_PROBLEMS = 100_000;
 
@@ -114,9 +135,12 @@ function csvArgs(f: CsvFile, rejects: { table: string; scan: string } | null, ex
   return `read_csv(${args.join(', ')})`;
 }
 
-/** The header's names made unique the way DuckDB would not confuse them (case-insensitive), `_row`/`_raw` renamed. */
+/** Column names the engine gives a meaning: `_row`, `_raw`, and `rowid` (a column of that name would hide DuckDB's row id). */
+const RESERVED = ['_row', '_raw', 'rowid'];
+
+/** The header's names made unique the way DuckDB would not confuse them (case-insensitive), `_row`/`_raw`/`rowid` renamed. */
 export function uniqueNames(header: readonly string[]): string[] {
-  const seen = new Set<string>(['_row', '_raw']);
+  const seen = new Set<string>(RESERVED);
   return header.map((h, i) => {
     let name = h.trim() === '' ? `column${i}` : h;
     const base = name;
@@ -144,7 +168,7 @@ function reasonOf(errors: Array<{ type: string; message: string }>): string {
 }
 
 /**
- * Reads one CSV file into `target` (`_row` + columns): the typed read, then columns that did not
+ * Reads one CSV file into `target` (its columns, rows in file order): the typed read, then columns that did not
  * fit their sampled type read as text, then malformed records placed. Returns its problems.
  */
 async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
@@ -162,7 +186,7 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
       if (asText.size) extra.push(`types={${[...asText].map((n) => `${lit(n)}: 'VARCHAR'`).join(', ')}}`);
     }
     try {
-      await tracked(conn, `CREATE OR REPLACE TABLE ${ident(target)} AS SELECT row_number() OVER () AS _row, * FROM ${csvArgs(f, rejects, extra)}`, {
+      await tracked(conn, `CREATE OR REPLACE TABLE ${ident(target)} AS SELECT * FROM ${csvArgs(f, rejects, extra)}`, {
         ...hooks,
         onProgress: (fr, rows) => hooks.progress('reading', fr, rows),
       });
@@ -175,7 +199,9 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
       throw e;
     }
     if (!typed) break;
-    const casts = await readRows(conn, `SELECT column_name, min(line), arg_min(csv_line, line) FROM ${ident(rejects.table)} WHERE error_type = 'CAST' GROUP BY column_name ORDER BY 2`);
+    // A value of another type in a record that is malformed anyway (too many fields) is that record's problem, not its column's.
+    const casts = await readRows(conn, `SELECT column_name, min(line), arg_min(csv_line, line) FROM ${ident(rejects.table)} WHERE error_type = 'CAST'
+        AND line_byte_position NOT IN (SELECT line_byte_position FROM ${ident(rejects.table)} WHERE error_type <> 'CAST') GROUP BY column_name ORDER BY 2`);
     if (!casts.rows.length) break;
     for (const [col, line] of casts.rows) {
       asText.add(String(col));
@@ -250,11 +276,29 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
   pa.closeSync();
   pr.closeSync();
   const tmp = fresh('placed');
-  await tracked(conn, `CREATE TABLE ${ident(tmp)} AS SELECT * FROM (
-      SELECT d.* REPLACE (d._row + coalesce(p.cum, 0) AS _row), CAST(NULL AS VARCHAR) AS _raw
-        FROM ${ident(target)} d ASOF LEFT JOIN (SELECT g, max(cum) AS cum FROM place GROUP BY g) p ON d._row > p.g
-      UNION ALL BY NAME
-      SELECT _row, _raw FROM probs) ORDER BY _row`, hooks);
+  const places = new Set(placed.map((p) => p.goodBefore)).size;
+  if (places <= FEW_PLACES || places * ROWS_PER_PLACE < loaded) {
+    // The good rows copied range by range, the problem rows between them: no sort of the whole table.
+    await conn.run(`CREATE TABLE ${ident(tmp)} AS SELECT *, CAST(NULL AS VARCHAR) AS _raw FROM ${ident(target)} LIMIT 0`);
+    let from = 0;
+    for (let k = 0; k < placed.length; ) {
+      const at = placed[k]!.goodBefore;
+      let j = k;
+      while (j + 1 < placed.length && placed[j + 1]!.goodBefore === at) j++;
+      if (at > from) await tracked(conn, `INSERT INTO ${ident(tmp)} SELECT *, NULL FROM ${ident(target)} WHERE rowid >= ${from} AND rowid < ${at}`, hooks);
+      await conn.run(`INSERT INTO ${ident(tmp)} BY NAME SELECT _raw FROM probs WHERE _row BETWEEN ${at + k + 1} AND ${at + j + 1} ORDER BY _row`);
+      from = at;
+      k = j + 1;
+    }
+    await tracked(conn, `INSERT INTO ${ident(tmp)} SELECT *, NULL FROM ${ident(target)} WHERE rowid >= ${from}`, hooks);
+  } else {
+    // Many places: good rows move down by the problem rows before them, then one sort; `_row` (a reserved name) orders, then goes.
+    await tracked(conn, `CREATE TABLE ${ident(tmp)} AS SELECT * EXCLUDE (_row) FROM (
+        SELECT d.* REPLACE (d._row + coalesce(p.cum, 0) AS _row), CAST(NULL AS VARCHAR) AS _raw
+          FROM (SELECT rowid + 1 AS _row, * FROM ${ident(target)}) d ASOF LEFT JOIN (SELECT g, max(cum) AS cum FROM place GROUP BY g) p ON d._row > p.g
+        UNION ALL BY NAME
+        SELECT _row, _raw FROM probs) ORDER BY _row`, hooks);
+  }
   await conn.run(`DROP TABLE ${ident(target)}`);
   await conn.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(target)}`);
   return problems;
@@ -269,9 +313,10 @@ function decodedSql(x: string): string {
 /**
  * Types the text columns of `table` from all of their values: BIGINT, DOUBLE, BOOLEAN,
  * TIMESTAMPTZ when every value is one, else text. With `velociraptor`, cells are decoded first
- * and a protected cell (leading space) is text whatever it looks like.
+ * and a protected cell (leading space) is text whatever it looks like. With `onlyTimes` (JSON,
+ * whose strings stay strings), only times are typed, as DuckDB's JSON reader types them.
  */
-async function retype(conn: DuckDBConnection, table: string, velociraptor: boolean): Promise<void> {
+async function retype(conn: DuckDBConnection, table: string, velociraptor: boolean, onlyTimes = false): Promise<void> {
   const cols = (await readRows(conn, `SELECT column_name, column_type FROM (DESCRIBE ${ident(table)})`)).rows
     .filter((r) => r[1] === 'VARCHAR' && r[0] !== '_raw')
     .map((r) => String(r[0]));
@@ -280,11 +325,13 @@ async function retype(conn: DuckDBConnection, table: string, velociraptor: boole
     const x = ident(c);
     const v = velociraptor ? decodedSql(x) : x;
     const plain = velociraptor ? `(${x} IS NOT NULL AND NOT starts_with(${x}, ' ') AND NOT starts_with(${x}, 'base64:'))` : `(${x} IS NOT NULL)`;
+    // Only times: the other counts are zeros that are not looked at (and not computed).
+    const unless = (sql: string) => (onlyTimes ? '0' : sql);
     return [
       `count(${v})`,
-      `count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS BIGINT) END)`,
-      `count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS DOUBLE) END)`,
-      `count(CASE WHEN ${plain} AND lower(${v}) IN ('true', 'false') THEN 1 END)`,
+      unless(`count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS BIGINT) END)`),
+      unless(`count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS DOUBLE) END)`),
+      unless(`count(CASE WHEN ${plain} AND lower(${v}) IN ('true', 'false') THEN 1 END)`),
       `count(CASE WHEN ${plain} AND regexp_matches(${v}, '^\\d{4}-\\d\\d-\\d\\d') THEN TRY_CAST(${v} AS TIMESTAMPTZ) END)`,
     ].join(', ');
   });
@@ -294,9 +341,10 @@ async function retype(conn: DuckDBConnection, table: string, velociraptor: boole
     const [n, int, dbl, bool, ts] = r.slice(i * 5, i * 5 + 5) as [number, number, number, number, number];
     const x = ident(c);
     const v = velociraptor ? decodedSql(x) : x;
-    const type = n === 0 ? null : int === n ? 'BIGINT' : dbl === n ? 'DOUBLE' : bool === n ? 'BOOLEAN' : ts === n ? 'TIMESTAMPTZ' : null;
-    return `${type ? `CAST(${v} AS ${type})` : v} AS ${x}`;
-  });
+    const type = n === 0 ? null : onlyTimes ? (ts === n ? 'TIMESTAMPTZ' : null) : int === n ? 'BIGINT' : dbl === n ? 'DOUBLE' : bool === n ? 'BOOLEAN' : ts === n ? 'TIMESTAMPTZ' : null;
+    return type || velociraptor ? `${type ? `CAST(${v} AS ${type})` : v} AS ${x}` : null;
+  }).filter((x) => x !== null);
+  if (!select.length) return;
   const tmp = fresh('typed');
   await conn.run(`CREATE TABLE ${ident(tmp)} AS SELECT * REPLACE (${select.join(', ')}) FROM ${ident(table)}`);
   await conn.run(`DROP TABLE ${ident(table)}`);
@@ -341,25 +389,75 @@ function fixStructure(s: unknown): unknown {
 }
 
 /**
- * A JSON array or JSON lines file: each object's keys and types from ALL objects (a key seen
- * once, a value of another type, none is dropped); a line that does not parse is a problem row.
+ * Renames columns DuckDB named after the source that the engine reserves (`_row`, `_raw`,
+ * `rowid`), or that meet such a name once renamed, the way uniqueNames does for a CSV header.
  */
-async function loadJson(conn: DuckDBConnection, path: string, s: Sniffed, target: string, hooks: LoadHooks): Promise<TableProblem[]> {
+async function renameReserved(conn: DuckDBConnection, table: string): Promise<void> {
+  const names = (await readRows(conn, `SELECT column_name FROM (DESCRIBE ${ident(table)})`)).rows.map((r) => String(r[0]));
+  const wanted = uniqueNames(names);
+  const moved = names.map((n, i) => [n, wanted[i]!, `__renamed_${i}`] as const).filter(([n, w]) => n !== w);
+  // Through temporary names, so that no rename meets a name another one is about to free.
+  for (const [n, , tmp] of moved) await conn.run(`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(n)} TO ${ident(tmp)}`);
+  for (const [, w, tmp] of moved) await conn.run(`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(tmp)} TO ${ident(w)}`);
+}
+
+/** Errors of DuckDB's JSON reader saying that its sample did not cover the file (a key or a type first seen later). */
+const JSON_SAMPLE_MISSED = /JSON transform error|unknown key|Failed to cast|Could not convert|Conversion Error|out of range/i;
+/** Errors no other way of reading JSON gets past: the file itself could not be read, or no room. */
+const JSON_UNREADABLE = /gzip|inflate|zlib|decompress|No such file|Permission denied|IO Error|Out of Memory|max_temp_directory_size|No space left/i;
+
+/**
+ * A JSON array or JSON lines file of objects into `target`, by DuckDB's JSON reader in strict
+ * mode, which fails rather than drop a key or null a value its sample did not foresee: first
+ * with its sample (one pass, on every thread), then, when a later row did not fit, with every
+ * row sampled (one more pass). When that fails too (a line that does not parse, records that
+ * are not objects, a repeated key), the file is read record by record as raw JSON
+ * (loadJsonRaw), which keeps such a line as a problem row at its place.
+ */
+async function loadJson(conn: DuckDBConnection, path: string, s: Sniffed, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+  const args = [lit(path), `format=${s.format === 'json' ? "'array'" : "'newline_delimited'"}`, 'records=true', `compression=${s.gzip ? "'gzip'" : "'uncompressed'"}`];
+  const onProgress = (fr: number | null, rows: number) => hooks.progress('reading', fr, rows);
+  for (const sample of [null, 'sample_size=-1']) {
+    try {
+      await tracked(conn, `CREATE OR REPLACE TABLE ${ident(target)} AS SELECT * FROM read_json(${[...args, ...(sample ? [sample] : [])].join(', ')})`, { ...hooks, onProgress });
+      await renameReserved(conn, target);
+      if (sample) notes.push(`${basename(path)}: rows further down have keys or types the first rows do not have: every row was read to type the columns`);
+      return [];
+    } catch (e) {
+      if (e instanceof Cancelled || hooks.signal?.aborted) throw e;
+      const m = (e as Error).message;
+      if (JSON_UNREADABLE.test(m)) throw e;
+      if (!JSON_SAMPLE_MISSED.test(m)) break;
+    }
+  }
+  await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+  return loadJsonRaw(conn, path, s, target, hooks);
+}
+
+/**
+ * A JSON array or JSON lines file with every record read as raw JSON first: each object's keys
+ * and types from ALL objects (a key seen once, a value of another type: none is dropped), times
+ * typed as the JSON reader types them; a line that does not parse is a problem row.
+ */
+async function loadJsonRaw(conn: DuckDBConnection, path: string, s: Sniffed, target: string, hooks: LoadHooks): Promise<TableProblem[]> {
   const raw = fresh('jraw');
   const compression = `compression=${s.gzip ? "'gzip'" : "'uncompressed'"}`;
   const reader = s.format === 'json' ? `read_json_objects(${lit(path)}, format='array', ${compression})` : `read_ndjson_objects(${lit(path)}, ignore_errors=true, ${compression})`;
-  await tracked(conn, `CREATE TABLE ${ident(raw)} AS SELECT row_number() OVER () AS _row, json FROM ${reader}`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
+  // Record n (non-blank lines, 1-based; a line that does not parse is a NULL) is the row of rowid n - 1.
+  await tracked(conn, `CREATE TABLE ${ident(raw)} AS SELECT json FROM ${reader}`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
   hooks.progress('typing', null, 0);
-  const structureText = await scalar(conn, `SELECT CAST(json_group_structure(json) AS VARCHAR) FROM ${ident(raw)} WHERE json IS NOT NULL`);
+  // One record of each distinct shape has the structure of all (json_group_structure over every record runs on one thread).
+  const structureText = await scalar(conn, `SELECT CAST(json_group_structure(j) AS VARCHAR) FROM (SELECT any_value(json) AS j FROM ${ident(raw)} WHERE json IS NOT NULL GROUP BY json_structure(json))`);
   const structure = structureText === null ? null : fixStructure(JSON.parse(String(structureText)));
   const isObject = structure !== null && typeof structure === 'object' && !Array.isArray(structure) && Object.keys(structure).length > 0;
   const keys = isObject ? Object.keys(structure as object) : [];
   const names = uniqueNames(keys);
   const body = isObject
-    ? `SELECT _row, ${keys.map((k, i) => `json_transform(json, ${lit(JSON.stringify(structure))}).${ident(k)} AS ${ident(names[i]!)}`).join(', ')} FROM ${ident(raw)}`
-    : `SELECT _row, json AS value FROM ${ident(raw)}`;
+    ? `SELECT ${keys.map((k, i) => `json_transform(json, ${lit(JSON.stringify(structure))}).${ident(k)} AS ${ident(names[i]!)}`).join(', ')} FROM ${ident(raw)}`
+    : `SELECT json AS value FROM ${ident(raw)}`;
   await tracked(conn, `CREATE OR REPLACE TABLE ${ident(target)} AS ${body}`, { ...hooks, onProgress: (fr, rows) => hooks.progress('typing', fr, rows) });
-  const bad = (await readRows(conn, `SELECT _row FROM ${ident(raw)} WHERE json IS NULL ORDER BY _row LIMIT ${MAX_PROBLEMS * 10}`)).rows.map((r) => Number(r[0]));
+  if (isObject) await retype(conn, target, false, true);
+  const bad = (await readRows(conn, `SELECT rowid + 1 FROM ${ident(raw)} WHERE json IS NULL ORDER BY 1 LIMIT ${MAX_PROBLEMS * 10}`)).rows.map((r) => Number(r[0]));
   const problems: TableProblem[] = [];
   if (bad.length) {
     hooks.progress('placing problem rows', null, 0);
@@ -375,7 +473,8 @@ async function loadJson(conn: DuckDBConnection, path: string, s: Sniffed, target
       problems.push({ file: path, line: f?.line ?? 0, reason: 'not valid JSON', row });
     }
     ap.closeSync();
-    await conn.run(`UPDATE ${ident(target)} SET _raw = probs._raw FROM probs WHERE ${ident(target)}._row = probs._row`);
+    // An update leaves every row where it is (rowids do not change).
+    await conn.run(`UPDATE ${ident(target)} SET _raw = probs._raw FROM probs WHERE ${ident(target)}.rowid + 1 = probs._row`);
   }
   await conn.run(`DROP TABLE ${ident(raw)}`);
   return problems;
@@ -421,7 +520,8 @@ function cannotRead(path: string, e: unknown): never {
 }
 
 /**
- * Loads `source` into the table `data` of `conn`'s database (the preview table `preview` first).
+ * Loads `source` into the table `data_rows` and the view `data` of `conn`'s database (the preview
+ * table `preview` first).
  * `previewConn`: a second connection for the preview, so it is not queued behind the load.
  */
 export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConnection, source: LoadSource, hooks: LoadHooks, scratch: string): Promise<LoadResult> {
@@ -440,25 +540,27 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
     const p = lit(source.path);
     if (s.format === 'parquet') {
       void preview(previewConn, `read_parquet(${p})`, hooks);
-      await tracked(conn, `CREATE TABLE data AS SELECT row_number() OVER () AS _row, * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
+      await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
+      await renameReserved(conn, ROWS_TABLE);
     } else if (s.format === 'csv') {
       const f: CsvFile = { path: source.path, sniffed: s, velociraptor: false };
       const pv = preview(previewConn, previewCopy(source.path, s, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...s, gzip: false } }, null) : null)), hooks);
-      problems = await loadCsv(conn, f, 'data', hooks, notes);
+      problems = await loadCsv(conn, f, ROWS_TABLE, hooks, notes);
       await pv;
       quoteScan = { path: source.path, sniffed: s };
     } else {
       // A JSON array cut short is no array: only JSON lines get a preview.
       const pv = s.format === 'jsonl' ? preview(previewConn, previewCopy(source.path, s, scratch).then((c) => (c ? `read_json(${lit(c)}, format='newline_delimited', ignore_errors=true)` : null)), hooks) : Promise.resolve();
-      problems = await loadJson(conn, source.path, s, 'data', hooks);
+      problems = await loadJson(conn, source.path, s, ROWS_TABLE, hooks, notes);
       await pv;
     }
   } else {
     format = 'monitoring log (csv)';
     problems = await loadLogs(conn, source.files, hooks, notes);
   }
+  await conn.run(DATA_VIEW);
   const columns = await describeColumns(conn, 'data');
-  const rowCount = Number(await scalar(conn, 'SELECT count(*) FROM data'));
+  const rowCount = Number(await scalar(conn, `SELECT count(*) FROM ${ROWS_TABLE}`));
   const moreProblems = Math.max(0, problems.length - MAX_PROBLEMS);
   return { columns, rowCount, problems: problems.slice(0, MAX_PROBLEMS), moreProblems, notes, format, ...(quoteScan ? { quoteScan } : {}) };
 }
@@ -472,6 +574,7 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
   if (!files.length) throw new LoadError('no day files in this range');
   const problems: TableProblem[] = [];
   const stages: string[] = [];
+  const stageTables: string[] = [];
   for (const [i, lf] of files.entries()) {
     let s: Sniffed;
     try {
@@ -485,7 +588,8 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
     }
     const stage = fresh('day');
     problems.push(...(await loadCsv(conn, { path: lf.path, sniffed: s, velociraptor: true }, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
-    stages.push(`SELECT ${lf.day} AS _day, ${i} AS _file, * FROM ${ident(stage)}`);
+    stageTables.push(stage);
+    stages.push(`SELECT ${lf.day} AS _day, ${i} AS _file, rowid + 1 AS _row, * FROM ${ident(stage)}`);
   }
   if (!stages.length) throw new LoadError('no readable day files in this range');
   hooks.progress('ordering by time', null, 0);
@@ -494,7 +598,7 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
   const key = hasTs ? `last_value(TRY_CAST(_ts AS DOUBLE) IGNORE NULLS) OVER (PARTITION BY _file ORDER BY _row ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)` : '0';
   await tracked(conn, `CREATE TABLE ordered AS SELECT row_number() OVER (ORDER BY _day, _key, _file, _row) AS _new, *
       FROM (SELECT *, ${key} AS _key FROM all_days)`, hooks);
-  await tracked(conn, 'CREATE TABLE data AS SELECT _new AS _row, * EXCLUDE (_new, _row, _day, _file, _key) FROM ordered ORDER BY _new', hooks);
+  await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * EXCLUDE (_new, _row, _day, _file, _key) FROM ordered ORDER BY _new`, hooks);
   if (problems.length) {
     // Problem rows were numbered within their file: their numbers in time order.
     const fileIndex = new Map(files.map((f, i) => [f.path, i]));
@@ -504,6 +608,6 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
   }
   await conn.run('DROP TABLE ordered');
   await conn.run('DROP TABLE all_days');
-  for (const s of stages) await conn.run(`DROP TABLE IF EXISTS ${ident(/FROM "([^"]+)"$/.exec(s)![1]!)}`);
+  for (const t of stageTables) await conn.run(`DROP TABLE IF EXISTS ${ident(t)}`);
   return problems;
 }

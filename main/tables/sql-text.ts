@@ -1,8 +1,8 @@
 /**
  * Quoting for SQL that this module family writes itself (never for the SQL box, which runs the
- * user's text as it is): identifiers in double quotes, strings in single quotes, LIKE patterns
- * with their wildcards escaped. Every name from a file (a column header) and every value from
- * the renderer (a filter operand) goes through one of these.
+ * user's text as it is): identifiers in double quotes, strings in single quotes. Every name
+ * from a file (a column header) and every value from the renderer (a filter operand) goes
+ * through one of these.
  */
 
 /** `a"b` -> `"a""b"`: any text as a DuckDB identifier. */
@@ -21,7 +21,3 @@ export function num(n: number): string {
   return `CAST(${JSON.stringify(n)} AS DOUBLE)`;
 }
 
-/** A LIKE pattern matching `text` anywhere, with `%`, `_` and the escape `\` made literal (use with `ESCAPE '\'`). */
-export function containsPattern(text: string): string {
-  return lit(`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-}

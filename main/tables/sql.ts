@@ -44,6 +44,10 @@ export async function runSqlBox(conn: DuckDBConnection, text: string, limit: num
     if (/Permission Error|disabled (by|through) configuration|configuration has been locked/i.test((e as Error).message)) {
       throw new SqlRefused(`the SQL box cannot read or write files, attach databases, load extensions or change settings (${(e as Error).message.split('\n')[0]})`);
     }
+    // `data` is a view: binding a change to it fails before the statement's type is known.
+    if (/Can only (delete from|update|insert into) base table|is not an? table/i.test((e as Error).message)) {
+      throw new SqlRefused('only queries run here (SELECT, DESCRIBE, SUMMARIZE...); this statement would change the table: the SQL box cannot change the table, files or settings');
+    }
     throw e;
   }
   try {

@@ -3,6 +3,13 @@
  * views (view.ts) materialized for scrolling, its tags, and the requests the grid makes of it.
  * While loading, windows read the preview; views, aggregates, exports and the SQL box wait for
  * the load (they are refused with `Loading` until then).
+ *
+ * A view's first screen is a query (its count, and its first rows: a top-N for a sort, the
+ * first matches in file order for a filter, which stops at them); its table (its rows in its
+ * order, so that any window is a range of row ids) is made after, in the background. Making
+ * that table takes both cores for seconds on millions of rows, so one is made at a time, for
+ * the view asked for last: a new view interrupts the others' (made again when scrolled), and
+ * only the tables of the last MAX_VIEW_TABLES views are kept (each is a copy of its rows).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type {
@@ -12,7 +19,7 @@ import { groupCounts, timeline, valueCounts } from './aggregates.ts';
 import { cellSql, type ColumnModel } from './columns.ts';
 import type { TableDatabase, TableEngine } from './engine.ts';
 import { exportView } from './export.ts';
-import { loadSource, MAX_PROBLEMS, scanQuotes, type LoadSource } from './load.ts';
+import { loadSource, MAX_PROBLEMS, ROWS_TABLE, scanQuotes, type LoadSource } from './load.ts';
 import { Cancelled, duckMessage, readRows, scalar, tracked } from './query.ts';
 import { runSqlBox, SQL_ROWS, MAX_SQL_ROWS } from './sql.ts';
 import { compileView, SpecError, type CompiledView } from './view.ts';
@@ -22,6 +29,10 @@ import { ident } from './sql-text.ts';
 export const MAX_WINDOW_ROWS = 10_000;
 /** Views kept per table (older ones are dropped; their ids then fail with NotFound). */
 export const MAX_VIEWS = 4;
+/** Views whose materialized tables are kept (older ones are made again when scrolled). */
+export const MAX_VIEW_TABLES = 2;
+/** Before its table is there, a window of a view this far down waits for it rather than run a query that would sort or scan as much. */
+const QUERY_WINDOW_REACH = 10_000;
 
 /** An error with a code for the reply (`Loading`, `NotFound`, `BadRequest`, `Refused`...). */
 export class TableError extends Error {
@@ -40,6 +51,8 @@ interface View {
   materializing: Promise<void> | null;
   conn: DuckDBConnection | null;
   dropped: boolean;
+  /** When it was last used (windows, aggregates): the least recently used table goes first. */
+  used: number;
 }
 
 const pub = (c: ColumnModel) => ({ name: c.name, type: c.type, sqlType: c.sqlType });
@@ -62,6 +75,9 @@ export class OpenTable {
   private readonly views = new Map<string, View>();
   private readonly running = new Set<DuckDBConnection>();
   private viewSeq = 0;
+  private useSeq = 0;
+  /** The view whose table is being made (one at a time). */
+  private materializer: View | null = null;
   private previewColumns: ColumnModel[] = [];
   private previewRows = 0;
   private closed = false;
@@ -210,6 +226,7 @@ export class OpenTable {
   /** The rows of `v` as a FROM item (the materialized table when complete, else the query). */
   private fromOf(v: View | null): string {
     if (!v) return 'data';
+    v.used = ++this.useSeq;
     if (v.table) return ident(v.table);
     return v.compiled.where ? `(SELECT * FROM data WHERE ${v.compiled.where})` : 'data';
   }
@@ -228,13 +245,26 @@ export class OpenTable {
     return this.withConn((conn) => this.windowOf(conn, v, offset, limit, cols));
   }
 
-  private windowOf(conn: DuckDBConnection, v: View | null, offset: number, limit: number, cols: ColumnModel[]): Promise<TableWindow> {
-    if (!v || (!v.compiled.where && v.compiled.fileOrder)) {
-      // _row is dense 1..N in file order.
-      return this.readWindow(conn, 'data', `_row > ${offset} AND _row <= ${offset + limit}`, '_row', cols, offset, this.rowCount);
+  private async windowOf(conn: DuckDBConnection, v: View | null, offset: number, limit: number, cols: ColumnModel[]): Promise<TableWindow> {
+    if (!v || !needsTable(v)) {
+      // _row is rowid + 1: a range of rowids is read from the zone maps (a filter on `data`'s _row is not).
+      return this.readWindow(conn, `(SELECT rowid + 1 AS _row, * FROM ${ROWS_TABLE} WHERE rowid >= ${offset} AND rowid < ${offset + limit})`, 'true', '_row', cols, offset, this.rowCount);
     }
-    if (v.table) return this.readWindow(conn, ident(v.table), `rowid >= ${offset} AND rowid < ${offset + limit}`, 'rowid', cols, offset, v.total);
-    // Not materialized yet: the query itself (top-N near the start is fast; far windows wait for the table).
+    v.used = ++this.useSeq;
+    if (!v.table && offset >= QUERY_WINDOW_REACH) await this.ensureTable(v);
+    const table = v.table;
+    if (table) {
+      try {
+        return await this.readWindow(conn, ident(table), `rowid >= ${offset} AND rowid < ${offset + limit}`, 'rowid', cols, offset, v.total);
+      } catch (e) {
+        // Its table was dropped for a newer view's meanwhile: the query below reads the same rows.
+        if (v.table === table) throw e;
+      }
+    } else if (offset > 0) void this.ensureTable(v);
+    if (v.compiled.fileOrder) {
+      // Matches in file order: the scan stops at the window (a LIMIT without ORDER BY keeps the table's order).
+      return this.readWindow(conn, `(SELECT * FROM data WHERE ${v.compiled.where ?? 'true'} LIMIT ${limit} OFFSET ${offset})`, 'true', '_row', cols, offset, v.total);
+    }
     return this.readWindow(conn, 'data', v.compiled.where ?? 'true', `${v.compiled.order} LIMIT ${limit} OFFSET ${offset}`, cols, offset, v.total);
   }
 
@@ -261,7 +291,9 @@ export class OpenTable {
     }
     const cols = this.pick(columns, this.columns);
     const id = `v${++this.viewSeq}`;
-    const v: View = { id, compiled, total: 0, table: null, materializing: null, conn: null, dropped: false };
+    const v: View = { id, compiled, total: 0, table: null, materializing: null, conn: null, dropped: false, used: ++this.useSeq };
+    // The person looks at this view now: other views' tables are not made meanwhile.
+    this.stopMaterializing(null);
     const n = Math.min(MAX_WINDOW_ROWS, Math.max(0, Math.floor(Number(limit) || 0)));
     const [total, window] = await Promise.all([
       compiled.where ? this.withConn(async (c) => Number(await scalar(c, `SELECT count(*) FROM data WHERE ${compiled.where}`))) : Promise.resolve(this.rowCount),
@@ -270,24 +302,61 @@ export class OpenTable {
     v.total = total;
     window.total = total;
     this.views.set(id, v);
-    if (compiled.where || !compiled.fileOrder) v.materializing = this.materialize(v);
     this.dropOldViews();
+    if (needsTable(v)) void this.ensureTable(v);
     return { view: id, total, window };
+  }
+
+  /** Interrupts the making of every view's table but `keep`'s. */
+  private stopMaterializing(keep: View | null): void {
+    for (const o of this.views.values()) {
+      if (o === keep || !o.materializing) continue;
+      if (this.materializer === o) this.materializer = null;
+      o.conn?.interrupt();
+    }
+  }
+
+  /** The view's table, made (in the background) when it is not there; resolves when it is there or could not be made. */
+  private ensureTable(v: View): Promise<void> {
+    if (v.table || v.dropped || this.closed) return Promise.resolve();
+    this.stopMaterializing(v);
+    this.materializer = v;
+    v.materializing ??= this.materialize(v).finally(() => {
+      v.materializing = null;
+    });
+    return v.materializing;
   }
 
   private async materialize(v: View): Promise<void> {
     const name = `view_${v.id}`;
     try {
       await this.withConn(async (conn) => {
+        // Superseded by a newer view before it began.
+        if (this.materializer !== v || v.dropped) return;
         v.conn = conn;
-        await tracked(conn, `CREATE TABLE ${ident(name)} AS SELECT * FROM data${v.compiled.where ? ` WHERE ${v.compiled.where}` : ''} ORDER BY ${v.compiled.order}`);
+        // A filter alone keeps file order without sorting (the scan's order is kept).
+        await tracked(conn, `CREATE OR REPLACE TABLE ${ident(name)} AS SELECT * FROM data${v.compiled.where ? ` WHERE ${v.compiled.where}` : ''}${v.compiled.fileOrder ? '' : ` ORDER BY ${v.compiled.order}`}`);
         if (v.dropped) await conn.run(`DROP TABLE IF EXISTS ${ident(name)}`);
-        else v.table = name;
+        else {
+          v.table = name;
+          await this.dropOldTables(conn);
+        }
       });
     } catch {
-      // Interrupted (the view was dropped, the table closed) or out of room: windows keep using the query.
+      // Interrupted (a newer view, the view dropped, the table closed) or out of room: windows use the query, or make it again.
     } finally {
       v.conn = null;
+      if (this.materializer === v) this.materializer = null;
+    }
+  }
+
+  /** Drops the tables of the least recently used views beyond MAX_VIEW_TABLES. */
+  private async dropOldTables(conn: DuckDBConnection): Promise<void> {
+    const withTables = [...this.views.values()].filter((x) => x.table).sort((a, b) => b.used - a.used);
+    for (const old of withTables.slice(MAX_VIEW_TABLES)) {
+      const table = old.table!;
+      old.table = null;
+      await conn.run(`DROP TABLE IF EXISTS ${ident(table)}`);
     }
   }
 
@@ -307,8 +376,8 @@ export class OpenTable {
     const v = this.view(viewId);
     const r = Math.floor(Number(row));
     if (!Number.isFinite(r)) throw new TableError('BadRequest', 'the row must be a number');
-    if (!v || (!v.compiled.where && v.compiled.fileOrder)) return r >= 1 && r <= this.rowCount ? r - 1 : -1;
-    if (v.materializing) await v.materializing;
+    if (!v || !needsTable(v)) return r >= 1 && r <= this.rowCount ? r - 1 : -1;
+    await this.ensureTable(v);
     return this.withConn(async (conn) => {
       if (v.table) {
         const pos = await scalar(conn, `SELECT rowid FROM ${ident(v.table)} WHERE _row = ${r}`);
@@ -381,7 +450,7 @@ export class OpenTable {
   async exportTo(req: TableExportRequest, path: string): Promise<{ rows: number; bytes: number }> {
     this.needReady('export');
     const v = this.view(req.view);
-    if (v?.materializing) await v.materializing;
+    if (v && needsTable(v)) await this.ensureTable(v);
     const cols = this.pick(req.columns, this.columns);
     return this.withConn((conn) =>
       exportView({
@@ -420,6 +489,11 @@ export class OpenTable {
     // The load may still be unwinding: close once it has (its finally closes its connections).
     void this.loaded.finally(() => this.db.close());
   }
+}
+
+/** Whether a view has rows or an order of its own (else its windows are ranges of `data`). */
+function needsTable(v: View): boolean {
+  return v.compiled.where !== null || !v.compiled.fileOrder;
 }
 
 /** A load error for the person: which file, what DuckDB said, what to do. */

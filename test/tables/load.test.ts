@@ -60,6 +60,47 @@ describe('formats', () => {
     assert.deepEqual(t.columns.map((c) => c.name), ['a', 'b', 'late']);
   });
 
+  test('JSON lines: a key first seen after the sample, and a nested one, are kept (every row is read again)', async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ a: i, o: { k: i } }));
+    lines.push(JSON.stringify({ a: 1, o: { k: 2, deep: 'x' }, late: 'here' }), JSON.stringify({ a: 2, o: { k: 3 } }));
+    const t = await b.open(b.file('late-key.jsonl', lines.join('\n') + '\n'));
+    assert.equal(t.state, 'ready', JSON.stringify(t.error));
+    assert.deepEqual(t.columns.map((c) => [c.name, c.type]), [['a', 'number'], ['o', 'json'], ['late', 'text']]);
+    const w = await t.window({ offset: 29_999, limit: 3 });
+    assert.deepEqual(w.rows, [30_000, 30_001, 30_002]);
+    assert.deepEqual(w.cells.map((r) => [r[0], JSON.parse(String(r[1])), r[2]]), [[29_999, { k: 29_999, deep: null }, null], [1, { k: 2, deep: 'x' }, 'here'], [2, { k: 3, deep: null }, null]]);
+    assert.match(t.notes.join('\n'), /late-key\.jsonl: rows further down have keys or types the first rows do not have/);
+  });
+
+  test('JSON lines: times are typed the same whether or not a line is broken', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => JSON.stringify({ t: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), n: i }));
+    const clean = await b.open(b.file('times.jsonl', rows.join('\n')));
+    const broken = await b.open(b.file('times-broken.jsonl', [...rows.slice(0, 50), '{"t": "2024-', ...rows.slice(50)].join('\n')));
+    assert.equal(broken.problems.length, 1);
+    for (const t of [clean, broken]) {
+      assert.equal(t.columns[0]!.type, 'timestamp', t.label);
+      assert.deepEqual((await t.window({ offset: 0, limit: 1, columns: ['t', 'n'] })).cells, [[Date.UTC(2024, 0, 1), 0]]);
+    }
+    assert.deepEqual((await broken.window({ offset: 50, limit: 2, columns: ['t', '_raw'] })).cells, [[null, '{"t": "2024-'], [Date.UTC(2024, 0, 1, 0, 0, 50), null]]);
+  });
+
+  test('columns named rowid, _row or _raw are renamed: _row stays the row number (CSV, JSON lines, Parquet)', async () => {
+    const csv = await b.open(b.file('reserved.csv', 'ROWID,_row,_raw,x\n10,20,30,a\n11,21,31,b\n'));
+    assert.deepEqual(csv.columns.map((c) => c.name), ['ROWID_1', '_row_1', '_raw_1', 'x']);
+    assert.deepEqual((await csv.window({ offset: 0, limit: 5 })).rows, [1, 2]);
+    assert.deepEqual((await csv.window({ offset: 1, limit: 1 })).cells, [[11, 21, 31, 'b']]);
+    const jl = await b.open(b.file('reserved.jsonl', '{"rowid":5,"_row":6,"_row_1":7}\n{"rowid":8,"_row":9,"_row_1":10}\n'));
+    assert.equal(jl.state, 'ready', JSON.stringify(jl.error));
+    assert.deepEqual(jl.columns.map((c) => c.name), ['rowid_1', '_row_1', '_row_1_1']);
+    assert.deepEqual((await jl.window({ offset: 0, limit: 5 })).rows, [1, 2]);
+    assert.deepEqual((await jl.window({ offset: 0, limit: 5 })).cells, [[5, 6, 7], [8, 9, 10]]);
+    const out = join(b.dir, 'reserved.parquet');
+    await jl.exportTo({ id: jl.id, format: 'parquet', path: out }, out);
+    const pq = await b.open(out);
+    assert.deepEqual(pq.columns.map((c) => c.name), ['rowid_1', '_row_1', '_row_1_1']);
+    assert.deepEqual((await pq.window({ offset: 0, limit: 5 })).rows, [1, 2]);
+  });
+
   test('gzip CSV and Parquet (written by DuckDB) load; Parquet keeps its types', async () => {
     const gz = await b.open(b.file('g.csv.gz', gzipSync('a,b\n1,x\n2,y\n')));
     assert.equal(gz.format, 'csv (gzip)');

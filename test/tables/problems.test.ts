@@ -80,6 +80,19 @@ describe('malformed CSV records', () => {
     assert.equal(t.rowCount, 2000);
   });
 
+  test('many malformed records among few rows (placed by one sort rather than range by range): each at its place', async () => {
+    const broken: Record<number, string> = {};
+    for (let i = 3; i <= 1000; i += 25) broken[i] = `${i},ragged,2024-01-01 00:00:00,1,extra`;
+    broken[4] = '4,short';
+    const t = await b.open(b.file('many-broken.csv', brokenCsv(1000, broken)));
+    const want = Object.keys(broken).map(Number).sort((x, y) => x - y);
+    assert.deepEqual(t.problems.map((x) => x.row), want);
+    assert.deepEqual((await rawRows(t)).map(([r, raw]) => [r, raw]), want.map((r) => [r, broken[r]]));
+    const w = await t.window({ offset: 0, limit: 1000, columns: ['id'] });
+    assert.deepEqual(w.rows, Array.from({ length: 1000 }, (_, i) => i + 1));
+    assert.deepEqual(w.cells.map((c) => c[0]), w.rows.map((r) => (broken[r] ? null : r)));
+  });
+
   test('gzip: the same places', async () => {
     const p = b.file('broken.csv.gz', gzipSync(Buffer.from(brokenCsv(3000, { 10: '10,x', 20: '20,a,b,c,d,e' }), 'latin1')));
     const t = await b.open(p);
