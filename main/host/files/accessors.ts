@@ -70,6 +70,9 @@ const fileAccessor: Accessor = {
     return OSPath.parse(resolvePath(pathText(filename)), nativePathType());
   },
   async open(filename) {
+    // NULL or '' names no file (it would resolve to the working directory): hash(path=Exe) of a
+    // kernel thread, whose Exe is NULL, must not read the folder the query runs in.
+    if (filename === null || filename === undefined || pathText(filename) === '') throw new Error('no file: the path is empty (NULL)');
     const fh = await fsOpen(localPath(this.path(filename)), 'r');
     const st = await fh.stat();
     return {

@@ -101,3 +101,10 @@ test('parse_json, parse_json_array (function and plugin), parse_yaml', async () 
   assert.deepEqual(p, [{ A: 1 }, { _value: 2 }]);
   assert.deepEqual(await value(`parse_yaml(filename=D + '/doc.yaml')`, { D: dir }), { b: 1, a: ['x', 2.5] });
 });
+
+test('a NULL or empty path names no file: it is not the working directory', async () => {
+  const { rows, logs } = await query(`SELECT hash(path=NULL) AS H, read_file(filename='') AS R FROM scope()`);
+  assert.deepEqual(rows, [{ H: null, R: '' }]);
+  assert.ok(logs.some((l) => /path is empty/.test(l)), logs.join('\n'));
+  assert.ok(!logs.some((l) => /EISDIR/.test(l)), 'nothing tried to read the working directory');
+});
