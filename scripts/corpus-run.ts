@@ -39,7 +39,7 @@ export function runnableArtifacts(corpus = CORPUS): { repo: Repository; runnable
 }
 
 /** Runs one artifact with its defaults; event artifacts stop after `seconds`. */
-export async function runOne(repo: Repository, a: LoadedArtifact, seconds: number, corpus = CORPUS): Promise<CorpusRun> {
+export async function runOne(repo: Repository, a: LoadedArtifact, seconds: number, corpus = CORPUS, params: Record<string, string> = {}): Promise<CorpusRun> {
   // http_client() may only reach this machine: artifacts such as Network.ExternalIpAddress
   // would otherwise query the internet (they get a Response 500 row instead).
   const registry = createHostRegistry({ network: 'loopback' });
@@ -52,7 +52,7 @@ export async function runOne(repo: Repository, a: LoadedArtifact, seconds: numbe
   const t0 = performance.now();
   let rows = 0;
   try {
-    for await (const batch of runArtifact(repo, a, new Map(), {
+    for await (const batch of runArtifact(repo, a, new Map(Object.entries(params)), {
       registry,
       signal: controller.signal,
       preconditions: true,

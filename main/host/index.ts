@@ -13,6 +13,7 @@ import { registerNet } from './net/index.ts';
 import { registerEvents } from './events/index.ts';
 import { registerTracker } from './tracker/index.ts';
 import { registerYara } from './yara/index.ts';
+import { registerMore } from './more/index.ts';
 
 export type { HostOptions } from './options.ts';
 
@@ -26,6 +27,7 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerEvents(registry, opts);
   registerTracker(registry, opts);
   registerYara(registry, opts);
+  registerMore(registry, opts);
   return registry;
 }
 

@@ -99,7 +99,7 @@ test('an unknown import is an error at its line; Artifact.X against the reposito
   ]);
 });
 
-test('verify keeps its subset and wording: unknown plugin/function/artifact only, no lambdas', () => {
+test('verify keeps its subset and wording (with the editor\'s suggestion): unknown plugin/function/artifact only, no lambdas', () => {
   const yaml = [
     'name: Custom.Test',
     'sources:',
@@ -109,5 +109,9 @@ test('verify keeps its subset and wording: unknown plugin/function/artifact only
     '',
   ].join('\n');
   const got = verifyLint(load(yaml), registry, repo).map((p) => `${p.line}:${p.column} ${p.severity} ${p.message}`);
-  assert.deepEqual(got, ['4:14 warning unknown function lenn()', '5:26 warning unknown artifact Custom.Nope', '5:55 warning unknown function pslit()']);
+  assert.deepEqual(got, [
+    '4:14 warning unknown function lenn(): did you mean len?',
+    '5:26 warning unknown artifact Custom.Nope',
+    '5:55 warning unknown function pslit(): did you mean plist or split?',
+  ]);
 });

@@ -1,0 +1,25 @@
+/**
+ * More of Velociraptor's library that artifacts call: template() (Go text/template),
+ * semver() (version comparisons), generate() (one query shared by several readers), the
+ * `file_nocase` and `process` accessors, and proc_yara() (YARA over a process's memory).
+ * ip(), cidr_contains(), url() and host() live with the network functions (../net).
+ */
+import type { Registry } from '../../vql/index.ts';
+import type { HostOptions } from '../options.ts';
+import { template } from './template.ts';
+import { installSemverProtocols, semver } from './semver.ts';
+import { generate } from './generate.ts';
+import { registerFileNocase } from './file-nocase.ts';
+import { registerProcessAccessor } from './process-memory.ts';
+import { procYara } from './proc-yara.ts';
+
+export function registerMore(registry: Registry, opts: HostOptions): void {
+  void opts;
+  registry.registerFunction(template);
+  registry.registerFunction(semver);
+  installSemverProtocols(registry);
+  registry.registerFunction(generate);
+  registerFileNocase(registry);
+  registerProcessAccessor(registry);
+  registry.registerPlugin(procYara);
+}
