@@ -1,10 +1,12 @@
 /**
- * The monitoring log browser's read speed: writes a day file of N rows (default 1,000,000) with
+ * The monitoring log browser's open speed: writes a day file of N rows (default 1,000,000) with
  * the real MonitoringStore, in Generic.Client.Stats' columns (Timestamp, CPU, RSS, CPUPercent,
- * _ts), then opens that day with `store:open` through an AppService and times it to the last
- * pushed `vql:rows` batch: rows/s, and the peak RSS of this process while reading (sampled
- * every 20 ms), against the RSS before the read. Every pushed row is checked (count, order,
- * values of the last row), so a fast wrong answer cannot pass for a result.
+ * _ts), then opens that day as the browser does, with `table:open` of kind `logs` through an
+ * AppService (the table engine, DuckDB, in this process), and times the first rows (the reply)
+ * and the end of the load (the `table:progress` push saying ready): rows/s, and the peak RSS of
+ * this process while loading (sampled every 20 ms), against the RSS before. The table is
+ * checked (row count, `_ts` order, the values of the last row, through the SQL box), so a fast
+ * wrong answer cannot pass for a result: a wrong one is printed and the exit code is 1.
  *
  * Usage: node --import tsx scripts/bench-logs.ts [--rows N] [--parts P] [--runs R] [--datastore DIR] [--json]
  * `--parts P` spreads the rows over P schema-change parts of the day (so the merge by `_ts` runs).
@@ -18,7 +20,7 @@ import { AppService } from '../main/app/service.ts';
 import { AppCollector } from '../main/app/collector-host.ts';
 import { MonitoringStore } from '../main/collector/store.ts';
 import { VDict } from '../main/vql/values/types.ts';
-import type { Push } from '../main/ipc/contract.ts';
+import type { Push, TableProgress, TableSqlResult } from '../main/ipc/contract.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
@@ -67,30 +69,25 @@ async function writeDay(datastore: string): Promise<{ clientId: string; bytes: n
 }
 
 interface Run {
+  firstRowsSeconds: number;
   seconds: number;
   rowsPerSecond: number;
   peakRssMB: number;
   baseRssMB: number;
+  /** What the check of the table found wrong ('' when nothing). */
+  wrong: string;
 }
 
 async function openOnce(collector: AppCollector, root: string, clientId: string): Promise<Run> {
-  let rows = 0;
-  let lastTs = -Infinity;
-  let lastRow = '';
-  let done: (summary: unknown) => void = () => {};
-  const finished = new Promise((r) => (done = r));
   let id = '';
+  let ready: (p: TableProgress) => void = () => {};
+  const finished = new Promise<TableProgress>((r) => (ready = r));
+  const early: Array<[string, TableProgress]> = [];
   const push = <K extends keyof Push>(channel: K, ...args: Parameters<Push[K]>) => {
-    if (channel === 'vql:rows' && args[0] === id) {
-      const batch = args[1] as string[];
-      rows += batch.length;
-      // Spot-check order on the first row of each batch (parsing all would time JSON.parse).
-      const ts = (JSON.parse(batch[0]!) as { _ts: number })._ts;
-      if (ts < lastTs) throw new Error(`rows out of order at row ${rows}`);
-      lastTs = ts;
-      lastRow = batch[batch.length - 1]!;
-    } else if (channel === 'vql:done' && args[0] === id) done(args[1]);
-    else if (channel === 'vql:log') console.error(String(args[2]));
+    if (channel !== 'table:progress') return;
+    const [tid, p] = args as [string, TableProgress];
+    if (!id) early.push([tid, p]);
+    else if (tid === id && p.info && p.info.state !== 'loading') ready(p);
   };
   const s = new AppService({ userArtifacts: join(root, 'artifacts'), collector, push, isolation: 'inline' });
   global.gc?.();
@@ -98,21 +95,37 @@ async function openOnce(collector: AppCollector, root: string, clientId: string)
   let peak = baseRss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const t0 = performance.now();
-  const r = await s.invoke('store:open', { client: clientId, artifact: ARTIFACT, from: '2024-03-01', to: '2024-03-01' });
+  const r = await s.invoke('table:open', { kind: 'logs', client: clientId, artifact: ARTIFACT, from: '2024-03-01', to: '2024-03-01' });
+  const firstRowsSeconds = (performance.now() - t0) / 1000;
   if (!r.ok) throw new Error(JSON.stringify(r.error));
-  id = r.value;
-  const summary = (await finished) as { rows: number; error?: unknown };
+  id = r.value.id;
+  for (const [tid, p] of early) if (tid === id && p.info && p.info.state !== 'loading') ready(p);
+  if (r.value.state !== 'loading') ready({ phase: r.value.state, fraction: 1, rowsRead: r.value.rowCount, info: r.value });
+  const end = await finished;
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage.rss());
-  s.cancelAll();
-  if (summary.error) throw new Error(JSON.stringify(summary.error));
-  if (rows !== ROWS) throw new Error(`expected ${ROWS} rows, got ${rows}`);
-  const last = JSON.parse(lastRow) as Record<string, unknown>;
-  const want = JSON.parse(JSON.stringify(Object.fromEntries(statRow(ROWS - 1, PARTS).map))) as Record<string, unknown>;
+  const wrong: string[] = [];
+  if (end.info!.state !== 'ready') throw new Error(`the load ended ${end.info!.state}: ${end.info!.error?.message}`);
+  if (end.info!.rowCount !== ROWS) wrong.push(`expected ${ROWS} rows, got ${end.info!.rowCount}`);
+  const sql = async (text: string): Promise<TableSqlResult> => {
+    const q = await s.invoke('table:sql', { id, sql: text });
+    if (!q.ok) throw new Error(`${text}: ${q.error.message}`);
+    return q.value;
+  };
+  const disorder = (await sql('SELECT count(*) FROM (SELECT _ts, lag(_ts) OVER (ORDER BY _row) AS before FROM data) WHERE _ts < before')).cells[0]![0];
+  if (disorder !== 0) wrong.push(`${String(disorder)} rows come before an earlier _ts`);
+  // The last row's values as DuckDB holds them (a timestamp column as epoch seconds).
+  const cols = PARTS === 1 ? ['Timestamp', 'CPU', 'RSS', 'CPUPercent', '_ts'] : ['_ts'];
+  const asNumber = (c: string) => `CASE WHEN typeof(${JSON.stringify(c)}) LIKE 'TIMESTAMP%' THEN epoch(TRY_CAST(${JSON.stringify(c)} AS TIMESTAMPTZ)) ELSE TRY_CAST(${JSON.stringify(c)} AS DOUBLE) END`;
+  const last = (await sql(`SELECT ${cols.map(asNumber).join(', ')} FROM data ORDER BY _row DESC LIMIT 1`)).cells[0]!;
+  const want = Object.fromEntries(statRow(ROWS - 1, PARTS).map) as Record<string, unknown>;
   // With parts, rows of the same second come in part order: only _ts is known for the last one.
-  for (const k of PARTS === 1 ? ['Timestamp', 'CPU', 'RSS', 'CPUPercent', '_ts'] : ['_ts']) if (last[k] !== want[k]) throw new Error(`last row: ${k} is ${String(last[k])}, expected ${String(want[k])}`);
-  return { seconds, rowsPerSecond: ROWS / seconds, peakRssMB: peak / 2 ** 20, baseRssMB: baseRss / 2 ** 20 };
+  cols.forEach((k, i) => {
+    if (last[i] !== want[k]) wrong.push(`last row: ${k} is ${String(last[i])}, expected ${String(want[k])}`);
+  });
+  s.cancelAll();
+  return { firstRowsSeconds, seconds, rowsPerSecond: ROWS / seconds, peakRssMB: peak / 2 ** 20, baseRssMB: baseRss / 2 ** 20, wrong: wrong.join('; ') };
 }
 
 async function main(): Promise<void> {
@@ -129,7 +142,11 @@ async function main(): Promise<void> {
       for (let i = 0; i < RUNS; i++) {
         const run = await openOnce(collector, root, clientId);
         runs.push(run);
-        if (!asJson) console.log(`run ${i + 1}: ${run.seconds.toFixed(2)} s, ${Math.round(run.rowsPerSecond).toLocaleString('en')} rows/s, peak RSS ${run.peakRssMB.toFixed(0)} MB (before ${run.baseRssMB.toFixed(0)} MB)`);
+        if (!asJson) console.log(`run ${i + 1}: first rows ${(run.firstRowsSeconds * 1000).toFixed(0)} ms, loaded ${run.seconds.toFixed(2)} s, ${Math.round(run.rowsPerSecond).toLocaleString('en')} rows/s, peak RSS ${run.peakRssMB.toFixed(0)} MB (before ${run.baseRssMB.toFixed(0)} MB)`);
+        if (run.wrong) {
+          console.error(`WRONG: ${run.wrong}`);
+          process.exitCode = 1;
+        }
       }
     } finally {
       await collector.close();

@@ -1,21 +1,20 @@
-// Micro benchmark of the results table's view logic at scale: 1,000,000 rows x 8 columns
-// (numbers, timestamps, low- and high-cardinality text) in a columnar source, as the CSV
-// importer provides. Reports sort, filter, search, append and export times (min, median and
-// max of 5 runs: the max is usually the first, cold run) and checks every sort's order, so a
-// fast wrong answer cannot pass for a result. Then the same rows go through the real CSV import
-// into a CsvStore (scripts/bench-table-csv.ts) and its text sorts and searches are timed too.
-// Usage: node --import tsx scripts/bench-table.ts [rows] [--no-csv]
+// Micro benchmark of the results table's view logic at scale (the console's results and the
+// live events: a query can return a million rows): 1,000,000 rows x 8 columns (numbers,
+// timestamps, low- and high-cardinality text) in a columnar source. Reports sort, filter,
+// search, append and export times (min, median and max of 5 runs: the max is usually the first,
+// cold run) and checks every sort's order, so a fast wrong answer cannot pass for a result.
+// (Files opened in the log workbench are the engine's: scripts/bench-tables.ts, bench-csv.ts.)
+// Usage: node --import tsx scripts/bench-table.ts [rows]
 import { cellText } from '../renderer/lib/table/cell-text.ts';
 import { exportChunks } from '../renderer/lib/table/export.ts';
 import type { Cell, ColumnInfo, TableSource } from '../renderer/lib/table/source.ts';
 import { TableView } from '../renderer/lib/table/view.ts';
-import { importedStore } from './bench-table-csv.ts';
 import { median } from './bench-stats.ts';
 
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 
-/** A columnar source like the CSV importer's: one typed array or string array per column. */
+/** A columnar source: one typed array or string array per column. */
 class ColumnarSource implements TableSource {
   constructor(readonly columns: ColumnInfo[], readonly data: Array<ArrayLike<Cell>>, public rowCount: number) {}
   cell(row: number, col: number): Cell {
@@ -135,20 +134,3 @@ time('export JSON of 1M rows', () => (jsonChars = 0), () => {
   for (const part of exportChunks(view, 'json')) jsonChars += part.length;
 }, undefined, 1);
 console.log(`${''.padEnd(52)}   -> ${(jsonChars / 1e6).toFixed(0)} M characters`);
-
-if (!args.includes('--no-csv')) {
-  const { store, ms } = await importedStore(src.columns, src.data, N);
-  const reps = src.columns.map((c, i) => `${c.name}:${store.columns[i]?.type}/${store.storage(i).rep}`).join(' ');
-  console.log(`\nCSV store: imported ${store.rowCount.toLocaleString('en-US')} rows in ${(ms / 1000).toFixed(1)} s (${reps})`);
-  const csvView = new TableView(store);
-  const csvReset = () => (csvView.setSearch(''), csvView.setSort(null), csvView.sync(++now));
-  for (const [col, label] of [[4, 'Name (text, 60 values)'], [5, 'Path (text, ~1M distinct)'], [7, 'Message (text, ~1M distinct)']] as const) {
-    for (const desc of [false, true]) {
-      time(`csv store: sort ${label} ${desc ? 'desc' : 'asc'}`, () => (csvReset(), csvView.setSort({ col, desc })), () => csvView.sync(++now), () => checkSorted(csvView, col, desc));
-    }
-  }
-  for (const needle of ['logon', '12345']) {
-    time(`csv store: search "${needle}"`, () => (csvReset(), csvView.setSearch(needle)), () => csvView.sync(++now));
-    console.log(`${''.padEnd(52)}   -> ${csvView.count.toLocaleString('en-US')} rows`);
-  }
-}

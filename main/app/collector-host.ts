@@ -6,10 +6,11 @@
  * datastore, the app does not start a second one: event requests answer `CollectorBusy` with
  * the holder's pid, and are retried on the next request; the log browser still reads the files.
  */
+import { artifactFoldersFile } from '../artifacts/folders.ts';
 import { mkdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EventArtifactStatus, EventsStartRequest } from '../ipc/contract.ts';
+import type { EventArtifactStatus, EventsBackfill, EventsStartRequest } from '../ipc/contract.ts';
 import { Collector } from '../collector/collector.ts';
 import { CollectorBusyError } from '../collector/lock.ts';
 import { dayName } from '../collector/paths.ts';
@@ -19,6 +20,7 @@ import { RowCounter } from './collector-counts.ts';
 import { checkEventStart, editEventsFile, EventsConfigError, readEventsConfig } from './collector-config.ts';
 import { StatusBoard } from './collector-status.ts';
 import { countDay, dayParts } from './collector-store.ts';
+import { backfill } from './collector-backfill.ts';
 
 export interface AppCollectorOptions {
   readonly datastore: string;
@@ -92,6 +94,7 @@ export class AppCollector {
       datastore: this.datastore,
       eventsFile: this.eventsFile,
       definitions: [...(this.opts.definitions ?? []), ...(user ? [user] : [])],
+      ...(user ? { foldersFile: artifactFoldersFile(user) } : {}),
       allowExecve: this.opts.allowExecve,
       maxWaitMs: this.opts.maxWaitMs,
       lockOwner: this.opts.owner ?? 'the vql-workbench app',
@@ -188,6 +191,13 @@ export class AppCollector {
   /** Live rows of an artifact (and its sources) as the collector receives them. */
   async subscribe(artifact: string, capacity?: number): Promise<Subscription> {
     return (await this.tryStart()).subscribe(artifact, capacity);
+  }
+
+  /** Today's rows of an artifact already in its day files, up to the seam with its live rows (collector-backfill.ts). */
+  async backfill(artifact: string, limit: number): Promise<EventsBackfill> {
+    const c = await this.tryStart();
+    const running = c.status().some((q) => q.artifact === artifact.split('/')[0]);
+    return backfill({ dir: c.store.dir(artifact), running, flush: () => c.flush(artifact) }, limit);
   }
 
   /** Calls `fn` with the status when it changes, and every few seconds while something runs. */

@@ -39,10 +39,15 @@ export interface JsonBatch {
   resync?: number;
 }
 
-/** The old reader's row of a record: missing cells are null, extra ones `_extra1`... (reported). */
-export function toRow(header: readonly string[], rec: readonly string[], path: string, record: number, warn: Warn): VDict {
+/** `path: line 2010 (record 2004)`, or without the line when it is not known (0). */
+export function recordPlace(path: string, record: number, line: number): string {
+  return line > 0 ? `${path}: line ${line} (record ${record})` : `${path}: record ${record}`;
+}
+
+/** The old reader's row of a record: missing cells are null, extra ones `_extra1`... (reported). `line`: its file line (0: unknown). */
+export function toRow(header: readonly string[], rec: readonly string[], path: string, record: number, warn: Warn, line = 0): VDict {
   if (rec.length !== header.length) {
-    warn(`${path}: record ${record} has ${rec.length} fields, the header has ${header.length}: the missing cells are empty, extra ones are shown as _extra1, _extra2...`);
+    warn(`${recordPlace(path, record, line)} has ${rec.length} fields, the header has ${header.length}: the missing cells are empty, extra ones are shown as _extra1, _extra2...`);
   }
   const row = new VDict();
   for (let i = 0; i < rec.length; i++) row.map.set(i < header.length ? header[i]! : `_extra${i - header.length + 1}`, parseCsvCell(rec[i]!));
@@ -77,6 +82,13 @@ export class DayRows {
    * `record`: the header's record number; it counts the records read, the header included
    * (for messages). `withKeys`: whether batches carry merge keys (only a merge needs them).
    */
+  /**
+   * The file line of a byte offset of the buffer `convert` reads (set by the reader, which knows
+   * where the buffer starts in the file); messages name records by it. Counted only when a
+   * message needs it.
+   */
+  lineAt: (src: Buffer, offset: number) => number = () => 0;
+
   constructor(readonly header: readonly string[], readonly path: string, private readonly warn: Warn, public record = 1, private readonly withKeys = true) {
     const unique = new Set(header).size === header.length;
     // `{"name":` before the first cell, `,"name":` before the others.
@@ -174,7 +186,7 @@ export class DayRows {
     if (n !== prefixes.length) {
       const rec: string[] = [];
       for (let i = 0; i < n; i++) rec.push(cellText(src, starts[i]!, ends[i]!, escs[i] === 1));
-      this.addRow(toRow(this.header, rec, this.path, this.record, this.warn), batch);
+      this.addRow(toRow(this.header, rec, this.path, this.record, this.warn, this.lineAt(src, p)), batch);
       return end;
     }
     const out = this.out;
@@ -204,13 +216,16 @@ export class DayRows {
    */
   private slowRecord(src: Buffer, p: number, end: number, batch: JsonBatch, multiline: boolean): boolean {
     let rec: string[] | undefined;
+    const line = this.lineAt(src, p);
     try {
-      rec = parseCsv(src.toString('utf8', p, end), `${this.path}: record ${this.record}`).records[0];
+      // The parser's lines are the file's: `path: line 2010: bare " ...`, then the record number.
+      rec = parseCsv(src.toString('utf8', p, end), this.path, line || 1).records[0];
     } catch (e) {
-      this.warn(`${(e as Error).message}; the record is left out, the rest of the file is read${multiline ? ' from its second line' : ''}`);
+      const message = line ? (e as Error).message : (e as Error).message.replace(`${this.path}: `, `${this.path}: record ${this.record}: `);
+      this.warn(`${message}${line ? ` (record ${this.record})` : ''}; the record is left out, the rest of the file is read${multiline ? ' from its second line' : ''}`);
       return false;
     }
-    if (rec) this.addRow(toRow(this.header, rec, this.path, this.record, this.warn), batch);
+    if (rec) this.addRow(toRow(this.header, rec, this.path, this.record, this.warn, line), batch);
     return true;
   }
 
@@ -227,7 +242,7 @@ export class DayRows {
     let i = 0;
     while (i < lines.length && !isRow(i)) i += 2;
     if (i >= lines.length) return false;
-    this.warn(`${this.path}: record ${this.record}: a quote in it is never closed (a damaged line); its lines are read one by one and those that are not rows are left out`);
+    this.warn(`${recordPlace(this.path, this.record, this.lineAt(src, s))}: a quote in it is never closed (a damaged line); its lines are read one by one and those that are not rows are left out`);
     for (; i < lines.length; i += 2) {
       if (!isRow(i)) continue;
       const b = this.convert(src, lines[i]!, lines[i + 1]!);

@@ -35,6 +35,9 @@ export async function* readDayRows(path: string, warn: Warn, signal?: AbortSigna
     let have = 0; // bytes in buf: the carried partial record, then what was just read
     let rows: DayRows | null = null;
     let record = 0; // records before the header (when a header did not parse)
+    // The file line where buf[0] is: messages name lines (counted once per consumed buffer).
+    let lineBase = 1;
+    const lineAt = (b: Buffer, offset: number) => lineBase + countLf(b, 0, offset);
     for (let pos = 0; pos < size && !signal?.aborted; ) {
       if (have === buf.length) {
         // One record is longer than the buffer: make room for it.
@@ -54,10 +57,11 @@ export async function* readDayRows(path: string, warn: Warn, signal?: AbortSigna
         const h = recordEnd(buf, start, end);
         record++;
         try {
-          rows = new DayRows(parseCsv(buf.toString('utf8', start, h), `${path}: record ${record}`).records[0]!, path, warn, record, keys);
+          rows = new DayRows(parseCsv(buf.toString('utf8', start, h), path, lineAt(buf, start)).records[0]!, path, warn, record, keys);
+          rows.lineAt = lineAt;
         } catch (e) {
           // Without a header the rows cannot be named: the next record is taken as the header.
-          warn(`${(e as Error).message}; it is the header, so the next record is read as the header`);
+          warn(`${(e as Error).message} (record ${record}); it is the header, so the next record is read as the header`);
         }
         start = h;
       }
@@ -71,6 +75,7 @@ export async function* readDayRows(path: string, warn: Warn, signal?: AbortSigna
         const again = scanRecords(buf.subarray(start, have), state).lastEnd;
         end = again < 0 ? start : start + again;
       }
+      lineBase += countLf(buf, 0, end);
       buf.copy(buf, 0, end, have);
       have -= end;
     }
@@ -83,6 +88,13 @@ export async function* readDayRows(path: string, warn: Warn, signal?: AbortSigna
   } finally {
     await fh.close();
   }
+}
+
+/** Line feeds in bytes [s, e) of `b`. */
+function countLf(b: Buffer, s: number, e: number): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a, s); i >= 0 && i < e; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
 }
 
 /** A part being merged: its reader, the batch in hand and the position in it. */

@@ -1,17 +1,25 @@
 /**
  * The monitoring log browser over a datastore (the storage contract of README "Storage
  * contract"): which clients it holds, which artifacts (and sources) each has with the days and
- * their row counts, and the rows of a range of days in time order. Only reads: safe while a
- * collector writes (a record being written is left out).
+ * their row counts, and the day files (and schema-change parts) of a range of days, which the
+ * table engine opens as one table in time order (tables.ts, `table:open` of kind `logs`). Only
+ * reads: safe while a collector writes.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RowJson, StoreArtifact, StoreDay, StoreOpenRequest } from '../ipc/contract.ts';
-import { CLIENT_ID_SYNTAX, dayStart, monitoringRoot, nameOfDir, parseDayFileName, queryDir } from '../collector/paths.ts';
+import type { StoreArtifact, StoreDay } from '../ipc/contract.ts';
+import { CLIENT_ID_SYNTAX, dayStart, monitoringRoot, nameOfDir, parseDayFileName } from '../collector/paths.ts';
 import type { RowCounter } from './collector-counts.ts';
-import { mergeParts, type Warn } from './collector-read.ts';
 
-/** Most days one `store:open` may span (a year and a day: a leap year plus the day it ends). */
+/** A day range of one artifact of one client: first and last day, inclusive (YYYY-MM-DD, UTC). */
+export interface DayRange {
+  client: string;
+  artifact: string;
+  from: string;
+  to: string;
+}
+
+/** Most days one opened range may span (a year and a day: a leap year plus the day it ends). */
 export const MAX_OPEN_DAYS = 367;
 
 function isNotFound(e: unknown): boolean {
@@ -92,9 +100,9 @@ export async function storeArtifacts(datastore: string, client: string, counter:
   return out.sort((a, b) => (a.artifact < b.artifact ? -1 : a.artifact > b.artifact ? 1 : 0));
 }
 
-/** Checks a `store:open` request; returns the problem, or undefined when it is valid. */
-export function checkOpenRequest(req: StoreOpenRequest): string | undefined {
-  if (!req || typeof req !== 'object') return 'store:open needs {client, artifact, from, to}';
+/** Checks a day range to open; returns the problem, or undefined when it is valid. */
+export function checkOpenRequest(req: DayRange): string | undefined {
+  if (!req || typeof req !== 'object') return "table:open of kind 'logs' needs {client, artifact, from, to}";
   if (typeof req.client !== 'string' || !CLIENT_ID_SYNTAX.test(req.client)) return `invalid client id ${JSON.stringify(req.client)}: expected C. followed by lowercase letters and digits`;
   if (typeof req.artifact !== 'string' || !req.artifact || req.artifact.startsWith('/') || req.artifact.endsWith('/')) return `invalid artifact name ${JSON.stringify(req.artifact)}`;
   const from = dayStart(String(req.from));
@@ -103,15 +111,4 @@ export function checkOpenRequest(req: StoreOpenRequest): string | undefined {
   if (from > to) return `the range ${req.from}..${req.to} ends before it starts`;
   if ((to - from) / 86_400_000 + 1 > MAX_OPEN_DAYS) return `the range ${req.from}..${req.to} is longer than ${MAX_OPEN_DAYS} days: open a shorter one`;
   return undefined;
-}
-
-/** The rows of a day range (inclusive) of one artifact as JSON text, in time order, in batches. */
-export async function* openDays(datastore: string, req: StoreOpenRequest, warn: Warn, signal: AbortSignal): AsyncGenerator<RowJson[]> {
-  const dir = queryDir(datastore, req.client, req.artifact);
-  const parts = await dayParts(dir);
-  const days = [...parts.keys()].filter((d) => d >= req.from && d <= req.to).sort();
-  for (const day of days) {
-    if (signal.aborted) return;
-    yield* mergeParts(parts.get(day)!, warn, signal);
-  }
 }

@@ -1,8 +1,8 @@
 /**
- * The live event view and the monitoring log browser: the contract's events:* and store:*
- * requests of one window or web connection, over the app's collector (collector-host.ts),
- * which every connection shares. A connection's live-row subscriptions and status listener
- * end with it (`close()`).
+ * The live event view and the monitoring log browser's lists: the contract's events:* and
+ * store:* requests of one window or web connection (a day range then opens as a table:
+ * tables.ts), over the app's collector (collector-host.ts), which every connection shares. A
+ * connection's live-row subscriptions and status listener end with it (`close()`).
  */
 import { toJSON } from '../vql/index.ts';
 import type { RowJson } from '../ipc/contract.ts';
@@ -10,12 +10,13 @@ import type { Subscription } from '../collector/subscriptions.ts';
 import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
 import { fail, ok, toSerialized } from './service.ts';
 import { AppCollector, EventsConfigError } from './collector-host.ts';
-import { checkOpenRequest, openDays, storeArtifacts, storeClients } from './collector-store.ts';
+import { storeArtifacts, storeClients } from './collector-store.ts';
+import { checkBackfillRequest } from './collector-backfill.ts';
 import { CLIENT_ID_SYNTAX } from '../collector/paths.ts';
 
 export { AppCollector };
 
-type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'store:clients' | 'store:artifacts' | 'store:open';
+type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'events:backfill' | 'store:clients' | 'store:artifacts';
 
 /** Live rows are pushed at most this often per artifact (ms) ... */
 export const LIVE_PUSH_MS = 100;
@@ -104,17 +105,16 @@ export function eventsHandlers(ctx: ServiceContext): { invoke: Pick<Handlers, Ev
         pump(sub, (rows, missed) => push('events:rows', artifact, rows, missed));
         return true as const;
       }),
+      'events:backfill': guard(async (c, req) => {
+        const checked = checkBackfillRequest(req);
+        if (typeof checked === 'string') throw new EventsConfigError('BadRequest', checked);
+        return c.backfill(checked.artifact, checked.limit);
+      }),
       'store:clients': guard((c) => storeClients(c.datastore)),
       'store:artifacts': guard(async (c, client) => {
         if (typeof client !== 'string' || !CLIENT_ID_SYNTAX.test(client)) throw new EventsConfigError('BadRequest', `invalid client id ${JSON.stringify(client)}`);
         return storeArtifacts(c.datastore, client, c.counter);
       }),
-      'store:open': (req) => {
-        if (!collector) return none();
-        const problem = checkOpenRequest(req);
-        if (problem) return fail('BadRequest', problem);
-        return ctx.stream((signal, log) => openDays(collector.datastore, req, (m) => log('warn', m), signal));
-      },
     },
     send: {
       'events:unsubscribe': (artifact) => {

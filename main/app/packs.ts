@@ -1,8 +1,12 @@
 /**
  * Artifact packs for a Velociraptor server: `packs:export` builds a pack of chosen artifacts
- * (main/artifacts/pack.ts) and `packs:import` writes a pack's artifacts into the user's
- * folder and reloads the repository. The zip crosses the boundary as base64. Payloads are
- * checked here: the renderer is input, not a trusted caller.
+ * (main/artifacts/pack.ts); `packs:preview` says what importing a pack would add, replace
+ * (with a line diff of each replaced file) or refuse, writing nothing; `packs:import` writes
+ * the new artifacts and replaces only those the user agreed to (`replace`), then reloads the
+ * repository. The zip crosses the boundary as base64, sent again with the import: the host
+ * keeps no state between the two requests, and the import plans again from the folder as it is
+ * then, so an artifact that appeared in between is kept unless its name was accepted.
+ * Payloads are checked here: the renderer is input, not a trusted caller.
  *
  * The import runs on the process that serves every window (Electron's main process, the web
  * host), so it never holds the event loop for the whole pack: reading the zip, parsing and
@@ -14,9 +18,10 @@ import type { Handlers, ServiceContext } from './service.ts';
 import { fail, ok } from './service.ts';
 import { formatProblem, type LoadedArtifact } from '../artifacts/index.ts';
 import { buildPack, registryNames, PackError } from '../artifacts/pack.ts';
-import { importPackSliced } from '../artifacts/pack-import.ts';
+import { planPackSliced, writePlanSliced, type ImportPlan, type PlannedArtifact } from '../artifacts/pack-import.ts';
+import { lineDiff } from '../artifacts/line-diff.ts';
 import { DEFAULT_ZIP_LIMITS } from '../artifacts/pack-zip.ts';
-import type { ArtifactSummary, PackExport, PackExportRequest, PackImport, Result } from '../ipc/contract.ts';
+import type { ArtifactSummary, PackExport, PackExportRequest, PackImport, PackImportOptions, PackPlanEntry, PackPreview, Result } from '../ipc/contract.ts';
 
 const MAX_NAMES = 10_000;
 
@@ -63,15 +68,46 @@ function exportPack(ctx: ServiceContext, req: PackExportRequest): Result<PackExp
   });
 }
 
-async function importZip(ctx: ServiceContext, zipBase64: string): Promise<Result<PackImport>> {
-  if (typeof zipBase64 !== 'string') return fail('BadRequest', 'packs:import takes the zip as base64 text');
+/** The plan of a base64 zip, or the reason it cannot be read. */
+async function planOf(ctx: ServiceContext, channel: string, zipBase64: unknown): Promise<Result<ImportPlan>> {
+  if (typeof zipBase64 !== 'string') return fail('BadRequest', `${channel} takes the zip as base64 text`);
   // Refuse an oversized payload before decoding it (base64 is 4 characters per 3 bytes).
   if (zipBase64.length > Math.ceil(DEFAULT_ZIP_LIMITS.maxZipBytes / 3) * 4) {
     return fail('TooLarge', `the zip is larger than ${DEFAULT_ZIP_LIMITS.maxZipBytes / 2 ** 20} MiB, the most a pack may be`);
   }
   const zip = decodeBase64(zipBase64);
-  if (!zip) return fail('BadRequest', 'packs:import: the zip is not valid base64');
-  const result = await importPackSliced(zip, { dir: ctx.opts.userArtifacts, lookup: (n) => ctx.repo.get(n) }, 'the pack zip');
+  if (!zip) return fail('BadRequest', `${channel}: the zip is not valid base64`);
+  // Files changed by another window or program since the last list count as they are now.
+  ctx.repo.reload();
+  return ok(await planPackSliced(zip, { dir: ctx.opts.userArtifacts, lookup: (n) => ctx.repo.get(n) }, 'the pack zip'));
+}
+
+function entryOf(a: PlannedArtifact): PackPlanEntry {
+  return { name: a.name, type: a.type, entry: a.entry, file: a.file };
+}
+
+async function previewZip(ctx: ServiceContext, zipBase64: string): Promise<Result<PackPreview>> {
+  const r = await planOf(ctx, 'packs:preview', zipBase64);
+  if (!r.ok) return r;
+  const plan = r.value;
+  return ok({
+    add: plan.add.map(entryOf),
+    replace: plan.replace.map((a) => ({ ...entryOf(a), diff: lineDiff(a.oldText ?? '', a.text) })),
+    same: plan.same.map(entryOf),
+    problems: plan.problems,
+    ignored: plan.ignored,
+  });
+}
+
+async function importZip(ctx: ServiceContext, zipBase64: string, opts: PackImportOptions = {}): Promise<Result<PackImport>> {
+  const replace = opts?.replace ?? [];
+  if (typeof opts !== 'object' || opts === null || !Array.isArray(replace) || !replace.every((n) => typeof n === 'string') || replace.length > MAX_NAMES) {
+    return fail('BadRequest', 'packs:import takes the zip as base64 text and { replace?: string[] }, the names to replace');
+  }
+  const r = await planOf(ctx, 'packs:import', zipBase64);
+  if (!r.ok) return r;
+  const plan = r.value;
+  const result = await writePlanSliced(plan, ctx.opts.userArtifacts, replace);
   if (result.imported.length) await ctx.repo.reloadSliced();
   const problems = [...result.problems];
   const imported: ArtifactSummary[] = [];
@@ -80,12 +116,19 @@ async function importZip(ctx: ServiceContext, zipBase64: string): Promise<Result
     if (loaded) imported.push(summaryOf(loaded));
     else problems.push({ file: a.entry, message: `${a.name} was written to ${a.file} but did not load: see the artifact list` });
   }
-  return ok({ imported, problems });
+  return ok({
+    imported,
+    replaced: result.imported.filter((a) => a.replaced).map((a) => a.name),
+    kept: result.kept,
+    unchanged: plan.same.map((a) => a.name),
+    problems,
+  });
 }
 
-export function packHandlers(ctx: ServiceContext): Pick<Handlers, 'packs:export' | 'packs:import'> {
+export function packHandlers(ctx: ServiceContext): Pick<Handlers, 'packs:export' | 'packs:preview' | 'packs:import'> {
   return {
     'packs:export': (req) => exportPack(ctx, req),
-    'packs:import': (zipBase64) => importZip(ctx, zipBase64),
+    'packs:preview': (zipBase64) => previewZip(ctx, zipBase64),
+    'packs:import': (zipBase64, opts) => importZip(ctx, zipBase64, opts),
   };
 }

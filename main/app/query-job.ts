@@ -3,6 +3,7 @@
  * in the main process (isolation 'inline') and in a query worker (main/app/query-worker.ts).
  * Rows leave as batches of RowJson text, batched here once for both paths.
  */
+import { artifactFoldersFile } from '../artifacts/folders.ts';
 import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type VDict } from '../vql/index.ts';
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError } from '../artifacts/index.ts';
@@ -37,7 +38,8 @@ export type JobLog = (level: string, message: string) => void;
 /** Builds the engine: the one place the service and the workers agree on. */
 export function createEngine(opts: EngineOptions): Engine {
   const registry = createHostRegistry({ allowExecve: opts.allowExecve });
-  const repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts] });
+  // The folders the user added in the app (artifacts/folders.ts) load before their own artifacts.
+  const repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts], foldersFile: artifactFoldersFile(opts.userArtifacts) });
   installArtifactPlugins(registry, repo);
   return { registry, repo };
 }

@@ -3,16 +3,17 @@
  * the engine, the host plugins and the artifact repository, independent of the transport.
  * Electron IPC and the web host's WebSocket both call `invoke` / `send` and forward `push`.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describeRegistry, formatScript, parseScript, signature, type Registry, type VDict } from '../vql/index.ts';
 import { loadArtifactText, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import { lintArtifact, lintQuery } from '../artifacts/lint.ts';
 import { artifactsReach, hostOs } from '../artifacts/reach.ts';
+import { folderProblem, readArtifactFolders, writeArtifactFolders } from '../artifacts/folders.ts';
 import { artifactSizeProblem, utf8Size } from '../artifacts/size-limit.ts';
 import type {
-  ArtifactDetail, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, Send, SendChannel,
+  ArtifactDetail, ArtifactFolder, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, SaveOptions, Send, SendChannel,
   SerializedError,
 } from '../ipc/contract.ts';
 import { createEngine, jobRows, pumpRows, toSerialized, type Batching, type QueryJob } from './query-job.ts';
@@ -69,8 +70,12 @@ export interface ServiceContext {
   readonly opts: ServiceOptions;
   readonly registry: Registry;
   readonly repo: Repository;
-  /** Starts a streamed query: rows (values, or their JSON text) go out as `vql:rows`, the end as `vql:done`. */
-  stream(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<ReadonlyArray<VDict | RowJson>>): Result<QueryId>;
+}
+
+/** True when `file` is inside `dir`. */
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(resolve(dir), resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 export function ok<T>(value: T): Result<T> {
@@ -97,7 +102,7 @@ export class AppService {
     this.registry = engine.registry;
     this.repo = engine.repo;
     this.pool = opts.isolation === 'inline' ? null : opts.pool ?? sharedWorkerPool(opts);
-    const ctx: ServiceContext = { opts, registry: this.registry, repo: this.repo, stream: (body) => this.start(body) };
+    const ctx: ServiceContext = { opts, registry: this.registry, repo: this.repo };
     const events = eventsHandlers(ctx);
     const tables = tableHandlers(ctx);
     this.sendHandlers = { 'vql:cancel': (id) => this.cancel(id), ...events.send, ...tables.send };
@@ -139,8 +144,11 @@ export class AppService {
         return a ? ok(this.detail(a)) : fail('NotFound', `Artifact ${name} not found`);
       },
       'artifacts:check': (yaml) => ok(this.checkArtifact(yaml)),
-      'artifacts:save': (yaml) => this.save(yaml),
+      'artifacts:save': (yaml, opts) => this.save(yaml, opts),
       'artifacts:delete': (name) => this.remove(name),
+      'artifacts:folders': () => ok(this.folders()),
+      'artifacts:add-folder': (path) => this.changeFolders(path, true),
+      'artifacts:remove-folder': (path) => this.changeFolders(path, false),
       'artifacts:collect': (req) => {
         const a = this.repo.get(req.artifact);
         if (!a) return fail('NotFound', `Artifact ${req.artifact} not found`);
@@ -201,7 +209,7 @@ export class AppService {
     return { batchMs: this.opts.batchMs ?? 100, batchRows: this.opts.batchRows ?? 500 };
   }
 
-  /** Starts an in-process run (domain handlers' streams, and jobs when inline). */
+  /** Starts an in-process run (jobs when inline). */
   private start(body: (signal: AbortSignal, log: (level: string, m: string) => void) => AsyncIterable<ReadonlyArray<VDict | RowJson>>): Result<QueryId> {
     return this.launch((signal, emit, log) => pumpRows(body(signal, log), this.batching, emit));
   }
@@ -264,9 +272,17 @@ export class AppService {
     return problems.map((p) => ({ line: p.line, column: p.column, message: p.message, severity: p.severity }));
   }
 
-  /** Saves a valid artifact to the user's folder (named after the artifact) and reloads. */
-  private save(yaml: string): Result<ArtifactSummary> {
+  /**
+   * Saves a valid artifact to the user's folder and reloads. An artifact of the same name
+   * already in the folder is replaced in its own file, and only when `opts.replace` names it
+   * (the name the editor opened, or one the user agreed to replace): otherwise the reply is
+   * `Exists`, naming the file, and nothing is written.
+   */
+  private save(yaml: string, opts: SaveOptions = {}): Result<ArtifactSummary> {
     if (typeof yaml !== 'string') return fail('BadRequest', 'artifacts:save takes the artifact as YAML text');
+    if (typeof opts !== 'object' || opts === null || (opts.replace !== undefined && typeof opts.replace !== 'string')) {
+      return fail('BadRequest', 'artifacts:save takes the YAML and { replace?: name }');
+    }
     const tooBig = artifactSizeProblem(utf8Size(yaml));
     if (tooBig) return fail('TooLarge', `the artifact was not saved: ${tooBig}`);
     const r = loadArtifactText(yaml, 'editor');
@@ -275,13 +291,54 @@ export class AppService {
       return fail('InvalidArtifact', first ? `${first.line}:${first.column}: ${first.message}` : 'the artifact does not load');
     }
     const name = r.loaded.artifact.name;
+    // Another window or program may have added it since the page's list: look at the folder now.
+    this.repo.reload();
     const existing = this.repo.get(name);
     if (existing?.builtIn) return fail('BuiltIn', `${name} is a built-in artifact: save it under another name (e.g. Custom.${name})`);
-    const file = join(this.opts.userArtifacts, `${name}.yaml`);
-    writeFileSync(file, yaml);
+    const own = existing && isInside(this.opts.userArtifacts, existing.file) ? existing.file : undefined;
+    if (existing && existing.raw !== yaml && opts.replace !== name) {
+      return fail('Exists', `${name} already exists${own ? ` in ${own}` : ` (${existing.file})`}: save under another name, or confirm to replace it`);
+    }
+    const file = own ?? join(this.opts.userArtifacts, `${name}.yaml`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, yaml);
+    renameSync(tmp, file);
     this.repo.reload();
     const saved = this.repo.get(name);
     return saved ? ok(this.summary(saved)) : fail('InvalidArtifact', `${name} was saved but did not load`);
+  }
+
+  /** The folders added in the app, each with how many artifacts it gave and how many files failed. */
+  private folders(): ArtifactFolder[] {
+    const file = this.repo.foldersFile;
+    const added = file ? readArtifactFolders(file) : [];
+    const inside = (dir: string, f: string) => {
+      const rel = relative(dir, f);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    };
+    const names = this.repo.names().map((n) => this.repo.get(n)!);
+    return added.map((path) => ({
+      path,
+      artifacts: names.filter((a) => inside(path, a.file)).length,
+      errors: new Set(this.repo.problems.filter((p) => p.severity === 'error' && inside(path, p.file)).map((p) => p.file)).size,
+      exists: existsSync(path),
+    }));
+  }
+
+  /** Adds or removes an artifact folder of the app, then reloads the artifacts. */
+  private changeFolders(path: string, add: boolean): Result<ArtifactFolder[]> {
+    const file = this.repo.foldersFile;
+    if (!file) return fail('Unsupported', 'this service has no folders file');
+    const current = readArtifactFolders(file);
+    if (add) {
+      const problem = folderProblem(path);
+      if (problem) return fail('BadRequest', `the folder was not added: ${problem}`);
+      if (!current.includes(resolve(path))) writeArtifactFolders(file, [...current, resolve(path)]);
+    } else {
+      writeArtifactFolders(file, current.filter((f) => f !== path));
+    }
+    this.repo.reload();
+    return ok(this.folders());
   }
 
   /** Deletes a user artifact (never a built-in one). */

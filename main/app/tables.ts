@@ -14,14 +14,15 @@ import { rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
 import { fail, ok } from './service.ts';
-import type { Result, TableExportRequest, TableSource } from '../ipc/contract.ts';
+import type { Result, TableExportRequest, TableSource, TableTimelineRequest, TableViewSpec } from '../ipc/contract.ts';
 import { checkOpenRequest, dayParts } from './collector-store.ts';
 import { safeFileName, sharedDownloads, type Downloads } from './downloads.ts';
 import { queryDir } from '../collector/paths.ts';
 import { defaultMemoryLimit, sharedTableEngine, type TableEngine } from '../tables/engine.ts';
 import type { LoadSource, LogFile } from '../tables/load.ts';
-import { OpenTable, TableError } from '../tables/table.ts';
+import { MAX_VIEWS, OpenTable, TableError } from '../tables/table.ts';
 import { SpecError } from '../tables/view.ts';
+import { bucketAverages } from './table-series.ts';
 
 type TableChannels =
   | 'table:open' | 'table:info' | 'table:window' | 'table:view' | 'table:locate' | 'table:groups' | 'table:values' | 'table:timeline'
@@ -46,6 +47,8 @@ const inside = (dir: string, path: string) => {
 /** The table:* handlers of one connection; `close()` drops its tables. */
 export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedTableEngine(), downloads: Downloads = sharedDownloads()): { invoke: Pick<Handlers, TableChannels>; send: Pick<SendHandlers, 'table:cancel'>; close(): void } {
   const tables = new Map<string, OpenTable>();
+  /** Table id -> view id -> the spec it was made from (the last MAX_VIEWS of each table, as the engine keeps). */
+  const specs = new Map<string, Map<string, TableViewSpec>>();
   const push = ctx.opts.push;
 
   const get = (id: unknown): OpenTable => {
@@ -97,7 +100,7 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       const days = [...parts.keys()].filter((d) => d >= s.from && d <= s.to).sort();
       const files: LogFile[] = days.flatMap((d, i) => parts.get(d)!.map((path) => ({ path, day: i })));
       if (!files.length) throw new TableError('NotFound', `${s.artifact} of ${s.client} has no day files from ${s.from} to ${s.to}`);
-      return { load: { kind: 'logs', files }, label: `${s.client} ${s.artifact} ${s.from}..${s.to}`, files: files.map((f) => f.path) };
+      return { load: { kind: 'logs', files }, label: `${s.artifact} ${s.from}..${s.to} (${s.client})`, files: files.map((f) => f.path) };
     }
     throw new TableError('BadRequest', "table:open takes { kind: 'file', path }, { kind: 'folder', path } or { kind: 'logs', client, artifact, from, to }");
   }
@@ -130,11 +133,26 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       }),
       'table:info': run((id: string) => get(id).info()),
       'table:window': run((req) => get(obj(req, 'table:window').id).window(req)),
-      'table:view': run((req) => get(obj(req, 'table:view').id).makeView(req.spec, req.limit, req.columns)),
+      'table:view': run(async (req) => {
+        const t = get(obj(req, 'table:view').id);
+        const made = await t.makeView(req.spec, req.limit, req.columns);
+        const views = specs.get(t.id) ?? new Map<string, TableViewSpec>();
+        specs.set(t.id, views);
+        views.set(made.view, req.spec);
+        for (const old of [...views.keys()].slice(0, Math.max(0, views.size - MAX_VIEWS))) views.delete(old);
+        return made;
+      }),
       'table:locate': run((req) => get(obj(req, 'table:locate').id).locate(req.view, req.row)),
       'table:groups': run((req) => get(obj(req, 'table:groups').id).groups(req.view, req.columns, req.limit)),
       'table:values': run((req) => get(obj(req, 'table:values').id).values(req.view, req.column, req.limit)),
-      'table:timeline': run((req) => get(obj(req, 'table:timeline').id).timeline(req.view, req.column, req.buckets)),
+      'table:timeline': run(async (req: TableTimelineRequest) => {
+        const t = get(obj(req, 'table:timeline').id);
+        const tl = await t.timeline(req.view, req.column, req.buckets);
+        if (req.series === undefined) return tl;
+        const spec = req.view ? specs.get(t.id)?.get(String(req.view)) : undefined;
+        if (req.view && !spec) throw new TableError('NotFound', `view ${String(req.view).slice(0, 40)} is gone: make it again`);
+        return { ...tl, series: await bucketAverages(t, spec, tl, req.series) };
+      }),
       'table:tag': run((req) => get(obj(req, 'table:tag').id).tag(req.rows, req.tagged !== false)),
       'table:sql': run((req) => get(obj(req, 'table:sql').id).sql(req.sql, req.limit)),
       'table:export': run(async (req: TableExportRequest) => {
@@ -161,6 +179,7 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       'table:close': run((id: string) => {
         const t = get(id);
         tables.delete(id);
+        specs.delete(id);
         t.close();
         return true as const;
       }),
@@ -181,6 +200,7 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
     close: () => {
       for (const t of tables.values()) t.close();
       tables.clear();
+      specs.clear();
     },
   };
 }

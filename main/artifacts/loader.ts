@@ -9,6 +9,7 @@ import { artifactSizeProblem, MAX_ARTIFACT_BYTES, utf8Size } from './size-limit.
 import { ARTIFACT_SCHEMA, type Artifact } from './schema.ts';
 import { decodeArtifact, type QueryLocation } from './decode.ts';
 import { parseYamlTree, YamlSyntaxError } from './yaml-tree.ts';
+import { yamlErrorHint } from './yaml-hint.ts';
 import { validateArtifact } from './validate.ts';
 
 export interface ArtifactProblem {
@@ -156,7 +157,9 @@ function loadWithinLimit(raw: string, file: string, builtIn: boolean): LoadResul
     root = parseYamlTree(text);
   } catch (e) {
     if (e instanceof YamlSyntaxError) {
-      problems.push({ file, line: e.line ?? at(e.offset).line, column: e.column ?? at(e.offset).column, message: `YAML: ${e.message}`, severity: 'error' });
+      const line = e.line ?? at(e.offset).line;
+      // Where the parser noticed is not always where the fault is: name the likely line too.
+      problems.push({ file, line, column: e.column ?? at(e.offset).column, message: `YAML: ${e.message}${yamlErrorHint(text, line)}`, severity: 'error' });
       return { problems };
     }
     throw e;

@@ -15,12 +15,18 @@ import { fileURLToPath } from 'node:url';
 import { suggest } from '../vql/index.ts';
 import { loadArtifactFile, sizeProblem, type ArtifactProblem, type LoadedArtifact, type LoadResult } from './loader.ts';
 import { runSteps, runStepsSliced, type Steps } from './steps.ts';
+import { readArtifactFolders } from './folders.ts';
 
 export interface RepositoryOptions {
   /** The built-in folder (default: this package's artifacts/); null for none. */
   readonly builtinDir?: string | null;
   /** Extra folders (or single files), loaded in order after the built-ins. */
   readonly definitions?: readonly string[];
+  /**
+   * A folders file (artifacts/folders.ts): the folders it lists are loaded after the built-ins
+   * and before `definitions`, re-read at every load.
+   */
+  readonly foldersFile?: string;
 }
 
 /** What a reload changed, by artifact name. */
@@ -99,11 +105,19 @@ export class Repository {
   private watchers: FSWatcher[] = [];
   readonly builtinDir: string | null;
   readonly definitions: readonly string[];
+  readonly foldersFile: string | undefined;
 
   constructor(opts: RepositoryOptions = {}) {
     this.builtinDir = opts.builtinDir === undefined ? builtinArtifactsDir() : opts.builtinDir;
     this.definitions = (opts.definitions ?? []).map((d) => resolve(d));
+    this.foldersFile = opts.foldersFile;
     this.load();
+  }
+
+  /** The folders loaded after the built-ins: those of the folders file, then `definitions`. */
+  folders(): string[] {
+    const added = this.foldersFile ? readArtifactFolders(this.foldersFile) : [];
+    return [...new Set([...added, ...this.definitions])];
   }
 
   /** Names of every artifact (not aliases), sorted. */
@@ -139,7 +153,7 @@ export class Repository {
     const state: LoadState = { byName: new Map(), aliases: new Map(), problems: [], cache: new Map() };
     const dirs: Array<[string, boolean]> = [];
     if (this.builtinDir && existsSync(this.builtinDir)) dirs.push([this.builtinDir, true]);
-    for (const d of this.definitions) dirs.push([d, false]);
+    for (const d of this.folders()) dirs.push([d, false]);
     for (const [dir, builtIn] of dirs) {
       let files: string[];
       try {
@@ -220,7 +234,7 @@ export class Repository {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => this.reload(), debounceMs);
     };
-    for (const d of [this.builtinDir, ...this.definitions]) {
+    for (const d of [this.builtinDir, ...this.folders()]) {
       if (!d || !existsSync(d)) continue;
       try {
         this.watchers.push(watch(d, { recursive: statSync(d).isDirectory() }, kick));

@@ -1,12 +1,14 @@
 /**
  * `vql monitor`: the collector without a window. Runs the events file's event artifacts until
  * SIGINT/SIGTERM (in-flight batches are written first); SIGHUP reloads. `--status` prints what
- * a running collector is doing.
+ * a running collector is doing. An events file that does not load at start (or lists only
+ * artifacts that cannot run) ends it with exit status 1 and the problems, file:line:column; a
+ * later change that does not load is reported and the running configuration goes on.
  */
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
-import { Collector, statusPath, type QueryStatus } from '../collector/collector.ts';
-import { MonitoringStore } from '../collector/store.ts';
+import { Collector, EventsFileError, statusPath, type QueryStatus } from '../collector/collector.ts';
+import { parseLogFormat, rowsTodayAll } from '../collector/stores.ts';
 import { CollectorBusyError, processAlive } from '../collector/lock.ts';
 import { CLIENT_ID_FILE, defaultDatastore } from '../collector/paths.ts';
 import { join } from 'node:path';
@@ -32,9 +34,7 @@ async function status(datastore: string): Promise<number> {
   const id = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : null;
   let today = new Map<string, number>();
   if (id) {
-    const store = new MonitoringStore({ datastore, clientId: id });
-    today = await store.rowsToday();
-    await store.close();
+    today = await rowsTodayAll({ datastore, clientId: id });
   }
   process.stdout.write(`collector: ${running ? `running (pid ${doc!.pid}, status updated ${doc!.updated})` : 'not running'}\nclient id: ${id ?? 'none yet'}\ndatastore: ${datastore}\n\n`);
   const names = new Set([...(doc?.queries ?? []).map((q) => q.artifact), ...[...today.keys()].map((k) => k.split('/')[0]!)]);
@@ -61,6 +61,7 @@ export async function monitor(args: string[]): Promise<number> {
       max_wait: { type: 'string', default: '1' },
       'allow-execve': { type: 'boolean', default: false },
       status: { type: 'boolean', default: false },
+      'log-format': { type: 'string', default: 'csv' },
     },
   });
   const datastore = values.datastore ?? defaultDatastore();
@@ -72,8 +73,15 @@ export async function monitor(args: string[]): Promise<number> {
     keepDays = Number(values['keep-days']);
     if (!(Number.isInteger(keepDays) && keepDays >= 1)) fail(`--keep-days must be a whole number of days (1 or more), not '${values['keep-days']}'`);
   }
+  let logFormat;
+  try {
+    logFormat = parseLogFormat(values['log-format'] as string);
+  } catch (e) {
+    fail(`--log-format: ${(e as Error).message}`);
+  }
   const collector = new Collector({
     datastore,
+    logFormat,
     eventsFile: values.events,
     definitions: values.definitions as string[],
     allowExecve: values['allow-execve'] as boolean,
@@ -81,6 +89,7 @@ export async function monitor(args: string[]): Promise<number> {
     keepDays,
     echo,
     lockOwner: 'vql monitor',
+    failOnBadEventsFile: true,
   });
   // Signals are handled from before start(): a SIGTERM during start-up still stops cleanly.
   let started = false;
@@ -99,6 +108,12 @@ export async function monitor(args: string[]): Promise<number> {
     await collector.start();
     started = true;
   } catch (e) {
+    if (e instanceof EventsFileError) {
+      // Each problem was logged (stderr too) as it was found; this says why nothing runs.
+      process.stderr.write(`vql monitor: error: the events file ${collector.eventsFile} cannot be used: fix the problems above (file:line:column), then start again\n`);
+      await collector.store.close();
+      return 1;
+    }
     if (!(e instanceof CollectorBusyError)) throw e;
     process.stderr.write(`vql monitor: error: ${e.message}\n`);
     return 1;

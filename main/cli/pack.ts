@@ -1,8 +1,10 @@
 /**
  * `vql artifacts pack NAME... --output FILE.zip [--prefix P]` and `vql artifacts import
- * FILE.zip [--to DIR]`: Velociraptor artifact packs (VELOCIRAPTOR.md 6). The pack's server
- * configuration (event artifacts) is written next to the zip as FILE.server.yaml, so it
- * travels with the pack; stdout says what was written, stderr lists warnings and refusals.
+ * FILE.zip [--to DIR] [--dry-run]`: Velociraptor artifact packs (VELOCIRAPTOR.md 6). The pack's
+ * server configuration (event artifacts) is written next to the zip as FILE.server.yaml, so it
+ * travels with the pack; stdout says what was written (`imported`, `replaced`, `unchanged`),
+ * stderr lists warnings and refusals. `--dry-run` says what an import would add and replace,
+ * with a diff of each replaced file, and writes nothing.
  * Exit status 1 when any artifact was refused (the others are still packed or imported).
  */
 import { parseArgs } from 'node:util';
@@ -10,7 +12,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Repository, formatProblem } from '../artifacts/index.ts';
 import { buildPack, registryNames, PackError } from '../artifacts/pack.ts';
-import { importPack } from '../artifacts/pack-import.ts';
+import { formatImportProblem, planPack, writePlan } from '../artifacts/pack-import.ts';
+import { formatDiff, lineDiff } from '../artifacts/line-diff.ts';
 import { DEFAULT_ZIP_LIMITS } from '../artifacts/pack-zip.ts';
 import { formatSize } from '../artifacts/size-limit.ts';
 import { defaultDatastore } from '../collector/paths.ts';
@@ -65,7 +68,11 @@ export function pack(args: string[]): number {
 
 /** `vql artifacts import`. */
 export function importZip(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...ENGINE_OPTIONS, to: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...ENGINE_OPTIONS, to: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+  });
   if (positionals.length !== 1) fail('artifacts import takes one pack zip, e.g. vql artifacts import pack.zip');
   const zipPath = positionals[0]!;
   const to = values.to ?? join(defaultDatastore(), 'artifacts');
@@ -90,9 +97,22 @@ export function importZip(args: string[]): number {
   const flags = engineFlags(values);
   // The target folder joins the repository so an artifact already there is replaced in place.
   const repo = new Repository({ definitions: [...flags.definitions, ...(existsSync(to) ? [to] : [])] });
-  const result = importPack(zip, { dir: to, lookup: (n) => repo.get(n) }, zipPath);
-  for (const p of result.problems) process.stderr.write(`ERROR: ${p.file}: ${p.message}\n`);
+  const plan = planPack(zip, { dir: to, lookup: (n) => repo.get(n) }, zipPath);
+  for (const p of plan.problems) process.stderr.write(`ERROR: ${formatImportProblem(p)}\n`);
+  if (values['dry-run']) {
+    for (const a of plan.add) process.stdout.write(`would import ${a.name}\t${a.file}\n`);
+    for (const a of plan.replace) {
+      const d = lineDiff(a.oldText ?? '', a.text);
+      process.stdout.write(`would replace ${a.name}\t${a.file} (-${d.removed} +${d.added} lines)\n`);
+      process.stdout.write(formatDiff(d, a.file, `${zipPath}:${a.entry}`));
+    }
+    for (const a of plan.same) process.stdout.write(`unchanged ${a.name}\t${a.file}\n`);
+    process.stdout.write(`dry run: ${plural(plan.add.length, 'artifact')} to add, ${plan.replace.length} to replace, ${plan.same.length} unchanged, ${plural(plan.problems.length, 'problem')}; nothing was written\n`);
+    return plan.problems.length ? 1 : 0;
+  }
+  const result = writePlan(plan, to, plan.replace.map((a) => a.name));
   for (const a of result.imported) process.stdout.write(`${a.replaced ? 'replaced' : 'imported'} ${a.name}\t${a.file}\n`);
+  for (const a of plan.same) process.stdout.write(`unchanged ${a.name}\t${a.file} (the same text)\n`);
   if (result.ignored.length) process.stdout.write(`ignored ${result.ignored.length} zip ${result.ignored.length === 1 ? 'entry that is' : 'entries that are'} not YAML\n`);
   process.stdout.write(`${plural(result.imported.length, 'artifact')} imported into ${to}, ${plural(result.problems.length, 'problem')}\n`);
   return result.problems.length ? 1 : 0;

@@ -31,8 +31,10 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
                                   a Velociraptor artifact pack (Upload Artifact Pack); P (e.g. Custom.) prefixes the
                                   names and the Artifact.X references between them; event artifacts' server
                                   configuration goes to FILE.server.yaml; exit 1 if any artifact was refused
-  artifacts import FILE.zip [--to DIR]
-                                  import a pack's artifacts into DIR (default: <datastore>/artifacts, the app's folder)
+  artifacts import FILE.zip [--to DIR] [--dry-run]
+                                  import a pack's artifacts into DIR (default: <datastore>/artifacts, the app's folder);
+                                  says which it imported, replaced or left unchanged; --dry-run prints what it would
+                                  add and replace (with a diff) and writes nothing
 `;
 
 export const MONITOR_USAGE = `monitor flags:
@@ -40,6 +42,7 @@ export const MONITOR_USAGE = `monitor flags:
   --datastore DIR      where rows, logs and the client id live (default: the per-user data folder)
   --definitions DIR    also load artifacts from DIR (repeatable)
   --keep-days N        delete day files older than N days
+  --log-format F       csv (default: <day>.csv) or jsonl (Velociraptor's layout: <day>.json + .json.tidx)
   --max_wait S         write rows at least every S seconds (default 1)
   --allow-execve       let artifacts run programs
   --status             print what the running collector is doing, and exit
@@ -50,4 +53,6 @@ export const SERVE_USAGE = `serve flags:
   --datastore DIR      where your artifacts live (DIR/artifacts; default: the per-user data folder)
   --definitions DIR    also load artifacts from DIR (repeatable)
   --allow-execve       let queries and artifacts run programs
+  --token-file FILE    keep the token in FILE (created with mode 0600 when missing; refused unless
+                       it is yours and mode 0600): with a fixed --port, a restart keeps open tabs working
 `;

@@ -1,8 +1,11 @@
 /**
  * The local collector: runs the event artifacts of the events file forever and appends their
- * rows to daily CSV files (see store.ts for the layout contract). It notices changes to the
+ * rows to daily CSV files (see store.ts for the layout contract), or with `logFormat: 'jsonl'`
+ * to Velociraptor's daily JSONL files and their time index (jsonl-store.ts). It notices changes to the
  * events file and to artifact definitions and restarts only the affected queries; a change
- * that fails to load is reported and the previous configuration keeps running. The same code
+ * that fails to load is reported (file:line:column) and the previous configuration keeps
+ * running. A first start with an events file that does not load can fail instead (an
+ * EventsFileError, for `vql monitor`, which then exits non-zero). The same code
  * runs in `vql monitor` and in the desktop app. Each event query runs on a worker thread of its
  * own (event-query.ts): one that is stuck cannot stall the others, nor this thread's timers.
  */
@@ -11,12 +14,13 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Registry, Value } from '../vql/index.ts';
 import { createHostRegistry } from '../host/index.ts';
-import { Repository, installArtifactPlugins, isEventType, cliArgValue, formatProblem, type LoadedArtifact } from '../artifacts/index.ts';
-import { MonitoringStore } from './store.ts';
+import { Repository, installArtifactPlugins, cliArgValue, formatProblem, type ArtifactProblem, type LoadedArtifact } from '../artifacts/index.ts';
+import { openStore, type LogFormat } from './stores.ts';
+import type { DayStore } from './day-store.ts';
 import { MonitorLog, monitorLogPath, type MonitorLogEntry } from './monitor-log.ts';
 import { EventQuery, type QueryIsolation } from './event-query.ts';
 import { resolveWorkerEntry } from '../app/worker-script.ts';
-import { loadEventsFile, type EventsConfig } from './events-file.ts';
+import { checkEvents, loadEventsFile, type EventsConfig } from './events-file.ts';
 import { BudgetWatch, DEFAULT_BUDGETS, type Budgets } from './budgets.ts';
 import { Subscriptions, type Subscription } from './subscriptions.ts';
 import { acquireDatastoreLock } from './lock.ts';
@@ -26,11 +30,15 @@ export interface CollectorOptions {
   /** Default: `<datastore>/events.yaml`. */
   readonly eventsFile?: string;
   readonly definitions?: readonly string[];
+  /** Folders added in the app (artifacts/folders.ts), loaded before `definitions`. */
+  readonly foldersFile?: string;
   readonly allowExecve?: boolean;
   /** Rows are written at least this often (default 1000 ms). */
   readonly maxWaitMs?: number;
   /** Delete day files older than this many days (checked hourly). */
   readonly keepDays?: number;
+  /** The files rows go to: `csv` (default) or `jsonl` (Velociraptor's `<day>.json` + `.json.tidx`). */
+  readonly logFormat?: LogFormat;
   /** Watch the events file and artifact folders (default true). */
   readonly watch?: boolean;
   /** Log entries also go here (stderr for `vql monitor`). */
@@ -56,6 +64,20 @@ export interface CollectorOptions {
   readonly pluginModules?: readonly string[];
   /** The CPU and memory budgets (default DEFAULT_BUDGETS). */
   readonly budgets?: Partial<Budgets>;
+  /**
+   * At start, an events file that does not load, or that lists artifacts none of which can run,
+   * makes start() throw an EventsFileError (`vql monitor` exits with it) instead of running
+   * nothing until the file is fixed (the app's default: it shows the problem and waits).
+   */
+  readonly failOnBadEventsFile?: boolean;
+}
+
+/** The events file could not be used at start (see CollectorOptions.failOnBadEventsFile). */
+export class EventsFileError extends Error {
+  constructor(readonly problems: readonly ArtifactProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'EventsFileError';
+  }
 }
 
 /** Defaults of the isolation limits. */
@@ -77,7 +99,7 @@ export function statusPath(datastore: string): string {
 }
 
 export class Collector {
-  readonly store: MonitoringStore;
+  readonly store: DayStore;
   readonly log: MonitorLog;
   readonly repo: Repository;
   readonly registry: Registry;
@@ -101,15 +123,19 @@ export class Collector {
     this.eventsFile = opts.eventsFile ?? join(opts.datastore, 'events.yaml');
     this.log = new MonitorLog(monitorLogPath(opts.datastore), opts.echo, now);
     // A damaged day file met while appending (it changed after start) is reported in the monitor log.
-    this.store = new MonitoringStore({ datastore: opts.datastore, now, warn: (m) => this.log.write('warn', 'storage', m) });
+    this.store = openStore(opts.logFormat ?? 'csv', { datastore: opts.datastore, now, warn: (m) => this.log.write('warn', 'storage', m) });
     this.registry = opts.registry ?? createHostRegistry({ allowExecve: opts.allowExecve });
-    this.repo = new Repository({ definitions: opts.definitions ?? [] });
+    this.repo = new Repository({ definitions: opts.definitions ?? [], foldersFile: opts.foldersFile });
     installArtifactPlugins(this.registry, this.repo);
     const entry = this.wantsWorkers ? resolveWorkerEntry(opts.workerScript) : null;
     if (entry) {
+      const repo = this.repo;
       this.isolation = {
         entry,
-        definitions: opts.definitions ?? [],
+        // Read at each (re)start of a query: folders added in the app since count too.
+        get definitions() {
+          return repo.folders();
+        },
         allowExecve: opts.allowExecve ?? false,
         pluginModules: opts.pluginModules,
         watchdogMs: opts.watchdogMs ?? DEFAULT_WATCHDOG_MS,
@@ -143,7 +169,7 @@ export class Collector {
       writeFileSync(this.eventsFile, 'Events:\n  artifacts: []\n  version: 1\n');
     }
     for (const p of this.repo.problems) this.log.write(p.severity === 'error' ? 'error' : 'warn', 'reload', formatProblem(p));
-    this.log.write('info', 'start', `collector started for client ${this.store.clientId}, datastore ${this.opts.datastore}`, { pid: process.pid, clientId: this.store.clientId });
+    this.log.write('info', 'start', `collector started for client ${this.store.clientId}, datastore ${this.opts.datastore}, ${this.store.logFormat === 'jsonl' ? 'JSONL day files (Velociraptor layout)' : 'CSV day files'}`, { pid: process.pid, clientId: this.store.clientId, logFormat: this.store.logFormat });
     if (!this.isolation && this.wantsWorkers) {
       this.log.write('warn', 'start', `the query worker (query-worker.js) was not found${this.opts.workerScript ? ` at ${this.opts.workerScript}` : ''}: event queries run on the collector's thread, where one stuck query stalls the others`);
     }
@@ -153,7 +179,8 @@ export class Collector {
         mod.registerPlugins(this.registry);
       }
     }
-    await this.applyEvents();
+    const first = await this.applyEvents(new Set(), true);
+    if (this.opts.failOnBadEventsFile && first.problems.length && this.queries.size === 0) throw new EventsFileError(first.problems);
     this.budgets = new BudgetWatch(() => [...this.queries.values()], this.log, { ...DEFAULT_BUDGETS, ...this.opts.budgets });
     this.budgets.start();
     this.timers.push(setInterval(() => this.writeStatus(), 2000));
@@ -200,41 +227,46 @@ export class Collector {
     return this.subs.subscribe(queryName, capacity);
   }
 
+  /**
+   * Writes the rows an artifact's query (`Artifact` or `Artifact/Source`) has received so far;
+   * resolves once they are on disk, or at once when it does not run. The live view's backfill
+   * reads the day files after it (main/app/collector-backfill.ts).
+   */
+  async flush(queryName: string): Promise<void> {
+    await this.queries.get(queryName.split('/')[0]!)?.flushAll();
+  }
+
   status(): QueryStatus[] {
     return [...this.queries.values()].map((q) => ({ artifact: q.name, state: q.state, rowsWritten: q.rowsWritten, restarts: q.restarts, lastError: q.lastError }));
   }
 
-  private async applyEvents(changedArtifacts: ReadonlySet<string> = new Set()): Promise<void> {
+  /** Applies the events file; returns its problems (each also logged). `first`: at start (no previous configuration). */
+  private async applyEvents(changedArtifacts: ReadonlySet<string> = new Set(), first = false): Promise<{ problems: ArtifactProblem[] }> {
     const load = loadEventsFile(this.eventsFile);
     if (!load.config) {
-      for (const p of load.problems) this.log.write('error', 'reload', `${formatProblem(p)} (the previous configuration keeps running)`);
-      return;
+      const keeps = first ? 'no event artifact runs until the file is fixed' : 'the previous configuration keeps running';
+      for (const p of load.problems) this.log.write('error', 'reload', `${formatProblem(p)} (${keeps})`);
+      return { problems: load.problems };
     }
     const next = load.config;
+    // An artifact that no longer loads keeps its previous definition while it runs.
+    const loadedOf = (name: string) => this.repo.get(name) ?? this.queries.get(name)?.loaded;
+    const problems = checkEvents(next, (name) => {
+      const a = loadedOf(name)?.artifact;
+      return a ? { type: a.type, parameters: (a.parameters ?? []).map((p) => p.name) } : undefined;
+    }, () => this.repo.names());
+    const others = next.artifacts.length > 1 ? '; the other artifacts run' : '';
+    for (const p of problems) this.log.write('error', 'reload', `${formatProblem(p)}${others}`, { artifact: p.artifact });
+    const bad = new Set(problems.map((p) => p.artifact));
     const wanted = new Map<string, { loaded: LoadedArtifact; params: Map<string, Value> }>();
     for (const name of next.artifacts) {
-      const loaded = this.repo.get(name) ?? this.queries.get(name)?.loaded;
-      if (!loaded) {
-        this.log.write('error', 'reload', `${this.eventsFile}: unknown artifact ${name}${this.repo.suggest(name).length ? ` (did you mean ${this.repo.suggest(name).join(' or ')}?)` : ''}; the other artifacts run`, { artifact: name });
-        continue;
-      }
+      if (bad.has(name)) continue;
+      const loaded = loadedOf(name)!;
       if (!this.repo.get(name)) this.log.write('error', 'reload', `${name} no longer loads; its previous definition keeps running`, { artifact: name });
-      if (!isEventType(loaded.artifact.type)) {
-        this.log.write('error', 'reload', `${name} is a ${loaded.artifact.type.toUpperCase()} artifact: only event artifacts (CLIENT_EVENT) run in the collector; collect it with vql artifacts collect`, { artifact: name });
-        continue;
-      }
       const params = new Map<string, Value>();
-      const given = next.parameters.get(name) ?? new Map();
       const declared = loaded.artifact.parameters ?? [];
-      let bad = false;
-      for (const [k, v] of given) {
-        const p = declared.find((d) => d.name === k);
-        if (!p) {
-          this.log.write('error', 'reload', `${this.eventsFile}: ${name} has no parameter ${k} (its parameters: ${declared.map((d) => d.name).join(', ') || 'none'})`, { artifact: name });
-          bad = true;
-        } else params.set(k, cliArgValue(p, v));
-      }
-      if (!bad) wanted.set(name, { loaded, params });
+      for (const [k, v] of next.parameters.get(name) ?? []) params.set(k, cliArgValue(declared.find((d) => d.name === k)!, v));
+      wanted.set(name, { loaded, params });
     }
     for (const [name, q] of this.queries) {
       const w = wanted.get(name);
@@ -263,6 +295,7 @@ export class Collector {
       this.log.write('info', 'reload', `${name} started${w.params.size ? ` with ${[...w.params].map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : ''}`, { artifact: name });
     }
     this.config = next;
+    return { problems };
   }
 
   private startWatching(): void {
@@ -308,6 +341,7 @@ export class Collector {
       started: this.started.toISOString(),
       updated: new Date().toISOString(),
       clientId: this.store.clientId,
+      logFormat: this.store.logFormat,
       eventsFile: this.eventsFile,
       queries: this.status(),
     };

@@ -256,7 +256,11 @@ async function anyLineIsRecord(fh: FileHandle, start: number, end: number, field
   return false;
 }
 
-async function openForCheck(path: string): Promise<{ fh: FileHandle; st: Stats } | { foreign: string; st: Stats | null }> {
+/**
+ * Opens a file to check it, without following a symbolic link nor blocking on a FIFO; an entry
+ * that is not a regular file, or one with other hard links, is `foreign` (with what it is).
+ */
+export async function openForCheck(path: string): Promise<{ fh: FileHandle; st: Stats } | { foreign: string; st: Stats | null }> {
   // Where O_NOFOLLOW does not exist (Windows), look first: a link is not followed then either.
   if (!NO_FOLLOW) {
     const ls = await lstat(path);

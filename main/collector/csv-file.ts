@@ -168,12 +168,13 @@ export interface ParsedCsv {
 /**
  * Parses CSV text strictly (Go encoding/csv rules without LazyQuotes): a quote may only open a
  * field and, doubled, stand for itself inside a quoted one; `\r\n` ends a record like `\n`.
- * Throws on malformed text, naming `file` and the line.
+ * Throws on malformed text, naming `file` and the line (counted from `firstLine`: the line of
+ * the file where `text` starts, when it is a piece of one).
  */
-export function parseCsv(text: string, file = '<csv>'): ParsedCsv {
+export function parseCsv(text: string, file = '<csv>', firstLine = 1): ParsedCsv {
   const records: string[][] = [];
   let pos = 0;
-  let line = 1;
+  let line = firstLine;
   while (pos < text.length) {
     const r = parseRecord(text, pos, file, line);
     if (!r) break;

@@ -10,13 +10,13 @@
  * own thread, while this one goes on writing the others' rows, flushing and checking budgets.
  * A worker not heard from for `watchdogMs`, or out of its heap limit, is terminated; the log
  * says which limit fired, and the query restarts after its backoff. Rows cross the thread as
- * row-wire values, so the CSV cells are the same as when the query runs on this thread.
+ * row-wire values, so the CSV cells (and JSON lines) are the same as when the query runs on this thread.
  */
 import { LinkedAbort, abortableSleep, type LogLevel, type Registry, type VDict, type Value } from '../vql/index.ts';
 import { runArtifact, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import { StreamThread } from '../app/stream-thread.ts';
 import type { WorkerEntry } from '../app/worker-script.ts';
-import type { MonitoringStore } from './store.ts';
+import type { DayStore } from './day-store.ts';
 import type { MonitorLog } from './monitor-log.ts';
 
 export type QueryState = 'starting' | 'running' | 'paused' | 'backoff' | 'stopped';
@@ -44,7 +44,7 @@ class WorkerLimitError extends Error {}
 export interface EventQueryOptions {
   readonly repo: Repository;
   readonly registry: Registry;
-  readonly store: MonitoringStore;
+  readonly store: DayStore;
   readonly log: MonitorLog;
   /** Rows are written at least this often (ms). */
   readonly maxWaitMs: number;
@@ -255,11 +255,13 @@ export class EventQuery {
 
   private receive(batch: VDict[]): void {
     const ts = Math.floor(this.opts.now().getTime() / 1000);
+    // The JSONL store appends _ts (the flush time) itself, after ClientId, as Velociraptor's server does.
+    const stamp = this.opts.store.logFormat === 'csv';
     const byQuery = new Map<string, VDict[]>();
     for (const row of batch) {
       const q = String(row.get('_Source') ?? this.name);
       row.delete('_Source'); // the file's directory says which query a row came from
-      row.set('_ts', ts);
+      if (stamp) row.set('_ts', ts);
       let list = byQuery.get(q);
       if (!list) byQuery.set(q, (list = []));
       list.push(row);

@@ -135,12 +135,37 @@ export function monitoringRoot(datastore: string, clientId: string): string {
   return join(datastore, 'clients', clientId, 'monitoring');
 }
 
-/** The directory of one query's day files: `<monitoring root>/<Artifact>[/<Source>]`. */
-export function queryDir(datastore: string, clientId: string, queryName: string): string {
+/**
+ * The directory of one query's day files: `<monitoring root>/<Artifact>[/<Source>]`, each name
+ * made a directory name by `dirName` (the layout's; `safeDirName` for the CSV files).
+ */
+export function queryDir(datastore: string, clientId: string, queryName: string, dirName: (name: string) => string = safeDirName): string {
   const { artifact, source } = splitQueryName(queryName);
-  const base = join(monitoringRoot(datastore, clientId), safeDirName(artifact));
-  return source === undefined ? base : join(base, safeDirName(source));
+  const base = join(monitoringRoot(datastore, clientId), dirName(artifact));
+  return source === undefined ? base : join(base, dirName(source));
 }
+
+/**
+ * How one store format names its files below the monitoring root: the directory names of
+ * artifacts and sources, and which file names in a query directory are its day files. `main`
+ * is false for a day's companion files (the JSONL time index), which retention deletes with
+ * the day and nothing else reads as rows.
+ */
+export interface DayLayout {
+  dirName(name: string): string;
+  nameOfDir(dirName: string): string;
+  parseFileName(name: string): { day: string; main: boolean } | undefined;
+}
+
+/** The CSV layout above: `<day>[.<part>].csv` in `safeDirName` directories. */
+export const CSV_LAYOUT: DayLayout = {
+  dirName: safeDirName,
+  nameOfDir,
+  parseFileName(name) {
+    const p = parseDayFileName(name);
+    return p && { day: p.day, main: true };
+  },
+};
 
 /** The path of one part of one day's file of a query (part 0 is `<day>.csv`). */
 export function dayFilePath(datastore: string, clientId: string, queryName: string, day: string, part = 0): string {

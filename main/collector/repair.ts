@@ -22,8 +22,11 @@ import { checkDayFile, NO_FOLLOW, type DayFileCheck } from './csv-check.ts';
 /** What was done to one day file, with a message naming the file and line. */
 export interface RepairNote {
   path: string;
-  /** `cut`: an incomplete last record was cut off; `removed`: a file with only a torn header; `kept`: left as it is. */
-  action: 'cut' | 'removed' | 'kept';
+  /**
+   * `cut`: an incomplete last record was cut off; `removed`: a file with only a torn header;
+   * `kept`: left as it is; `indexed` (JSONL): rows without a time index record were indexed.
+   */
+  action: 'cut' | 'removed' | 'kept' | 'indexed';
   /** The line of the record cut off, or of the problem found (0 when no line applies). */
   line: number;
   /** Bytes cut off or removed (0 for `kept`). */

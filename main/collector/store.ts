@@ -1,6 +1,8 @@
 /**
  * The storage layer of the local event collector: one CSV file per artifact (or artifact source)
  * per UTC day, appended in fsynced batches (layout in paths.ts, text format in csv-file.ts).
+ * The machinery shared with the JSONL format (batches, durability, rollback, retention, open
+ * files) is day-store.ts; this module is what is CSV's own.
  *
  * - Day: the UTC date when `append()` is called (`now()`), one per batch.
  * - Parts: a file's header is the columns of its first row. Rows with other columns (names or
@@ -25,154 +27,19 @@
  * - One process writes a datastore at a time: the store takes no lock itself, the collector
  *   holds the datastore's (lock.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, readdir, rm, rmdir, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VDict } from '../vql/values/types.ts';
 import { completeRecords, headerLine, rowLines } from './csv-file.ts';
-import { NO_FOLLOW, endsWithNewline } from './csv-check.ts';
+import { endsWithNewline } from './csv-check.ts';
 import { repairDayFile, type RepairNote, type RepairOutcome } from './repair.ts';
-import {
-  CLIENT_ID_FILE,
-  CLIENT_ID_SYNTAX,
-  dayFileName,
-  dayName,
-  dayStart,
-  monitoringRoot,
-  nameOfDir,
-  parseDayFileName,
-  queryDir,
-} from './paths.ts';
+import { CSV_LAYOUT, dayFileName, dayName, dayStart, parseDayFileName } from './paths.ts';
+import { DayStore, StoreWriteError, isNotFound, type AppendResult, type DayFileEntry, type LogFormat, type OpenFile, type StoreOptions } from './day-store.ts';
+import { JsonlMonitoringStore } from './jsonl-store.ts';
 
-/** Options of a `MonitoringStore`: the datastore directory, and optionally a fixed client id and clock. */
-export interface StoreOptions {
-  datastore: string;
-  clientId?: string;
-  now?: () => Date;
-  /**
-   * Where to report a day file found damaged (or repaired) when the store first appends to its
-   * day; default: `process.emitWarning`. `repair()` returns its findings instead (`repairNote`).
-   */
-  warn?: (message: string) => void;
-}
-
+export { clientId } from './client-id.ts';
+export { MAX_OPEN_FILES, StoreWriteError, type AppendResult, type StoreOptions } from './day-store.ts';
 export type { RepairNote } from './repair.ts';
-
-/** Result of `append()`: the files written and the number of rows stored. */
-export interface AppendResult {
-  files: string[];
-  rows: number;
-}
-
-/** Most file descriptors kept open at once; the least recently used beyond this are closed. */
-export const MAX_OPEN_FILES = 64;
-
-const CLIENT_ID_FORMAT = /^C\.[0-9a-f]{16}$/;
-
-/** Flags to open a day file for appending: created when missing, never through a symbolic link. */
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
-
-/** Error codes for which a write error says what the user can do about it. */
-const ADVICE: Record<string, string> = {
-  EACCES: 'the collector may not write there: fix the permissions of the datastore directory (or choose another datastore), then the batch is retried',
-  EPERM: 'the collector may not write there: fix the permissions of the datastore directory (or choose another datastore), then the batch is retried',
-  EROFS: 'the file system is read-only: remount it read-write or choose another datastore, then the batch is retried',
-  ENOSPC: 'the disk is full: free some space (or keep fewer days with retention), then the batch is retried',
-  EDQUOT: 'the disk quota is exhausted: free some space or raise the quota (or keep fewer days with retention), then the batch is retried',
-  EIO: 'the disk reported an I/O error: check the device and the system log, then the batch is retried',
-  EMFILE: 'too many open files: raise the open-file limit (ulimit -n), then the batch is retried',
-  ENFILE: 'too many open files on the system: close other programs or raise the limit, then the batch is retried',
-};
-
-/** A failed write of a batch: names the file and the OS error and says what to do; `code` is the OS error code. */
-export class StoreWriteError extends Error {
-  readonly code: string | undefined;
-  readonly path: string;
-  constructor(path: string, cause: unknown) {
-    const e = cause as NodeJS.ErrnoException;
-    const code = typeof e?.code === 'string' ? e.code : undefined;
-    const os = e instanceof Error ? e.message : String(cause);
-    const advice = (code && ADVICE[code]) ?? 'fix the cause, then the batch is retried';
-    super(`cannot write monitoring file ${path}: ${os}. The batch was not stored (rows written earlier are intact); ${advice}.`, { cause });
-    this.name = 'StoreWriteError';
-    this.code = code;
-    this.path = path;
-  }
-}
-
-/**
- * The client id of a datastore: `C.` + 16 lowercase hex digits, read from `<datastore>/client_id`
- * (one line of text), or generated from crypto randomness and saved there on first use.
- */
-export function clientId(datastore: string): string {
-  const file = join(datastore, CLIENT_ID_FILE);
-  const existing = readClientIdFile(file);
-  if (existing !== undefined) return existing;
-  mkdirSync(datastore, { recursive: true });
-  const id = 'C.' + randomBytes(8).toString('hex');
-  // Write a temporary file and hard-link it into place: the link fails when another process
-  // created the file first, and then its id wins. The id is never seen half written.
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
-    writeSync(fd, id + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  } finally {
-    unlinkSync(tmp);
-  }
-  syncDir(datastore);
-  const saved = readClientIdFile(file);
-  if (saved === undefined) throw new Error(`${file}: the client id was not saved`);
-  return saved;
-}
-
-function readClientIdFile(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const id = text.trim();
-  if (!CLIENT_ID_FORMAT.test(id)) {
-    throw new Error(`${file}: not a client id (expected C. followed by 16 lowercase hex digits, got ${JSON.stringify(id.slice(0, 40))}); fix or delete the file`);
-  }
-  return id;
-}
-
-function syncDir(dir: string): void {
-  // Makes a new directory entry durable. Windows cannot open directories: nothing to do there.
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // best effort
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-async function syncDirAsync(dir: string): Promise<void> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // best effort (Windows; file systems that refuse directory fsync)
-  } finally {
-    await fh?.close().catch(() => {});
-  }
-}
 
 /** One part of a day: its file and header (null while the file is empty); a damaged part is never written. */
 interface Part {
@@ -180,24 +47,6 @@ interface Part {
   path: string;
   headerKey: string | null;
   damaged: boolean;
-}
-
-/** A file's outcome at `repair()`, reused when it is still the same file (identity and size) at the first append. */
-interface Checked {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  outcome: RepairOutcome;
-}
-
-/** An open (or openable) file being appended to. */
-interface OpenFile {
-  path: string;
-  handle: FileHandle;
-  /** Bytes known to be good: the size after the last successful batch. */
-  size: number;
-  busy: number;
 }
 
 /** A group written to its file, not yet committed: the file (still busy) and its size before. */
@@ -224,195 +73,40 @@ function sameColumns(row: VDict, columns: readonly string[]): boolean {
   return true;
 }
 
-function isNotFound(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-/** The daily CSV files of one client's event artifacts in a datastore (see the module comment). */
-export class MonitoringStore {
-  /** The client id of the files: the option, else the datastore's own (`clientId()`). */
-  readonly clientId: string;
-  /** The datastore directory. */
-  readonly datastore: string;
-  private readonly now: () => Date;
+/**
+ * The daily CSV files of one client's event artifacts in a datastore (see the module comment).
+ * `append()` skips rows with no columns (CSV cannot tell them from a blank line); `repair()`
+ * reads earlier days only when their last line is torn.
+ */
+export class MonitoringStore extends DayStore {
+  readonly logFormat: LogFormat = 'csv';
   /** Parts of one day of one query directory, keyed `dir \0 day`. */
   private readonly parts = new Map<string, Part[]>();
-  /** Open files, least recently used first. */
-  private readonly files = new Map<string, OpenFile>();
-  /** Files whose size on disk may be past their good size (a failed rollback): size to restore. */
-  private readonly pendingTruncate = new Map<string, number>();
-  /** Directories known to exist. */
-  private readonly dirs = new Set<string>();
-  /** Tail of the operations queued per query directory. */
-  private readonly queues = new Map<string, Promise<void>>();
-  /** Tail of the last exclusive operation (repair, retain, close). */
-  private barrier: Promise<void> = Promise.resolve();
-  private closed = false;
-  private readonly warn: (message: string) => void;
-  /** What the last `repair()` did, per file. */
-  private notes = new Map<string, RepairNote>();
-  /** The outcomes of the last `repair()`, so that the first append does not check a file again. */
-  private readonly checked = new Map<string, Checked>();
 
   constructor(opts: StoreOptions) {
-    this.datastore = opts.datastore;
-    this.clientId = opts.clientId ?? clientId(opts.datastore);
-    if (!CLIENT_ID_SYNTAX.test(this.clientId)) throw new TypeError(`invalid client id ${JSON.stringify(this.clientId)}`);
-    this.now = opts.now ?? (() => new Date());
-    this.warn = opts.warn ?? ((m) => process.emitWarning(m, 'MonitoringStoreWarning'));
+    super(opts, CSV_LAYOUT);
   }
 
-  /** Directory of one artifact's monitoring files. */
-  dir(queryName: string): string {
-    return queryDir(this.datastore, this.clientId, queryName);
+  protected async repairDayFile(f: DayFileEntry, recent: boolean): Promise<RepairNote[]> {
+    if (!recent && (await endsWithNewline(f.path))) return [];
+    const outcome = await repairDayFile(f.path);
+    if (outcome.state !== 'gone') await this.remember([f.path], outcome);
+    return outcome.note ? [outcome.note] : [];
   }
 
-  /** The monitoring directory of this client (`<datastore>/clients/<id>/monitoring`). */
-  root(): string {
-    return monitoringRoot(this.datastore, this.clientId);
-  }
-
-  /**
-   * Appends a batch of rows of one query (`Artifact` or `Artifact/Source`) to today's file(s),
-   * resolving once they are written and fsynced; rows with no columns are skipped.
-   */
-  append(queryName: string, rows: readonly VDict[]): Promise<AppendResult> {
-    let dir: string;
-    try {
-      dir = this.dir(queryName);
-    } catch (e) {
-      return Promise.reject(e);
+  protected forgetDays(cutoff: number): void {
+    for (const key of [...this.parts.keys()]) {
+      if (!(dayStart(key.slice(key.lastIndexOf('\0') + 1)) >= cutoff)) this.parts.delete(key);
     }
-    return this.keyed(dir, () => this.appendNow(dir, rows));
   }
 
-  /**
-   * Checks the day files after a restart (see the module comment; earlier days only when their
-   * last line is torn): cuts an incomplete last record left by a crash (removing a file that
-   * held only a torn header), leaves any other damage as it is. Returns the files it has
-   * something to say about (cut, removed, or left as they are); `repairNote(path)` says what
-   * and where.
-   */
-  repair(): Promise<string[]> {
-    return this.exclusive(async () => {
-      await this.closeAll();
-      this.parts.clear();
-      this.checked.clear();
-      this.notes = new Map();
-      const repaired: string[] = [];
-      // First the rollbacks that failed earlier: cut back to the exact size before their batch.
-      for (const [path, size] of this.pendingTruncate) {
-        try {
-          const bytes = (await stat(path)).size - size;
-          if (bytes > 0) {
-            await truncate(path, size);
-            repaired.push(path);
-            const message = `${path}: cut ${bytes} bytes: the end of a batch whose write failed and could not be undone then (the batch is written again)`;
-            this.notes.set(path, { path, action: 'cut', line: 0, bytes, message });
-          }
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-        this.pendingTruncate.delete(path);
-      }
-      const today = dayStart(dayName(this.now()));
-      for (const f of await this.dayFiles(true)) {
-        if (dayStart(f.day) < today - 86_400_000 && (await endsWithNewline(f.path))) continue;
-        const outcome = await repairDayFile(f.path);
-        if (outcome.note) {
-          this.notes.set(f.path, outcome.note);
-          if (!repaired.includes(f.path)) repaired.push(f.path);
-        }
-        if (outcome.state === 'gone') continue;
-        try {
-          const st = await lstat(f.path);
-          this.checked.set(f.path, { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, outcome });
-        } catch {
-          // Gone meanwhile: checked again when appended to.
-        }
-      }
-      return repaired;
-    });
-  }
-
-  /** What the last `repair()` did to a file it returned, as a message naming the file and line. */
-  repairNote(path: string): string {
-    return this.notes.get(path)?.message ?? `${path}: repaired`;
-  }
-
-  /** What the last `repair()` did, file by file. */
-  repairNotes(): RepairNote[] {
-    return [...this.notes.values()];
-  }
-
-  /** Deletes the day files (all parts) dated more than `keepDays` days before today (UTC); returns the files deleted. */
-  retain(keepDays: number): Promise<string[]> {
-    if (!Number.isInteger(keepDays) || keepDays < 0) return Promise.reject(new RangeError(`retain: keepDays must be a whole number >= 0, got ${keepDays}`));
-    return this.exclusive(async () => {
-      const cutoff = dayStart(dayName(this.now())) - keepDays * 86_400_000;
-      const deleted: string[] = [];
-      const touchedDirs = new Set<string>();
-      for (const f of await this.dayFiles()) {
-        if (dayStart(f.day) >= cutoff) continue;
-        await this.forget(f.path);
-        try {
-          await unlink(f.path);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-        deleted.push(f.path);
-        touchedDirs.add(f.dir);
-      }
-      // Drop directories left empty (a source directory, then its artifact directory).
-      const root = this.root();
-      for (const d of [...touchedDirs].sort((a, b) => b.length - a.length)) {
-        for (let cur = d; cur.startsWith(root) && cur !== root; cur = join(cur, '..')) {
-          try {
-            await rmdir(cur);
-            this.dirs.delete(cur);
-          } catch {
-            break;
-          }
-        }
-      }
-      for (const key of [...this.parts.keys()]) {
-        if (dayStart(key.slice(key.lastIndexOf('\0') + 1)) < cutoff) this.parts.delete(key);
-      }
-      return deleted.sort();
-    });
-  }
-
-  /** Rows written today (UTC) per query name, counted from the files (for `vql monitor --status`). */
-  async rowsToday(): Promise<Map<string, number>> {
-    const today = dayName(this.now());
-    const out = new Map<string, number>();
-    for (const f of await this.dayFiles()) {
-      if (f.day !== today) continue;
-      let records: number;
-      try {
-        records = (await completeRecords(f.path)).records;
-      } catch (e) {
-        if (isNotFound(e)) continue;
-        throw e;
-      }
-      out.set(f.queryName, (out.get(f.queryName) ?? 0) + Math.max(0, records - 1));
-    }
-    return out;
-  }
-
-  /** Waits for pending batches and closes every open file; later calls reject. */
-  close(): Promise<void> {
-    return this.exclusive(async () => {
-      this.closed = true;
-      await this.closeAll();
-    });
+  protected async countRows(path: string): Promise<number> {
+    return Math.max(0, (await completeRecords(path)).records - 1);
   }
 
   // ---- batches ----
 
-  private async appendNow(dir: string, rows: readonly VDict[]): Promise<AppendResult> {
-    if (this.closed) throw new Error('MonitoringStore: append() after close()');
+  protected async appendNow(dir: string, rows: readonly VDict[]): Promise<AppendResult> {
     const groups = groupRows(rows);
     if (groups.length === 0) return { files: [], rows: 0 };
     const day = dayName(this.now());
@@ -438,12 +132,7 @@ export class MonitoringStore {
     }
 
     const results = await Promise.allSettled(plan.map((p) => this.writeGroup(dir, p.part, p.group)));
-    try {
-      return await this.settle(parts, plan, results);
-    } finally {
-      // Concurrent batches of many queries may have opened more files than the limit: trim now.
-      await this.evict(MAX_OPEN_FILES);
-    }
+    return await this.settle(parts, plan, results);
   }
 
   /** The result of a batch whose files were written, or its rollback when one of them failed. */
@@ -471,45 +160,16 @@ export class MonitoringStore {
    * On failure the file is cut back to that size and a StoreWriteError is thrown.
    */
   private async writeGroup(dir: string, part: Part, group: Group): Promise<Written> {
-    let file: OpenFile;
-    try {
-      await this.ensureDir(dir);
-      file = await this.openFile(part.path);
-    } catch (e) {
-      throw new StoreWriteError(part.path, e);
-    }
+    const file = await this.openForBatch(dir, part.path);
     const before = file.size;
     try {
       const text = (before === 0 ? headerLine(group.columns) : '') + rowLines(group.rows);
-      const buf = Buffer.from(text, 'utf8');
-      let off = 0;
-      while (off < buf.length) {
-        const { bytesWritten } = await file.handle.write(buf, off, buf.length - off, null);
-        if (bytesWritten <= 0) throw Object.assign(new Error('write returned no progress'), { code: 'EIO' });
-        off += bytesWritten;
-      }
-      await file.handle.datasync();
-      if (before === 0) await syncDirAsync(dir);
-      file.size = before + buf.length;
+      await this.writeSynced(file, Buffer.from(text, 'utf8'), dir);
       return { file, before };
     } catch (e) {
       await this.restoreSize(file, before);
       file.busy--;
       throw new StoreWriteError(part.path, e);
-    }
-  }
-
-  /** Cuts a file back to `size`; when that fails too, remembers to do it before the next write. */
-  private async restoreSize(file: OpenFile, size: number): Promise<void> {
-    file.size = size;
-    try {
-      await file.handle.truncate(size);
-      await file.handle.datasync();
-      this.pendingTruncate.delete(file.path);
-    } catch {
-      this.pendingTruncate.set(file.path, size);
-      // The handle may be unusable (EIO): reopen next time.
-      await this.forget(file.path);
     }
   }
 
@@ -568,135 +228,11 @@ export class MonitoringStore {
    * has not changed since, else it is checked (and repaired) now, and what was done is reported.
    */
   private async examine(path: string): Promise<RepairOutcome> {
-    const known = this.checked.get(path);
-    if (known) {
-      this.checked.delete(path);
-      try {
-        const st = await lstat(path);
-        if (st.dev === known.dev && st.ino === known.ino && st.size === known.size && st.mtimeMs === known.mtimeMs) return known.outcome;
-      } catch (e) {
-        if (isNotFound(e)) return { state: 'gone', header: null, note: null };
-      }
-    }
+    const known = await this.recall<RepairOutcome>([path]);
+    if (known) return known;
     const outcome = await repairDayFile(path);
     if (outcome.note) this.warn(outcome.note.message);
     return outcome;
-  }
-
-  // ---- file handles ----
-
-  private async ensureDir(dir: string): Promise<void> {
-    if (this.dirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
-    this.dirs.add(dir);
-  }
-
-  /** The open file of `path` (opened for appending when needed), marked busy: the caller decrements `busy`. */
-  private async openFile(path: string): Promise<OpenFile> {
-    const known = this.files.get(path);
-    if (known) {
-      this.files.delete(path);
-      this.files.set(path, known);
-      known.busy++;
-      return known;
-    }
-    await this.evict(MAX_OPEN_FILES - 1);
-    const handle = await open(path, APPEND_FLAGS, 0o666);
-    try {
-      let size = (await handle.stat()).size;
-      const pending = this.pendingTruncate.get(path);
-      if (pending !== undefined && pending < size) {
-        await handle.truncate(pending);
-        await handle.datasync();
-        size = pending;
-      }
-      this.pendingTruncate.delete(path);
-      const file: OpenFile = { path, handle, size, busy: 1 };
-      this.files.set(path, file);
-      return file;
-    } catch (e) {
-      await handle.close().catch(() => {});
-      throw e;
-    }
-  }
-
-  /** Closes least recently used idle files until at most `keep` are open. */
-  private async evict(keep: number): Promise<void> {
-    if (this.files.size <= keep) return;
-    for (const [path, file] of this.files) {
-      if (this.files.size <= keep) break;
-      if (file.busy > 0) continue;
-      this.files.delete(path);
-      await file.handle.close().catch(() => {});
-    }
-  }
-
-  private async forget(path: string): Promise<void> {
-    const file = this.files.get(path);
-    if (!file) return;
-    this.files.delete(path);
-    await file.handle.close().catch(() => {});
-  }
-
-  private async closeAll(): Promise<void> {
-    const all = [...this.files.values()];
-    this.files.clear();
-    await Promise.all(all.map((f) => f.handle.close().catch(() => {})));
-  }
-
-  // ---- walking the tree ----
-
-  /** Every day file of this client, with its query name, day and directory; `others`: also entries with a day file's name that are not regular files. */
-  private async dayFiles(others = false): Promise<{ path: string; dir: string; day: string; queryName: string }[]> {
-    const root = this.root();
-    const out: { path: string; dir: string; day: string; queryName: string }[] = [];
-    const scan = async (dir: string, queryName: string, depth: number): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (e) {
-        if (isNotFound(e)) return;
-        throw e;
-      }
-      for (const ent of entries) {
-        // safeDirName never gives an artifact or source directory a day file's name.
-        const p = depth > 0 ? parseDayFileName(ent.name) : undefined;
-        if (p) {
-          if (ent.isFile() || others) out.push({ path: join(dir, ent.name), dir, day: p.day, queryName });
-        } else if (ent.isDirectory() && depth < 2) {
-          await scan(join(dir, ent.name), (queryName ? queryName + '/' : '') + nameOfDir(ent.name), depth + 1);
-        }
-      }
-    };
-    await scan(root, '', 0);
-    return out;
-  }
-
-  // ---- serialization ----
-
-  /** Runs `fn` after the earlier operations on `key` and the last exclusive operation. */
-  private keyed<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const run = Promise.all([prev, this.barrier]).then(fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    this.queues.set(key, tail);
-    void tail.then(() => {
-      if (this.queues.get(key) === tail) this.queues.delete(key);
-    });
-    return run;
-  }
-
-  /** Runs `fn` alone: after every queued operation, before any later one. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = Promise.all([this.barrier, ...this.queues.values()]).then(fn);
-    this.barrier = run.then(
-      () => {},
-      () => {},
-    );
-    return run;
   }
 }
 
@@ -727,12 +263,13 @@ function groupRows(rows: readonly VDict[]): Group[] {
 
 /**
  * A micro-benchmark: appends `rows` small rows (5 columns of ints and strings) in batches of
- * `batchSize` to a fresh store under `dir`, and returns the rows per second.
+ * `batchSize` to a fresh store (of `logFormat`) under `dir`, and returns the rows per second.
  */
-export async function benchStore(dir: string, rows = 1_000_000, batchSize = 5000): Promise<number> {
+export async function benchStore(dir: string, rows = 1_000_000, batchSize = 5000, logFormat: LogFormat = 'csv'): Promise<number> {
   await mkdir(dir, { recursive: true });
   const datastore = await mkdtemp(join(dir, 'bench-'));
-  const store = new MonitoringStore({ datastore, now: () => new Date(Date.UTC(2024, 0, 2, 12)) });
+  const opts = { datastore, now: () => new Date(Date.UTC(2024, 0, 2, 12)) };
+  const store = logFormat === 'jsonl' ? new JsonlMonitoringStore(opts) : new MonitoringStore(opts);
   try {
     const users = ['root', 'alice', 'bob', 'www-data', 'SYSTEM'];
     const batches: VDict[][] = [];

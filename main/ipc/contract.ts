@@ -59,9 +59,25 @@ export interface ArtifactSummary {
   reach?: { runs: boolean; os: string[]; forThisMachine: boolean; missing: string[] };
 }
 
+/** An artifact folder added in the app, with what loading it gave. */
+export interface ArtifactFolder {
+  path: string;
+  /** Artifacts loaded from it. */
+  artifacts: number;
+  /** Files that did not load (each is listed by the artifact's problems). */
+  errors: number;
+  /** False when the folder is gone (it stays listed until removed). */
+  exists: boolean;
+}
+
 export interface ArtifactDetail extends ArtifactSummary {
   raw: string;
   parameters: Array<{ name: string; type: string; default: string; description: string; choices?: string[] }>;
+}
+
+export interface SaveOptions {
+  /** The name whose file may be replaced (the name the editor opened, or one the user confirmed). */
+  replace?: string;
 }
 
 export interface CompletionEntry {
@@ -102,17 +118,33 @@ export interface StoreDay {
   bytes: number;
 }
 
+export interface EventsBackfillRequest {
+  /** `Artifact` (with its sources) or `Artifact/Source`. */
+  artifact: string;
+  /** Most rows (the newest are kept); default and at most MAX_BACKFILL_ROWS (main/app/collector-backfill.ts). */
+  limit?: number;
+}
+
+/**
+ * The rows of today's (UTC) day files of an event artifact received up to the second `through`,
+ * oldest first. Live rows pushed since `events:subscribe` whose `_ts` is above `through` follow
+ * them with no row twice and none missing (main/app/collector-backfill.ts says why).
+ */
+export interface EventsBackfill {
+  rows: RowJson[];
+  /** Rows of the day up to `through`: more than `rows` when the limit kept only the newest. */
+  total: number;
+  /** The last second (`_ts`, epoch seconds) the rows cover. */
+  through: number;
+  /** The day read, YYYY-MM-DD (UTC). */
+  day: string;
+  /** What the reader had to say (records it skipped, rows not written in time), at most a few. */
+  notes: string[];
+}
+
 export interface StoreArtifact {
   artifact: string;
   days: StoreDay[];
-}
-
-export interface StoreOpenRequest {
-  client: string;
-  artifact: string;
-  /** First and last day, inclusive (YYYY-MM-DD). */
-  from: string;
-  to: string;
 }
 
 export interface PackExportRequest {
@@ -134,9 +166,67 @@ export interface PackExport {
   serverConfig: string;
 }
 
+/** A problem of a pack zip entry (or of the whole zip): `file:line:column: message` once shown. */
+export interface PackProblem {
+  file: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** An artifact of a pack and where it would go. */
+export interface PackPlanEntry {
+  name: string;
+  type: string;
+  /** The zip entry. */
+  entry: string;
+  /** The file in the user's folder it would be written to. */
+  file: string;
+}
+
+/** One line of a diff (main/artifacts/line-diff.ts). */
+export interface DiffLineJson {
+  op: ' ' | '-' | '+';
+  text: string;
+  oldLine?: number;
+  newLine?: number;
+}
+
+/** A line diff: hunks with context, and the lines removed and added. */
+export interface TextDiff {
+  hunks: Array<{ oldStart: number; newStart: number; lines: DiffLineJson[] }>;
+  added: number;
+  removed: number;
+}
+
+/** What importing a pack would do (`packs:preview`); nothing is written. */
+export interface PackPreview {
+  /** New artifacts. */
+  add: PackPlanEntry[];
+  /** Artifacts the user has, with another text: the diff goes from the user's file to the pack's. */
+  replace: Array<PackPlanEntry & { diff: TextDiff }>;
+  /** Artifacts the user has with exactly this text (nothing to write). */
+  same: PackPlanEntry[];
+  /** Refused entries (with why) and zip problems. */
+  problems: PackProblem[];
+  /** Non-YAML entries, ignored. */
+  ignored: string[];
+}
+
+export interface PackImportOptions {
+  /** The names the user agreed to replace; an artifact they have that is not named here is kept. */
+  replace?: string[];
+}
+
 export interface PackImport {
   imported: ArtifactSummary[];
-  problems: Array<{ file: string; message: string }>;
+  /** Names of `imported` that replaced an artifact of the user's. */
+  replaced: string[];
+  /** Names the user has that the pack also holds and that were kept (not in `replace`). */
+  kept: string[];
+  /** Names the user has with the same text (nothing written). */
+  unchanged: string[];
+  problems: PackProblem[];
 }
 
 /** The log workbench's tables (DuckDB in the main process, main/tables): how a column is shown. */
@@ -175,7 +265,7 @@ export interface TableProblem {
 
 export interface TableInfo {
   id: string;
-  /** The file name, or `client artifact from..to`. */
+  /** The file name, `folder first..last` (a folder of day files), or `artifact from..to (client)`. */
   label: string;
   /** `loading`: windows show the preview (the first rows); views, aggregates and SQL wait for `ready`. */
   state: 'loading' | 'ready' | 'failed' | 'cancelled';
@@ -275,9 +365,12 @@ export interface TableValuesRequest {
 export interface TableValues {
   column: TableColumn;
   values: Array<{ value: TableCell; count: number }>;
-  /** Distinct values (approximate past a few thousand: HyperLogLog). */
+  /** Distinct values that are not empty (approximate past a few thousand: HyperLogLog). */
   distinct: number;
+  /** Cells without a value (null). */
   nulls: number;
+  /** Empty cells: null, empty text or NaN, as the grid shows them (not among `distinct`). */
+  empty?: number;
   rows: number;
 }
 
@@ -288,6 +381,8 @@ export interface TableTimelineRequest {
   column?: string;
   /** About how many bars (default 100). */
   buckets?: number;
+  /** Number columns to average per bar over the same rows (the monitoring chart's lines; at most 16). */
+  series?: string[];
 }
 
 export interface TableTimeline {
@@ -295,7 +390,10 @@ export interface TableTimeline {
   /** Epoch ms of the first bar's start. */
   start: number;
   bucketMs: number;
+  /** Rows of the view in each bar. */
   counts: number[];
+  /** For `series`: each column's average in each bar (null where the bar has no number). */
+  series?: Array<{ column: string; avg: Array<number | null> }>;
 }
 
 export interface TableSqlResult {
@@ -393,9 +491,18 @@ export interface Invoke {
   'artifacts:list': () => Result<ArtifactSummary[]>;
   'artifacts:get': (name: string) => Result<ArtifactDetail>;
   'artifacts:check': (yaml: string) => Result<Problem[]>;
-  'artifacts:save': (yaml: string) => Result<ArtifactSummary>;
+  /**
+   * Saves to the user's folder. Another artifact of the same name is replaced only when
+   * `opts.replace` names it (the artifact that was opened, or one the user agreed to replace);
+   * otherwise the reply is an `Exists` error and nothing is written.
+   */
+  'artifacts:save': (yaml: string, opts?: SaveOptions) => Result<ArtifactSummary>;
   'artifacts:delete': (name: string) => Result<true>;
   'artifacts:collect': (req: CollectRequest) => Result<QueryId>;
+  /** Artifact folders added in the app (Velociraptor's definitions...), remembered across restarts. */
+  'artifacts:folders': () => Result<ArtifactFolder[]>;
+  'artifacts:add-folder': (path: string) => Result<ArtifactFolder[]>;
+  'artifacts:remove-folder': (path: string) => Result<ArtifactFolder[]>;
   'docs:completions': () => Result<CompletionEntry[]>;
   /** The app's collector (the events file and datastore shared with `vql monitor`). */
   'events:status': () => Result<EventArtifactStatus[]>;
@@ -403,14 +510,17 @@ export interface Invoke {
   'events:stop': (artifact: string) => Result<EventArtifactStatus[]>;
   /** Live rows of one event artifact: pushed as `events:rows` until `events:unsubscribe`. */
   'events:subscribe': (artifact: string) => Result<true>;
-  /** The monitoring log browser. */
+  /** Today's rows of an event artifact already in its day files, for the live view to start from. */
+  'events:backfill': (req: EventsBackfillRequest) => Result<EventsBackfill>;
+  /** The monitoring log browser's clients and their artifacts with days (a day range opens with `table:open`, kind `logs`). */
   'store:clients': () => Result<string[]>;
   'store:artifacts': (client: string) => Result<StoreArtifact[]>;
-  /** Streams the rows of a day range in time order as a query (`vql:rows` / `vql:done`). */
-  'store:open': (req: StoreOpenRequest) => Result<QueryId>;
   /** Artifact packs for a Velociraptor server. */
   'packs:export': (req: PackExportRequest) => Result<PackExport>;
-  'packs:import': (zipBase64: string) => Result<PackImport>;
+  /** What an import of the zip would add, replace (with diffs) or refuse; writes nothing. */
+  'packs:preview': (zipBase64: string) => Result<PackPreview>;
+  /** Writes the pack's new artifacts, and replaces only those named in `opts.replace`. */
+  'packs:import': (zipBase64: string, opts?: PackImportOptions) => Result<PackImport>;
   /** The workbench's file picker: a folder of the host's machine (the page cannot learn paths from <input type=file>). */
   'files:list': (req?: FileListRequest) => Result<FileListing>;
   /**

@@ -31,7 +31,7 @@ export const MAX_WS_MESSAGE = MAX_PACK_BASE64_WS + 64 * 1024;
  * WebSocket by the message size), everything else text.
  */
 export function requestLimit(channel: InvokeChannel, overWebSocket = false): number {
-  if (channel !== 'packs:import') return MAX_REQUEST_TEXT;
+  if (channel !== 'packs:import' && channel !== 'packs:preview') return MAX_REQUEST_TEXT;
   return overWebSocket ? MAX_PACK_BASE64_WS : Number.POSITIVE_INFINITY;
 }
 
@@ -62,8 +62,8 @@ export function requestTooLarge(channel: InvokeChannel, args: readonly unknown[]
   if (limit === Number.POSITIVE_INFINITY) return null;
   const size = textSize(args, limit);
   if (size <= limit) return null;
-  if (channel === 'packs:import') {
-    return `packs:import: the pack is larger than ${Math.floor((limit * 3) / 4 / MiB)} MiB, the most a pack may be: ` +
+  if (channel === 'packs:import' || channel === 'packs:preview') {
+    return `${channel}: the pack is larger than ${Math.floor((limit * 3) / 4 / MiB)} MiB, the most a pack may be: ` +
       'split it into several packs.';
   }
   return `${channel}: the request holds more than ${limit / MiB} MiB of text, the most one request may carry. ` +

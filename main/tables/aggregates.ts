@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TableGroups, TableTimeline, TableValues } from '../ipc/contract.ts';
-import { cellSql, timeSql, type ColumnModel } from './columns.ts';
+import { cellSql, emptySql, timeSql, type ColumnModel } from './columns.ts';
 import { readRows } from './query.ts';
 import { ident } from './sql-text.ts';
 
@@ -27,16 +27,26 @@ export async function groupCounts(conn: DuckDBConnection, conn2: DuckDBConnectio
   };
 }
 
-/** The most frequent values of a column, with the distinct count (HyperLogLog), nulls and rows. */
+/** A top value the grid shows as empty (emptySql's cells: null, empty text, NaN). */
+const isEmptyValue = (v: unknown) => v === null || v === '' || (typeof v === 'number' && Number.isNaN(v));
+
+/**
+ * The most frequent values of a column (the empty value among them, so that it can be clicked
+ * into a filter), with the distinct count of the values that are not empty (HyperLogLog),
+ * the empty cells (null, empty text, NaN: what the grid shows as empty) counted apart, the
+ * nulls, and the rows.
+ */
 export async function valueCounts(conn: DuckDBConnection, conn2: DuckDBConnection, from: string, c: ColumnModel, limit: number): Promise<TableValues> {
   const cell = cellSql(c);
+  const empty = emptySql(c);
   const [top, stats] = await Promise.all([
     readRows(conn, `SELECT ${cell} AS v, count(*) AS n FROM ${from} GROUP BY ALL ORDER BY n DESC, v LIMIT ${limit}`),
-    readRows(conn2, `SELECT approx_count_distinct(${ident(c.name)}), count(*) - count(${ident(c.name)}), count(*) FROM ${from}`),
+    readRows(conn2, `SELECT approx_count_distinct(${ident(c.name)}) FILTER (WHERE NOT ${empty}), count(*) - count(${ident(c.name)}), count(*) FILTER (WHERE ${empty}), count(*) FROM ${from}`),
   ]);
-  const [distinct, nulls, rows] = stats.rows[0]!.map(Number) as [number, number, number];
-  // The top list is exact: a distinct count below it is an estimate that fell short.
-  return { column: pub(c), values: top.rows.map((r) => ({ value: r[0]!, count: Number(r[1]) })), distinct: Math.max(distinct, top.rows.length), nulls, rows };
+  const [distinct, nulls, empties, rows] = stats.rows[0]!.map(Number) as [number, number, number, number];
+  // The top list is exact: a distinct count below its non-empty values is an estimate that fell short.
+  const shown = top.rows.filter((r) => !isEmptyValue(r[0]!)).length;
+  return { column: pub(c), values: top.rows.map((r) => ({ value: r[0]!, count: Number(r[1]) })), distinct: Math.max(distinct, shown), nulls, empty: empties, rows };
 }
 
 /** Bucket widths a person reads easily, in ms. */

@@ -6,7 +6,17 @@
  * process exits.
  *
  * Each table's database gets the memory limit in force when it is opened (default: a quarter of
- * RAM) and spills to its own folder beyond it. It is created without extension installation or
+ * RAM) and spills to its own folder beyond it. The limit is the user's for the process, and
+ * DuckDB's `memory_limit` covers only its buffer manager: its readers, its allocator's cache and
+ * the process itself (Node and the bindings, about 100 MiB) come on top, 130 to 470 MiB more
+ * on a 3 GB CSV on two threads whatever the limit. So DuckDB gets the setting less a reserve of
+ * 512 MiB or 15% of it, whichever is more (duckdbMemoryLimit), and never less than 128 MiB or
+ * a quarter of the setting; its allocator gives memory back after each task (a 16 MiB flush
+ * threshold, background purge threads). Measured with `npm run bench:tables -- --huge-gb 3
+ * --memory-mb 1024` (the bench's child, peak RSS = VmHWM): DuckDB at the full 1024 MiB peaked at
+ * 1,189 to 1,388 MiB; at 512 MiB (this rule at 1 GiB), at 714 to 857 MiB, under the limit.
+ * Below about 768 MiB the rule cannot hold the process within the setting (DuckDB needs its
+ * 128 MiB and the process its own); each open table has its own database and limit. It is created without extension installation or
  * loading, and once its source is loaded `lockDown` turns off every access to files outside
  * its export folder (`enable_external_access=false`, `allowed_directories`) and locks the
  * configuration, so the SQL box runs over a database that can no longer read or write files,
@@ -38,10 +48,20 @@ export function defaultMemoryLimit(): number {
 /** The smallest memory limit accepted (DuckDB needs some room to sort and hash). */
 export const MIN_MEMORY_LIMIT = 128 * 2 ** 20;
 
+/** What the process needs beside DuckDB's buffer manager: this much, or RESERVE_SHARE of the setting when that is more. */
+const RESERVE = 512 * 2 ** 20;
+const RESERVE_SHARE = 0.15;
+
+/** DuckDB's `memory_limit` for a memory limit set for the process (the rule in the module doc). */
+export function duckdbMemoryLimit(setting: number): number {
+  const rest = setting - Math.max(RESERVE, setting * RESERVE_SHARE);
+  return Math.floor(Math.max(MIN_MEMORY_LIMIT, setting / 4, rest));
+}
+
 export interface EngineOptions {
   /** Where the engine's folder is made (default: the OS temp dir). */
   readonly tempRoot?: string;
-  /** Memory limit per table database, in bytes (default: a quarter of RAM). */
+  /** Memory limit per table database, in bytes (default: a quarter of RAM): DuckDB gets duckdbMemoryLimit of it. */
   readonly memoryLimit?: number;
   /** DuckDB threads per database (default: DuckDB's, the number of cores). */
   readonly threads?: number;
@@ -145,7 +165,10 @@ export class TableEngine {
     mkdirSync(join(dir, 'spill'), { recursive: true });
     mkdirSync(join(dir, 'export'), { recursive: true });
     const options: Record<string, string> = {
-      memory_limit: `${Math.floor(this.memoryLimitBytes / 2 ** 20)}MB`,
+      memory_limit: `${Math.floor(duckdbMemoryLimit(this.memoryLimitBytes) / 2 ** 20)}MiB`,
+      // Freed memory goes back to the system after each task rather than staying in the allocator's cache.
+      allocator_flush_threshold: '16MiB',
+      allocator_background_threads: 'true',
       temp_directory: join(dir, 'spill'),
       extension_directory: join(dir, 'extensions'),
       secret_directory: join(dir, 'secrets'),

@@ -7,6 +7,7 @@
  * no half file under the chosen name. Parquet is written by DuckDB into the table's export
  * folder (the only folder its locked-down database may write) and moved to the chosen path.
  */
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,14 +34,16 @@ function uniqueKeys(names: readonly string[]): string[] {
   });
 }
 
-function write(out: WriteStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (out.write(text)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    }
-  });
+/**
+ * Writes `text`, waiting for 'drain' when the stream's buffer is full. `events.once` listens
+ * for 'drain' and 'error' together and removes both when either comes, so an export that
+ * waits thousands of times leaves no listener behind (a listener per wait would pile up on
+ * the stream: a MaxListenersExceededWarning after ten).
+ */
+async function write(out: WriteStream, text: string): Promise<void> {
+  // A stream that failed between two writes (a full disk) would never drain.
+  if (out.errored) throw out.errored;
+  if (!out.write(text)) await once(out, 'drain');
 }
 
 async function moveInto(from: string, to: string): Promise<void> {

@@ -24,16 +24,19 @@
  *   read again with every row sampled, and when a line does not parse, line by line as raw
  *   JSON (loadJsonRaw) so that the line is kept as a problem row.
  */
-import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { basename } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { checkDayFile, endsWithNewline } from '../collector/csv-check.ts';
 import type { TableProblem } from '../ipc/contract.ts';
 import { epochScaleOf, mayBeEpoch, presentedType, type ColumnModel } from './columns.ts';
-import { headOf, sniffFile, type Sniffed } from './dialect.ts';
-import { placeRejected, type Placement } from './placement.ts';
+import { writeReadable, writeRest, type Readable } from './copies.ts';
+import { headOf, MAX_LINE_BYTES, sniffFile, type Sniffed } from './dialect.ts';
+import { firstLineLength, inspectLines, type Inspection } from './long-lines.ts';
+import { placeRejected, type Placed, type Placement } from './placement.ts';
 import { Cancelled, readRows, scalar, tracked, type Tracking } from './query.ts';
 import { ident, lit } from './sql-text.ts';
 
@@ -45,8 +48,10 @@ const DATA_VIEW = `CREATE VIEW data AS SELECT rowid + 1 AS _row, * FROM ${ROWS_T
 
 /** Rows of the preview shown while the rest loads. */
 export const PREVIEW_ROWS = 1000;
-/** Longest CSV line (bytes) read as a record; a longer one is a problem row. */
-export const MAX_LINE_BYTES = 2 * 2 ** 20;
+/** Longest CSV line (bytes) read as a record; a longer one is a problem row (dialect.ts). */
+export { MAX_LINE_BYTES };
+/** Most characters of a problem row's text kept in `_raw`. */
+const MAX_TEXT = 64 * 1024;
 /**
  * Problem rows go between the good rows by copying the good rows range by range (two statements
  * a place, a few ms) when there are at most FEW_PLACES places or one per ROWS_PER_PLACE rows;
@@ -111,10 +116,19 @@ export async function describeColumns(conn: DuckDBConnection, table: string): Pr
 }
 
 interface CsvFile {
+  /** The file DuckDB reads: the source, or a copy of part of it in `scratch`. */
   path: string;
+  /** The source the problems and notes name. */
+  label: string;
   sniffed: Sniffed;
   /** Velociraptor's CSV (our monitoring logs): every cell is text to decode. */
   velociraptor: boolean;
+  /** The table's own folder, where copies read again are written (copies.ts). */
+  scratch: string;
+  /** A copy read again: the columns and types of the rows read before it. */
+  columns?: Array<{ name: string; sqlType: string }>;
+  /** 0 for the source, 1 for a copy of it, and so on. */
+  depth: number;
 }
 
 let tableSeq = 0;
@@ -128,7 +142,7 @@ function csvArgs(f: CsvFile, rejects: { table: string; scan: string } | null, ex
     `escape='"'`,
     'header=true',
     `compression=${f.sniffed.gzip ? "'gzip'" : "'none'"}`,
-    `max_line_size=${MAX_LINE_BYTES}`,
+    `max_line_size=${MAX_LINE_BYTES + 1}`,
     ...(rejects ? ['store_rejects=true', `rejects_table=${lit(rejects.table)}`, `rejects_scan=${lit(rejects.scan)}`] : ['ignore_errors=true']),
     ...extra,
   ];
@@ -170,17 +184,24 @@ function reasonOf(errors: Array<{ type: string; message: string }>): string {
 /**
  * Reads one CSV file into `target` (its columns, rows in file order): the typed read, then columns that did not
  * fit their sampled type read as text, then malformed records placed. Returns its problems.
+ * While DuckDB reads, the file is looked at for lines too long for it (long-lines.ts), which
+ * it may drop without listing them, and a gzip file for damage, which its reader stops at
+ * without a word: the readable part is then read again from a copy (loadReadable).
  */
 async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+  if (f.sniffed.longFirstLine) return loadNotLines(conn, f, target, hooks);
+  const looked = inspectLines(f.path, f.sniffed.gzip, MAX_LINE_BYTES + 1, hooks.signal).catch((): Inspection => ({ longAt: 0 }));
   const asText = new Set<string>();
   let rejects = { table: fresh('rej'), scan: fresh('scan') };
   let typed = !f.velociraptor;
-  const names = uniqueNames(f.sniffed.header);
+  const fixed = typed ? f.columns : undefined;
+  const names = fixed ? fixed.map((c) => c.name) : uniqueNames(f.sniffed.header);
   const renamed = names.some((n, i) => n !== f.sniffed.header[i]);
   for (let attempt = 0; ; attempt++) {
     rejects = { table: fresh('rej'), scan: fresh('scan') };
     const extra: string[] = [];
     if (!typed) extra.push('auto_detect=false', `columns={${names.map((n) => `${lit(n)}: 'VARCHAR'`).join(', ')}}`);
+    else if (fixed) extra.push('auto_detect=false', `columns={${fixed.map((c) => `${lit(c.name)}: ${lit(asText.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}`);
     else {
       if (renamed) extra.push(`names=[${names.map(lit).join(', ')}]`);
       if (asText.size) extra.push(`types={${[...asText].map((n) => `${lit(n)}: 'VARCHAR'`).join(', ')}}`);
@@ -191,9 +212,11 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
         onProgress: (fr, rows) => hooks.progress('reading', fr, rows),
       });
     } catch (e) {
+      if (e instanceof Cancelled || hooks.signal?.aborted) throw e;
+      if (f.sniffed.gzip && GZIP_DAMAGE.test((e as Error).message) && (await looked).damaged) break;
       if (typed && (SNIFF_FAILED.test((e as Error).message) || /Maximum line size/i.test((e as Error).message))) {
         typed = false;
-        notes.push(`${basename(f.path)}: DuckDB could not work out the file from its first rows; every column was read as text, then typed from all of its values`);
+        notes.push(`${basename(f.label)}: DuckDB could not work out the file from its first rows; every column was read as text, then typed from all of its values`);
         continue;
       }
       throw e;
@@ -205,15 +228,67 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
     if (!casts.rows.length) break;
     for (const [col, line] of casts.rows) {
       asText.add(String(col));
-      notes.push(`${basename(f.path)}: column ${JSON.stringify(col)} has values of another type from line ${line} on: the whole column is text, no value is lost`);
+      notes.push(`${basename(f.label)}: column ${JSON.stringify(col)} has values of another type from ${f.depth ? 'further down' : `line ${line} on`}: the whole column is text, no value is lost`);
     }
     if (attempt >= 2) {
       typed = false;
       asText.clear();
     }
   }
+  const seen = await looked;
+  if (seen.damaged) {
+    await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+    return loadReadable(conn, f, target, hooks, notes, seen.damaged);
+  }
   if (!typed) await retype(conn, target, f.velociraptor);
-  return placeProblems(conn, f, target, rejects.table, hooks, notes);
+  return placeProblems(conn, f, target, rejects.table, hooks, notes, seen.longAt >= 0);
+}
+
+/** Messages of a gzip reader that met damage. */
+const GZIP_DAMAGE = /gzip|inflate|zlib|decompress|unexpected end of file|incorrect header check/i;
+
+/** The start of a long line kept in `_raw`, and what the problem says about it. */
+const KEPT = `its first ${MAX_TEXT / 1024} KiB are kept in _raw`;
+const MIB = `${MAX_LINE_BYTES / 2 ** 20} MiB`;
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * A "CSV" file whose first line runs past MAX_LINE_BYTES (a 300 MB line, no line end at all):
+ * not a line-oriented file. Its start is kept as one problem row (the table's only column is
+ * `_raw`) rather than handed to DuckDB, which would drop it without a word.
+ */
+async function loadNotLines(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks): Promise<TableProblem[]> {
+  const head = await headOf(f.path, f.sniffed.gzip, MAX_TEXT * 4);
+  const text = head.toString('utf8').slice(0, MAX_TEXT);
+  const first = await firstLineLength(f.path, f.sniffed.gzip, hooks.signal).catch(() => null);
+  await conn.run(`CREATE OR REPLACE TABLE ${ident(target)} (_raw VARCHAR)`);
+  const ap = await conn.createAppender(target);
+  ap.appendVarchar(text);
+  ap.endRow();
+  ap.closeSync();
+  const size = first ? ` (${count(first.bytes)} bytes)` : '';
+  const after = first?.ended ? '; the lines after it are not read (the first line of a CSV file names its columns)' : '';
+  return [{ file: f.label, line: 1, row: 1, reason: `a line longer than ${MIB}${size}: not a line-oriented file; ${KEPT}${after}` }];
+}
+
+/**
+ * A gzip file damaged or cut short: DuckDB read up to the damage and stopped without a word,
+ * maybe inside a line. The decompressed text up to its last line end is copied into the
+ * table's folder and read again (its lines are the file's lines); the line the damage cut is
+ * a problem row after the others, and a note says where the readable part ends.
+ */
+async function loadReadable(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[], damaged: { at: number; message: string }): Promise<TableProblem[]> {
+  hooks.progress('reading the readable part', null, 0);
+  const copy = join(f.scratch, `${fresh('readable')}.csv`);
+  try {
+    const r = await writeReadable(f.path, copy, MAX_TEXT * 4, hooks.signal);
+    const problems = await loadCsv(conn, { ...f, path: copy, sniffed: { ...f.sniffed, gzip: false }, depth: f.depth + 1 }, target, hooks, notes);
+    if (r.tail) problems.push(await appendCutLine(conn, target, f.label, r));
+    notes.push(cutNote(f.label, r, damaged));
+    return problems;
+  } finally {
+    await rm(copy, { force: true });
+  }
 }
 
 /** The errors DuckDB listed for the records it left out, placed back as rows with their text in `_raw`. */
@@ -235,10 +310,19 @@ export async function scanQuotes(path: string, s: Sniffed, signal?: AbortSignal)
   return bareQuoteProblems(path, p.bareQuotes);
 }
 
-async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string, rejTable: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+/** Copies read again, one in another, at most this deep (a copy's scan agrees with DuckDB by construction; this is a guard). */
+const MAX_DEPTH = 3;
+
+/**
+ * Places the problem records of `target`'s file among its rows: the records DuckDB listed,
+ * long lines (which DuckDB may drop unlisted: scanned for when `mayBeLong`) and broken quotes
+ * (placement.ts). The rows after a broken quote are read again from a copy (readRest), since
+ * DuckDB's reading of them cannot be trusted.
+ */
+async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string, rejTable: string, hooks: LoadHooks, notes: string[], mayBeLong: boolean): Promise<TableProblem[]> {
   // line_byte_position: the record's first byte (CRLF files) or the one after it (LF files); placement.ts takes either.
   const rej = await readRows(conn, `SELECT line_byte_position, error_type, error_message FROM ${ident(rejTable)} WHERE error_type <> 'CAST' ORDER BY line_byte_position`);
-  if (!rej.rows.length) return [];
+  if (!rej.rows.length && !mayBeLong) return [];
   hooks.progress('placing problem rows', null, 0);
   const byOffset = new Map<number, Array<{ type: string; message: string }>>();
   for (const [offset, type, message] of rej.rows) {
@@ -247,37 +331,72 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
     if (!list) byOffset.set(o, (list = []));
     list.push({ type: String(type), message: String(message) });
   }
-  const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), signal: hooks.signal });
+  const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), maxText: MAX_TEXT, signal: hooks.signal });
   const loaded = Number(await scalar(conn, `SELECT count(*) FROM ${ident(target)}`));
-  let placed = placement.placed;
-  const file = f.path;
-  if (placement.good !== loaded || placed.length !== byOffset.size) {
+  const file = f.label;
+  scanned.add(file);
+  // The first broken quote: DuckDB's rows after it are not trusted, the rest is read again.
+  const cut = f.depth < MAX_DEPTH ? placement.placed.findIndex((p) => p.resume !== undefined) : -1;
+  const brk = cut < 0 ? null : placement.placed[cut]!;
+  const before = brk ? placement.placed.slice(0, cut) : placement.placed;
+  const listed = [...byOffset.keys()].filter((o) => !brk || o < brk.offset);
+  const found = new Set(before.filter((p) => p.rejected).map((p) => p.offset));
+  const agree = listed.every((o) => found.has(o)) && (brk ? brk.goodBefore <= loaded : placement.good === loaded);
+  const upTo = brk ? Math.min(brk.goodBefore, loaded) : loaded;
+  let placed = before;
+  if (!agree) {
     // The scan and DuckDB disagree on where records are: keep the rows, after the others, and say so.
-    placed = [...byOffset.keys()].map((offset) => placement.placed.find((p) => p.offset === offset) ?? { offset, line: 0, goodBefore: loaded, text: '' }).map((p) => ({ ...p, goodBefore: loaded }));
+    const missing = listed.filter((o) => !found.has(o)).map((offset): Placed => ({ offset, start: offset, line: 0, goodBefore: upTo, text: '', rejected: true }));
+    placed = [...before, ...missing].map((p) => ({ ...p, goodBefore: upTo }));
     notes.push(`${basename(file)}: the rows of its malformed records are at the end of the table (their place in the file could not be worked out)`);
   }
+  const reason = (p: Placed) => {
+    if (p.longBytes !== undefined) return `a line longer than ${MIB} (${count(p.longBytes)} bytes): ${KEPT}`;
+    const listedAs = byOffset.get(p.offset);
+    if (p.resume !== undefined) return `a quote that is not closed on its line${listedAs ? ` (${listedAs[0]!.message.replace(/\.$/, '')})` : ''}: this line is kept as text and reading goes on with the next line`;
+    return reasonOf(listedAs ?? [{ type: 'MALFORMED', message: 'malformed record' }]);
+  };
+  const problems: TableProblem[] = placed.map((p, k) => ({ file, line: p.line, reason: reason(p), row: p.goodBefore + k + 1 }));
+  if (agree) problems.push(...bareQuoteProblems(file, placement.bareQuotes.filter((q) => !brk || q.line < brk.line)));
+  // Nothing to place (the scan ran for a long line that is not there): the table stays as it is.
+  if (!placed.length && !brk) return problems;
+  const tmp = await withProblemRows(conn, target, placed, upTo, loaded, hooks);
+  if (brk) {
+    const row = upTo + placed.length + 1;
+    await conn.run(`INSERT INTO ${ident(tmp)} (_raw) VALUES (${lit(brk.text)})`);
+    problems.push({ file, line: brk.line, reason: reason(brk), row });
+    const later = placement.placed.slice(cut + 1).filter((p) => p.resume !== undefined);
+    const rest = await readRest(conn, f, target, brk, later, reason, hooks, notes);
+    for (const p of rest.problems) problems.push({ ...p, row: p.row + row });
+    await appendRows(conn, tmp, rest.table, f, notes);
+  }
+  await conn.run(`DROP TABLE ${ident(target)}`);
+  await conn.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(target)}`);
+  return problems.sort((a, b) => a.row - b.row);
+}
+
+/**
+ * A table of the first `upTo` rows of `target` (of `loaded`) with a `_raw` column and the
+ * problem rows `placed` between them, each after its `goodBefore` good rows.
+ */
+async function withProblemRows(conn: DuckDBConnection, target: string, placed: readonly Placed[], upTo: number, loaded: number, hooks: LoadHooks): Promise<string> {
   await conn.run('CREATE OR REPLACE TEMP TABLE place (g BIGINT, cum BIGINT)');
   await conn.run('CREATE OR REPLACE TEMP TABLE probs (_row BIGINT, _raw VARCHAR)');
   const pa = await conn.createAppender('place');
   const pr = await conn.createAppender('probs');
-  const problems: TableProblem[] = [];
   placed.forEach((p, k) => {
     pa.appendBigInt(BigInt(p.goodBefore));
     pa.appendBigInt(BigInt(k + 1));
     pa.endRow();
-    const row = p.goodBefore + k + 1;
-    pr.appendBigInt(BigInt(row));
+    pr.appendBigInt(BigInt(p.goodBefore + k + 1));
     pr.appendVarchar(p.text);
     pr.endRow();
-    problems.push({ file, line: p.line, reason: reasonOf(byOffset.get(p.offset) ?? [{ type: 'MALFORMED', message: 'malformed record' }]), row });
   });
-  if (placed === placement.placed) problems.push(...bareQuoteProblems(file, placement.bareQuotes));
-  scanned.add(file);
   pa.closeSync();
   pr.closeSync();
   const tmp = fresh('placed');
   const places = new Set(placed.map((p) => p.goodBefore)).size;
-  if (places <= FEW_PLACES || places * ROWS_PER_PLACE < loaded) {
+  if (places <= FEW_PLACES || places * ROWS_PER_PLACE < upTo) {
     // The good rows copied range by range, the problem rows between them: no sort of the whole table.
     await conn.run(`CREATE TABLE ${ident(tmp)} AS SELECT *, CAST(NULL AS VARCHAR) AS _raw FROM ${ident(target)} LIMIT 0`);
     let from = 0;
@@ -290,18 +409,79 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
       from = at;
       k = j + 1;
     }
-    await tracked(conn, `INSERT INTO ${ident(tmp)} SELECT *, NULL FROM ${ident(target)} WHERE rowid >= ${from}`, hooks);
+    if (upTo > from) await tracked(conn, `INSERT INTO ${ident(tmp)} SELECT *, NULL FROM ${ident(target)} WHERE rowid >= ${from}${upTo < loaded ? ` AND rowid < ${upTo}` : ''}`, hooks);
   } else {
     // Many places: good rows move down by the problem rows before them, then one sort; `_row` (a reserved name) orders, then goes.
     await tracked(conn, `CREATE TABLE ${ident(tmp)} AS SELECT * EXCLUDE (_row) FROM (
         SELECT d.* REPLACE (d._row + coalesce(p.cum, 0) AS _row), CAST(NULL AS VARCHAR) AS _raw
-          FROM (SELECT rowid + 1 AS _row, * FROM ${ident(target)}) d ASOF LEFT JOIN (SELECT g, max(cum) AS cum FROM place GROUP BY g) p ON d._row > p.g
+          FROM (SELECT rowid + 1 AS _row, * FROM ${ident(target)}${upTo < loaded ? ` WHERE rowid < ${upTo}` : ''}) d ASOF LEFT JOIN (SELECT g, max(cum) AS cum FROM place GROUP BY g) p ON d._row > p.g
         UNION ALL BY NAME
         SELECT _row, _raw FROM probs) ORDER BY _row`, hooks);
   }
-  await conn.run(`DROP TABLE ${ident(target)}`);
-  await conn.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(target)}`);
-  return problems;
+  return tmp;
+}
+
+/**
+ * The lines after a broken quote, read again: a copy of the file from its second line on
+ * (copies.ts; the first lines of later broken quotes replaced by lines DuckDB rejects) read
+ * into a table of its own with the columns and types read so far, its problems placed (the
+ * replaced lines get their own text and reason back). Problem rows and lines are the file's;
+ * rows count from the copy's first row.
+ */
+async function readRest(conn: DuckDBConnection, f: CsvFile, target: string, brk: Placed, later: readonly Placed[], reason: (p: Placed) => string, hooks: LoadHooks, notes: string[]): Promise<{ table: string; problems: TableProblem[] }> {
+  hooks.progress('reading again after a broken quote', null, 0);
+  const columns = (await readRows(conn, `SELECT column_name, column_type FROM (DESCRIBE ${ident(target)})`)).rows.map((r) => ({ name: String(r[0]), sqlType: String(r[1]) }));
+  const d = f.sniffed.delimiter;
+  // Any header line does: the copy is read with the columns named. The filler has one field more than the header
+  // (not empty: DuckDB takes a line of delimiters alone for a trailing delimiter and an empty row).
+  const eol = brk.crlf ? '\r\n' : '\n';
+  const header = columns.map((c) => `"${c.name.replace(/"/g, '""').replace(/[\r\n]/g, ' ')}"`).join(d) + eol;
+  const copy = join(f.scratch, `${fresh('rest')}.csv`);
+  const table = fresh('rest');
+  try {
+    await writeRest(f.path, f.sniffed.gzip, brk.resume!, later.map((p) => ({ start: p.start, end: p.resume! })), header, Array(columns.length + 1).fill('0').join(d) + eol, copy, hooks.signal);
+    const inner = await loadCsv(conn, { ...f, path: copy, sniffed: { ...f.sniffed, gzip: false, header: columns.map((c) => c.name) }, columns, depth: f.depth + 1 }, table, hooks, notes);
+    // Line 2 of the copy is the line after the broken quote's first line.
+    const shift = brk.line - 1;
+    const byLine = new Map(later.map((p) => [p.line, p]));
+    const fixes: Array<{ row: number; text: string }> = [];
+    const problems = inner.map((p) => {
+      const line = p.line + shift;
+      const own = byLine.get(line);
+      if (!own) return { ...p, line };
+      fixes.push({ row: p.row, text: own.text });
+      return { ...p, line, reason: reason(own) };
+    });
+    if (fixes.length) {
+      await conn.run('CREATE OR REPLACE TEMP TABLE fixes (_row BIGINT, _raw VARCHAR)');
+      const ap = await conn.createAppender('fixes');
+      for (const x of fixes) {
+        ap.appendBigInt(BigInt(x.row));
+        ap.appendVarchar(x.text);
+        ap.endRow();
+      }
+      ap.closeSync();
+      // An update leaves every row where it is (rowids do not change).
+      await conn.run(`UPDATE ${ident(table)} SET _raw = fixes._raw FROM fixes WHERE ${ident(table)}.rowid + 1 = fixes._row`);
+    }
+    return { table, problems };
+  } finally {
+    await rm(copy, { force: true });
+  }
+}
+
+/** Appends the rows of `from` to `to` by column name (a column typed otherwise in either becomes text), then drops `from`. */
+async function appendRows(conn: DuckDBConnection, to: string, from: string, f: CsvFile, notes: string[]): Promise<void> {
+  const typesOf = async (t: string) => new Map((await readRows(conn, `SELECT column_name, column_type FROM (DESCRIBE ${ident(t)})`)).rows.map((r) => [String(r[0]), String(r[1])]));
+  const [a, b] = await Promise.all([typesOf(to), typesOf(from)]);
+  for (const [name, type] of a) {
+    const other = b.get(name);
+    if (other === undefined || other === type || type === 'VARCHAR') continue;
+    await conn.run(`ALTER TABLE ${ident(to)} ALTER COLUMN ${ident(name)} TYPE VARCHAR`);
+    notes.push(`${basename(f.label)}: column ${JSON.stringify(name)} has values of another type after a broken quote: the whole column is text, no value is lost`);
+  }
+  await conn.run(`INSERT INTO ${ident(to)} BY NAME SELECT * FROM ${ident(from)}`);
+  await conn.run(`DROP TABLE ${ident(from)}`);
 }
 
 /** Velociraptor's CSV cell as text: the protective leading space removed, `base64:` bytes decoded (when they are UTF-8). */
@@ -329,7 +509,7 @@ async function retype(conn: DuckDBConnection, table: string, velociraptor: boole
     const unless = (sql: string) => (onlyTimes ? '0' : sql);
     return [
       `count(${v})`,
-      unless(`count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS BIGINT) END)`),
+      unless(`count(CASE WHEN ${plain} AND regexp_full_match(${v}, '\\s*[+-]?\\d+\\s*') THEN TRY_CAST(${v} AS BIGINT) END)`),
       unless(`count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS DOUBLE) END)`),
       unless(`count(CASE WHEN ${plain} AND lower(${v}) IN ('true', 'false') THEN 1 END)`),
       `count(CASE WHEN ${plain} AND regexp_matches(${v}, '^\\d{4}-\\d\\d-\\d\\d') THEN TRY_CAST(${v} AS TIMESTAMPTZ) END)`,
@@ -435,6 +615,59 @@ async function loadJson(conn: DuckDBConnection, path: string, s: Sniffed, target
 }
 
 /**
+ * loadJson, and for a gzip file a look at whether it decompresses to its end (DuckDB's gzip
+ * reader stops at damage without a word): JSON lines cut short are read again from a copy of
+ * their readable part (the line the damage cut is a problem row after the others, a note says
+ * where the damage is); a JSON array cut short cannot be read.
+ */
+async function loadJsonWhole(conn: DuckDBConnection, path: string, s: Sniffed, target: string, hooks: LoadHooks, notes: string[], scratch: string): Promise<TableProblem[]> {
+  if (!s.gzip) return loadJson(conn, path, s, target, hooks, notes);
+  const looked = inspectLines(path, true, Number.MAX_SAFE_INTEGER, hooks.signal).catch((): Inspection => ({ longAt: -1 }));
+  let problems: TableProblem[] = [];
+  let failed: unknown = null;
+  try {
+    problems = await loadJson(conn, path, s, target, hooks, notes);
+  } catch (e) {
+    if (e instanceof Cancelled || hooks.signal?.aborted) throw e;
+    failed = e;
+  }
+  const { damaged } = await looked;
+  if (!damaged) {
+    if (failed) throw failed;
+    return problems;
+  }
+  if (s.format === 'json') throw new LoadError(`${path} is damaged or truncated (${damaged.message}) after ${count(damaged.at)} bytes of text: a JSON array cut short cannot be read`);
+  await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+  hooks.progress('reading the readable part', null, 0);
+  const copy = join(scratch, `${fresh('readable')}.jsonl`);
+  try {
+    const r = await writeReadable(path, copy, MAX_TEXT * 4, hooks.signal);
+    problems = (await loadJson(conn, copy, { ...s, gzip: false }, target, hooks, notes)).map((p) => ({ ...p, file: path }));
+    if (r.tail) problems.push(await appendCutLine(conn, target, path, r));
+    notes.push(cutNote(path, r, damaged));
+    return problems;
+  } finally {
+    await rm(copy, { force: true });
+  }
+}
+
+/** The line a gzip file's damage cut, as a problem row after the others. */
+async function appendCutLine(conn: DuckDBConnection, target: string, file: string, r: Readable): Promise<TableProblem> {
+  const cols = (await readRows(conn, `SELECT column_name FROM (DESCRIBE ${ident(target)})`)).rows.map((x) => String(x[0]));
+  if (!cols.includes('_raw')) {
+    await conn.run(`ALTER TABLE ${ident(target)} ADD COLUMN _raw VARCHAR`);
+    cols.push('_raw');
+  }
+  await conn.run(`INSERT INTO ${ident(target)} (_raw) VALUES (${lit(r.tail!.toString('utf8').slice(0, MAX_TEXT))})`);
+  const rows = Number(await scalar(conn, `SELECT count(*) FROM ${ident(target)}`));
+  return { file, line: r.lines + 1, row: rows, reason: `cut short: the gzip data ends inside this line (${count(r.tailBytes)} bytes of it could be read)` };
+}
+
+function cutNote(file: string, r: Readable, damaged: { message: string }): string {
+  return `${basename(file)} is damaged or truncated (${r.error || damaged.message}) after ${count(r.bytes + r.tailBytes)} bytes of text: the ${count(r.lines)} lines before the damage are loaded${r.tail ? ', and the line it cut is a problem row' : ''}; nothing after it could be read`;
+}
+
+/**
  * A JSON array or JSON lines file with every record read as raw JSON first: each object's keys
  * and types from ALL objects (a key seen once, a value of another type: none is dropped), times
  * typed as the JSON reader types them; a line that does not parse is a problem row.
@@ -511,11 +744,36 @@ async function preview(conn: DuckDBConnection, from: string | Promise<string | n
   }
 }
 
+/** Why a sniffed file is not read as text (binary, UTF-16), or null. */
+function nonText(path: string, s: Sniffed): string | null {
+  if (s.binaryAt !== undefined) return `${path} looks binary: NUL byte at offset ${s.binaryAt}${s.gzip ? ' of its decompressed data' : ''}; not a CSV, JSON or Parquet file`;
+  if (s.utf16) return `${path} is UTF-16 text (a ${s.utf16 === 'LE' ? 'little' : 'big'}-endian byte order mark): save it as UTF-8, then open it again`;
+  return null;
+}
+
+function refuseNonText(path: string, s: Sniffed): void {
+  const why = nonText(path, s);
+  if (why) throw new LoadError(why);
+}
+
+/**
+ * A note when the file changed while it was read (a log still being written): the table holds
+ * what was read, and a line being written at that moment may be cut (then a problem row).
+ */
+async function noteChange(path: string, before: { size: number; mtimeMs: number }, notes: string[]): Promise<void> {
+  const now = await stat(path).catch(() => null);
+  if (!now) notes.push(`${basename(path)} was removed or moved while it was read: the table holds what was read`);
+  else if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+    notes.push(`${basename(path)} changed while it was read (${count(before.size)} bytes when the load began, ${count(now.size)} now): the table holds what was read; open it again to read it as it is now`);
+  }
+}
+
 function cannotRead(path: string, e: unknown): never {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') throw new LoadError(`${path} does not exist`);
   if (code === 'EISDIR') throw new LoadError(`${path} is a folder: open a file`);
   if (code === 'EACCES' || code === 'EPERM') throw new LoadError(`${path} cannot be read (permission denied)`);
+  if (/not a readable gzip file/.test((e as Error)?.message)) throw new LoadError((e as Error).message);
   throw e;
 }
 
@@ -536,14 +794,16 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
     } catch (e) {
       cannotRead(source.path, e);
     }
+    refuseNonText(source.path, s);
     format = `${s.format}${s.gzip ? ' (gzip)' : ''}`;
     const p = lit(source.path);
+    const before = await stat(source.path);
     if (s.format === 'parquet') {
       void preview(previewConn, `read_parquet(${p})`, hooks);
       await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
       await renameReserved(conn, ROWS_TABLE);
     } else if (s.format === 'csv') {
-      const f: CsvFile = { path: source.path, sniffed: s, velociraptor: false };
+      const f: CsvFile = { path: source.path, label: source.path, sniffed: s, velociraptor: false, scratch, depth: 0 };
       const pv = preview(previewConn, previewCopy(source.path, s, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...s, gzip: false } }, null) : null)), hooks);
       problems = await loadCsv(conn, f, ROWS_TABLE, hooks, notes);
       await pv;
@@ -551,12 +811,13 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
     } else {
       // A JSON array cut short is no array: only JSON lines get a preview.
       const pv = s.format === 'jsonl' ? preview(previewConn, previewCopy(source.path, s, scratch).then((c) => (c ? `read_json(${lit(c)}, format='newline_delimited', ignore_errors=true)` : null)), hooks) : Promise.resolve();
-      problems = await loadJson(conn, source.path, s, ROWS_TABLE, hooks, notes);
+      problems = await loadJsonWhole(conn, source.path, s, ROWS_TABLE, hooks, notes, scratch);
       await pv;
     }
+    await noteChange(source.path, before, notes);
   } else {
     format = 'monitoring log (csv)';
-    problems = await loadLogs(conn, source.files, hooks, notes);
+    problems = await loadLogs(conn, source.files, hooks, notes, scratch);
   }
   await conn.run(DATA_VIEW);
   const columns = await describeColumns(conn, 'data');
@@ -570,7 +831,24 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
  * decoded), unioned by column name, typed from all values, in time order (`_ts`; ties keep day,
  * part and file order; a row without `_ts` stays after the row before it).
  */
-async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+/**
+ * A day file being written may end in a record the collector has not finished (no line end
+ * yet). Such a file is read from a copy of its complete records in the table's folder, as the
+ * collector's repair would cut it: the unfinished record is neither a row nor a problem. Returns
+ * the path to read (`null`: no complete record yet). A file damaged before its end is read as
+ * it is, its problems listed.
+ */
+async function withoutTornRecord(path: string, scratch: string, signal?: AbortSignal): Promise<string | null> {
+  if (await endsWithNewline(path)) return path;
+  const check = await checkDayFile(path).catch(() => null);
+  if (!check || check.verdict !== 'torn') return path;
+  if (check.cutAt === 0) return null;
+  const copy = join(scratch, `${fresh('complete')}.csv`);
+  await pipeline(createReadStream(path, { start: 0, end: check.cutAt - 1 }), createWriteStream(copy), { signal });
+  return copy;
+}
+
+async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks: LoadHooks, notes: string[], scratch: string): Promise<TableProblem[]> {
   if (!files.length) throw new LoadError('no day files in this range');
   const problems: TableProblem[] = [];
   const stages: string[] = [];
@@ -582,12 +860,20 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
     } catch (e) {
       cannotRead(lf.path, e);
     }
-    if (s.format !== 'csv' || !s.header.length) {
-      notes.push(`${lf.path} is empty or not CSV: skipped`);
+    const refused = nonText(lf.path, s);
+    if (refused || s.format !== 'csv' || !s.header.length) {
+      notes.push(refused ? `${refused}: skipped` : `${lf.path} is empty or not CSV: skipped`);
       continue;
     }
     const stage = fresh('day');
-    problems.push(...(await loadCsv(conn, { path: lf.path, sniffed: s, velociraptor: true }, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
+    const before = await stat(lf.path);
+    const f: CsvFile = { path: lf.path, label: lf.path, sniffed: s, velociraptor: true, scratch, depth: 0 };
+    const complete = await withoutTornRecord(lf.path, scratch, hooks.signal);
+    if (complete === null) continue;
+    if (complete !== lf.path) f.path = complete;
+    problems.push(...(await loadCsv(conn, f, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
+    if (complete !== lf.path) await rm(complete, { force: true });
+    await noteChange(lf.path, before, notes);
     stageTables.push(stage);
     stages.push(`SELECT ${lf.day} AS _day, ${i} AS _file, rowid + 1 AS _row, * FROM ${ident(stage)}`);
   }

@@ -498,6 +498,8 @@ function needsTable(v: View): boolean {
 
 /** A load error for the person: which file, what DuckDB said, what to do. */
 function loadMessage(sources: readonly string[], e: unknown): string {
+  // A LoadError says what is wrong in its own words, naming the file.
+  if ((e as Error)?.name === 'LoadError') return (e as Error).message;
   const m = duckMessage(e);
   const where = sources.length === 1 ? sources[0] : `${sources.length} files`;
   if (/No space left|max_temp_directory_size|Could not write|failed to offload/i.test(m)) {

@@ -93,6 +93,11 @@ export function protocolToken(headers: IncomingHttpHeaders): string | null {
   return null;
 }
 
+/** Does an HTTP request carry some token (URL, header or cookie), right or not? A wrong one is most likely an old start's. */
+export function httpTokenOffered(target: Target, headers: IncomingHttpHeaders): boolean {
+  return [target.query.get('token'), bearer(headers), cookieToken(headers)].some((t) => !!t);
+}
+
 /** Does an HTTP request carry the token (URL, header, or the page's cookie)? */
 export function httpAuthorized(target: Target, headers: IncomingHttpHeaders, token: string): boolean {
   return [target.query.get('token'), bearer(headers), cookieToken(headers)].some((t) => sameToken(t, token));

@@ -1,8 +1,10 @@
 /**
  * The web host: serves the renderer and the app contract over WebSocket, on 127.0.0.1 only.
- * A random token is created at start. Who may ask what is main/web/guard.ts: the Host and
- * Origin must be this host's, and the token must come with every request (the WebSocket must
- * present it itself; the cookie only lets the page's assets load).
+ * A random token is created at start (or given: `vql serve --token-file`). Who may ask what is
+ * main/web/guard.ts: the Host and Origin must be this host's, and the token must come with every
+ * request (the WebSocket must present it itself; the cookie only lets the page's assets load).
+ * A page opened without this start's token gets a page saying why and what to do
+ * (unauthorized-page.ts); anything else a plain 401.
  *
  * WebSocket messages (JSON):
  *   → {type:'invoke', id, channel, args}    ← {type:'reply', id, result}
@@ -28,7 +30,9 @@ import { sharedDownloads } from '../app/downloads.ts';
 import type { Invoke, InvokeChannel, Push, SendChannel } from '../ipc/contract.ts';
 import { MAX_WS_MESSAGE } from '../ipc/limits.ts';
 import { CSP_HEADER } from './csp.ts';
-import { TOKEN_COOKIE, httpAuthorized, parseTarget, refusedOrigin, upgradeAuthorized } from './guard.ts';
+import { TOKEN_COOKIE, httpAuthorized, httpTokenOffered, parseTarget, refusedOrigin, upgradeAuthorized, type Target } from './guard.ts';
+import { UNAUTHORIZED_CSP, unauthorizedPage, wantsPage } from './unauthorized-page.ts';
+import { TOKEN_SYNTAX } from './token-file.ts';
 import { WS_PROTOCOL } from './ws-protocol.ts';
 
 export interface WebHostOptions extends Omit<ServiceOptions, 'push'> {
@@ -36,7 +40,7 @@ export interface WebHostOptions extends Omit<ServiceOptions, 'push'> {
   readonly port?: number;
   /** The built renderer (index.html and assets); a placeholder page when absent. */
   readonly staticDir?: string;
-  /** Fixed token (tests); default: 32 random bytes, hex. */
+  /** Fixed token (`vql serve --token-file`, tests): 64 lowercase hex digits; default: 32 random bytes, hex. */
   readonly token?: string;
   /** WebSocket connections open at once (default MAX_CONNECTIONS); more are refused with 503. */
   readonly maxConnections?: number;
@@ -92,6 +96,8 @@ function refuseSocket(socket: Duplex, status: number, text: string): void {
 }
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  // A given token must look like a made one: the cookie and the checks expect lowercase hex.
+  if (opts.token !== undefined && !TOKEN_SYNTAX.test(opts.token)) throw new TypeError('startWebHost: a token is 64 lowercase hex digits');
   const token = opts.token ?? randomBytes(32).toString('hex');
   const log = opts.log ?? ((line: string) => process.stderr.write(`vql serve: ${line}\n`));
   const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
@@ -118,13 +124,23 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'text/plain; charset=utf-8' }).end(`${status} ${text}\n`);
   }
 
+  /**
+   * A request without this start's token: a page load gets a page saying why and what to do
+   * (unauthorized-page.ts: most often a tab from before a restart); anything else the 401 text.
+   */
+  function refuse(req: IncomingMessage, res: ServerResponse, target: Target): void {
+    if (!wantsPage(req.method, req.headers)) return plain(res, 401, 'unauthorized: the token is missing or from an earlier start of vql serve');
+    const html = unauthorizedPage(httpTokenOffered(target, req.headers) ? 'stale' : 'missing');
+    res.writeHead(401, { ...BASE_HEADERS, 'content-type': TYPES['.html']!, 'content-security-policy': UNAUTHORIZED_CSP }).end(req.method === 'HEAD' ? undefined : html);
+  }
+
   function serve(req: IncomingMessage, res: ServerResponse): void {
     res.on('error', (e) => log(`response error: ${e.message}`));
     const target = parseTarget(req.url);
     if (!target) return plain(res, 400, 'bad request target');
     const refused = refusedOrigin(req.headers, port);
     if (refused) return plain(res, 403, `forbidden: ${refused}`);
-    if (!httpAuthorized(target, req.headers, token)) return plain(res, 401, 'unauthorized');
+    if (!httpAuthorized(target, req.headers, token)) return refuse(req, res, target);
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed');
     if (target.path.startsWith(EXPORTS_PREFIX)) return download(req, res, target.path.slice(EXPORTS_PREFIX.length));
     const headers: Record<string, string> = {

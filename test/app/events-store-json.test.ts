@@ -141,10 +141,24 @@ test('malformed and ragged records are reported with their record number; the ot
   assert.deepEqual(rows[1], { N: 4, Name: 'f', _ts: null });
   assert.deepEqual(rows[2], { N: 5, Name: 'g', _ts: 13, _extra1: 'extra' });
   assert.equal(warnings.length, 4, warnings.join('\n'));
-  assert.match(warnings[0]!, /bad\.csv: record 3: line 1: bare " in non-quoted field; the record is left out/);
-  assert.match(warnings[1]!, /bad\.csv: record 4: line 1: extraneous or missing " in quoted field/);
-  assert.match(warnings[2]!, /bad\.csv: record 5 has 2 fields, the header has 3/);
-  assert.match(warnings[3]!, /bad\.csv: record 6 has 4 fields, the header has 3/);
+  assert.match(warnings[0]!, /bad\.csv: line 3: bare " in non-quoted field \(record 3\); the record is left out/);
+  assert.match(warnings[1]!, /bad\.csv: line 4: extraneous or missing " in quoted field \(record 4\)/);
+  assert.match(warnings[2]!, /bad\.csv: line 5 \(record 5\) has 2 fields, the header has 3/);
+  assert.match(warnings[3]!, /bad\.csv: line 6 \(record 6\) has 4 fields, the header has 3/);
+});
+
+test('a problem names the file line, not the line inside its record: quoted newlines before it and any chunk size', async () => {
+  const file = join(root, 'lines.csv');
+  // Records 2 and 3 span 3 and 2 lines: record 5 (a bare quote) is on line 8 of the file.
+  writeFileSync(file, 'N,Text,_ts\n1,"a\nb\nc",10\n2,"d\ne",11\n3,f,12\n4,g"h"i,13\n5,i,14\n');
+  for (const chunk of [undefined, 3, 7, 16]) {
+    const warnings: string[] = [];
+    const rows = (await newRows(file, chunk, warnings)).map((t) => JSON.parse(t) as Record<string, unknown>);
+    assert.deepEqual(rows.map((r) => r.N), [1, 2, 3, 5], `chunk ${chunk}`);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /lines\.csv: line 8: bare " in non-quoted field \(record 5\); the record is left out/, `chunk ${chunk}`);
+    assert.doesNotMatch(warnings[0]!, /line 1\b/);
+  }
 });
 
 test('a malformed header is reported and the next record is read as the header', async () => {
@@ -154,7 +168,7 @@ test('a malformed header is reported and the next record is read as the header',
     const warnings: string[] = [];
     assert.deepEqual(await newRows(file, chunk, warnings), ['{"N":1,"Name":"a","_ts":10}', '{"N":2,"Name":"b","_ts":11}']);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /badheader\.csv: record 1: line 1: bare " in non-quoted field; it is the header, so the next record is read as the header/);
+    assert.match(warnings[0]!, /badheader\.csv: line 1: bare " in non-quoted field \(record 1\); it is the header, so the next record is read as the header/);
   }
 });
 

@@ -1,6 +1,7 @@
 // The monitoring log browser over real day files written by the collector's store: clients,
-// artifacts with days and row counts, and a range of days opened in time order (schema-change
-// parts merged by _ts, a torn last record left out, a ragged record kept and reported).
+// artifacts with days and row counts, and a range of days opened by the table engine through the
+// app service (`table:open` of kind `logs`) in time order (schema-change parts merged by _ts, a
+// ragged record kept at its place and listed with its file and line).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { AppCollector } from '../../main/app/collector-host.ts';
 import { RowCounter } from '../../main/app/collector-counts.ts';
 import { MonitoringStore } from '../../main/collector/store.ts';
 import { VDict } from '../../main/vql/values/types.ts';
-import type { Push, StoreArtifact } from '../../main/ipc/contract.ts';
+import type { Push, StoreArtifact, TableCell, TableInfo } from '../../main/ipc/contract.ts';
 
 let root: string;
 let datastore: string;
@@ -49,17 +50,25 @@ after(async () => {
 function service() {
   const pushes: Array<{ channel: keyof Push; args: unknown[] }> = [];
   const s = new AppService({ userArtifacts: join(root, 'artifacts'), collector, push: (channel, ...args) => pushes.push({ channel, args }) });
-  /** Runs store:open and collects the streamed rows and logs until vql:done. */
+  /** Opens a day range as a table, waits for its load, and reads its rows (by column name) and problems. */
   const open = async (artifact: string, from: string, to: string) => {
-    const r = await s.invoke('store:open', { client: clientId, artifact, from, to });
+    const r = await s.invoke('table:open', { kind: 'logs', client: clientId, artifact, from, to });
     assert.ok(r.ok, JSON.stringify(r));
-    const id = r.value;
-    for (let i = 0; i < 200 && !pushes.some((p) => p.channel === 'vql:done' && p.args[0] === id); i++) await new Promise((res) => setTimeout(res, 25));
-    const done = pushes.find((p) => p.channel === 'vql:done' && p.args[0] === id);
-    assert.ok(done, 'vql:done');
-    const rows = pushes.filter((p) => p.channel === 'vql:rows' && p.args[0] === id).flatMap((p) => (p.args[1] as string[]).map((t) => JSON.parse(t) as Record<string, unknown>));
-    const logs = pushes.filter((p) => p.channel === 'vql:log' && p.args[0] === id).map((p) => String(p.args[2]));
-    return { rows, logs, summary: done.args[1] as { rows: number; error?: unknown } };
+    let info: TableInfo = r.value;
+    while (info.state === 'loading') {
+      await new Promise((res) => setTimeout(res, 20));
+      const i = await s.invoke('table:info', info.id);
+      assert.ok(i.ok, JSON.stringify(i));
+      info = i.value;
+    }
+    assert.equal(info.state, 'ready', JSON.stringify(info.error));
+    const w = await s.invoke('table:window', { id: info.id, offset: 0, limit: 1000 });
+    assert.ok(w.ok, JSON.stringify(w));
+    const rows = w.value.cells.map((cells) => Object.fromEntries(w.value.columns.map((c, i) => [c.name, cells[i] ?? null])) as Record<string, TableCell>);
+    const problems = await s.invoke('table:problems', { id: info.id });
+    assert.ok(problems.ok);
+    assert.ok((await s.invoke('table:close', info.id)).ok);
+    return { rows, info, problems: problems.value.problems };
   };
   return { s, open };
 }
@@ -81,22 +90,20 @@ test('store:clients and store:artifacts list the client, artifacts, sources and 
   assert.ok(!bad.ok && bad.error.code === 'BadRequest');
 });
 
-test('store:open streams a range of days in time order, merging the schema-change part', async () => {
+test('a range of days opens as one table in time order, merging the schema-change part', async () => {
   const { open } = service();
   const all = await open('Test.Events', '2024-03-01', '2024-03-04');
   assert.deepEqual(all.rows.map((r) => r.N), [1, 2, 3, 4, 5, 6, 7]);
   assert.equal(all.rows[4]!.Extra, 'x');
-  assert.equal(all.summary.rows, 7);
-  assert.equal(all.summary.error, undefined);
+  assert.equal(all.info.rowCount, 7);
+  assert.equal(all.info.label, `Test.Events 2024-03-01..2024-03-04 (${clientId})`);
   const one = await open('Test.Events', '2024-03-02', '2024-03-02');
   assert.deepEqual(one.rows.map((r) => r.N), [4, 5, 6]);
-  const empty = await open('Test.Events', '2024-03-03', '2024-03-03');
-  assert.deepEqual(empty.rows, []);
   const source = await open('Test.Multi/Alpha', '2024-03-04', '2024-03-04');
   assert.deepEqual(source.rows.map((r) => r.K), [1, 2]);
 });
 
-test('store:open refuses bad ranges and names, and keeps a ragged record while leaving out a torn tail', async () => {
+test('bad ranges and names are refused; a range without day files says so; a ragged record is kept and listed', async () => {
   const { s, open } = service();
   for (const req of [
     { client: clientId, artifact: 'Test.Events', from: '2024-03-05', to: '2024-03-01' },
@@ -104,18 +111,30 @@ test('store:open refuses bad ranges and names, and keeps a ragged record while l
     { client: 'C.../..', artifact: 'Test.Events', from: '2024-03-01', to: '2024-03-01' },
     { client: clientId, artifact: 'Test.Events', from: '2020-01-01', to: '2024-03-01' },
   ]) {
-    const r = await s.invoke('store:open', req);
+    const r = await s.invoke('table:open', { kind: 'logs', ...req });
     assert.ok(!r.ok && r.error.code === 'BadRequest', JSON.stringify(r));
   }
-  // '..' as an artifact name stays inside the monitoring folder (escaped to %2E%2E): no rows.
-  assert.deepEqual((await open('..', '2024-03-01', '2024-03-04')).rows, []);
+  // A day without a file, and '..' as an artifact name (escaped to %2E%2E: it stays inside the monitoring folder): nothing to open.
+  for (const [artifact, day] of [['Test.Events', '2024-03-03'], ['..', '2024-03-01']] as const) {
+    const r = await s.invoke('table:open', { kind: 'logs', client: clientId, artifact, from: day, to: day });
+    assert.ok(!r.ok && r.error.code === 'NotFound' && /has no day files/.test(r.error.message), JSON.stringify(r));
+  }
 
   const file = join(datastore, 'clients', clientId, 'monitoring', 'Test.Events', '2024-03-04.csv');
-  appendFileSync(file, '8,h\n9,"torn');
+  appendFileSync(file, '8,h\n');
   const r = await open('Test.Events', '2024-03-04', '2024-03-04');
-  assert.deepEqual(r.rows.map((x) => x.N), [7, 8]);
-  assert.equal(r.rows[1]!._ts, null, 'the missing cell is empty');
-  assert.ok(r.logs.some((m) => /2024-03-04\.csv: record 3 has 2 fields, the header has 3/.test(m)), r.logs.join('\n'));
+  assert.deepEqual(r.rows.map((x) => [x.N, x._raw]), [[7, null], [null, '8,h']], 'the ragged record is a row of its own, its text kept');
+  assert.deepEqual(r.problems.map((p) => [p.file, p.line, p.row]), [[file, 3, 2]]);
+  assert.match(r.problems[0]!.reason, /too few fields/);
+});
+
+test('a torn last record (a write in progress) is left out of a day range', async () => {
+  const { open } = service();
+  const file = join(datastore, 'clients', clientId, 'monitoring', 'Test.Multi', 'Alpha', '2024-03-04.csv');
+  appendFileSync(file, '3,"torn');
+  const r = await open('Test.Multi/Alpha', '2024-03-04', '2024-03-04');
+  assert.deepEqual(r.rows.map((x) => x.K), [1, 2]);
+  assert.deepEqual(r.problems, []);
 });
 
 test('the row counter reads only what was appended since the last count', async () => {

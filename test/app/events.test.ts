@@ -159,7 +159,7 @@ test('without a collector the events and store requests say so', async () => {
   const s = new AppService({ userArtifacts: join(root, 'artifacts'), push: () => {} });
   const r = await s.invoke('events:status');
   assert.ok(!r.ok && r.error.code === 'NoCollector');
-  const o = await s.invoke('store:open', { client: 'C.0123456789abcdef', artifact: 'X', from: '2024-01-01', to: '2024-01-01' });
+  const o = await s.invoke('table:open', { kind: 'logs', client: 'C.0123456789abcdef', artifact: 'X', from: '2024-01-01', to: '2024-01-01' });
   assert.ok(!o.ok && o.error.code === 'NoCollector');
 });
 

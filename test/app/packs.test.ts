@@ -113,3 +113,69 @@ test('import: a zip with ../ paths is refused and nothing is written; a built-in
   assert.ok(garbage.ok);
   assert.match(garbage.value.problems[0]!.message, /not a zip file/);
 });
+
+test('packs:preview lists what would be added, replaced (with a diff) or refused and writes nothing; packs:import replaces only the names accepted', async () => {
+  const { s, dir } = service();
+  const mine = HELPER.replace('Test.App.Helper', 'Custom.Mine');
+  assert.ok((await s.invoke('artifacts:save', mine)).ok);
+  const theirs = mine.replace('SELECT 1 AS One', 'SELECT 2 AS Two');
+  const zip = Buffer.from(zipSync({
+    'Custom/Mine.yaml': strToU8(theirs),
+    'Custom/New.yaml': strToU8(HELPER.replace('Test.App.Helper', 'Custom.New')),
+    'Custom/Bad/Two.yaml': strToU8('name: Custom.Bad.Two\nsources:\n- quer: x\n'),
+  })).toString('base64');
+  const before = readdirSync(dir).sort();
+  const preview = await s.invoke('packs:preview', zip);
+  assert.ok(preview.ok, JSON.stringify(preview));
+  assert.deepEqual(readdirSync(dir).sort(), before, 'a preview writes nothing');
+  assert.deepEqual(preview.value.add.map((a) => [a.name, a.type, a.entry]), [['Custom.New', 'client', 'Custom/New.yaml']]);
+  assert.deepEqual(preview.value.replace.map((a) => [a.name, a.file]), [['Custom.Mine', join(dir, 'Custom.Mine.yaml')]]);
+  const diff = preview.value.replace[0]!.diff;
+  assert.deepEqual([diff.removed, diff.added], [1, 1]);
+  assert.deepEqual(diff.hunks[0]!.lines.filter((l) => l.op !== ' ').map((l) => `${l.op}${l.text}`), ['-  - query: SELECT 1 AS One FROM scope()', '+  - query: SELECT 2 AS Two FROM scope()']);
+  assert.equal(preview.value.problems[0]!.file, 'Custom/Bad/Two.yaml');
+  assert.equal(preview.value.problems[0]!.line, 3);
+  assert.ok(!preview.value.problems[0]!.message.includes('Custom/Bad/Two.yaml'), 'the path is not repeated in the message');
+
+  // Import without accepting the replacement: the new one is written, the user's kept.
+  const keep = await s.invoke('packs:import', zip, { replace: [] });
+  assert.ok(keep.ok, JSON.stringify(keep));
+  assert.deepEqual(keep.value.imported.map((a) => a.name), ['Custom.New']);
+  assert.deepEqual(keep.value.kept, ['Custom.Mine']);
+  assert.deepEqual(keep.value.replaced, []);
+  const still = await s.invoke('artifacts:get', 'Custom.Mine');
+  assert.ok(still.ok && /SELECT 1 AS One/.test(still.value.raw));
+  // The same call without options replaces nothing either (nothing is overwritten silently).
+  const bare = await s.invoke('packs:import', zip);
+  assert.ok(bare.ok && bare.value.kept.includes('Custom.Mine') && bare.value.unchanged.includes('Custom.New'));
+  // Accepted: replaced in its own file.
+  const yes = await s.invoke('packs:import', zip, { replace: ['Custom.Mine'] });
+  assert.ok(yes.ok, JSON.stringify(yes));
+  assert.deepEqual(yes.value.replaced, ['Custom.Mine']);
+  const now = await s.invoke('artifacts:get', 'Custom.Mine');
+  assert.ok(now.ok && /SELECT 2 AS Two/.test(now.value.raw));
+  assert.deepEqual(readdirSync(dir).sort(), ['Custom.Mine.yaml', 'Custom.New.yaml']);
+  const bad = await s.invoke('packs:import', zip, { replace: [1] } as never);
+  assert.equal(bad.ok ? 'ok' : bad.error.code, 'BadRequest');
+});
+
+test('artifacts:save never replaces another artifact unasked: Exists, then replace with the name confirmed', async () => {
+  const { s, dir } = service();
+  const v1 = HELPER.replace('Test.App.Helper', 'Custom.Saved');
+  const v2 = v1.replace('SELECT 1 AS One', 'SELECT 3 AS Three');
+  assert.ok((await s.invoke('artifacts:save', v1)).ok);
+  const refused = await s.invoke('artifacts:save', v2);
+  assert.equal(refused.ok, false);
+  assert.equal(!refused.ok && refused.error.code, 'Exists');
+  assert.match(!refused.ok ? refused.error.message : '', /Custom\.Saved already exists in .*Custom\.Saved\.yaml: save under another name, or confirm to replace it/);
+  const got = await s.invoke('artifacts:get', 'Custom.Saved');
+  assert.ok(got.ok && /SELECT 1 AS One/.test(got.value.raw), 'nothing was written');
+  // The same text again is no replacement; a confirmed name replaces in place.
+  assert.ok((await s.invoke('artifacts:save', v1)).ok);
+  assert.ok((await s.invoke('artifacts:save', v2, { replace: 'Custom.Other' })).ok === false, 'a confirmation of another name does not count');
+  const yes = await s.invoke('artifacts:save', v2, { replace: 'Custom.Saved' });
+  assert.ok(yes.ok, JSON.stringify(yes));
+  assert.deepEqual(readdirSync(dir), ['Custom.Saved.yaml']);
+  const after = await s.invoke('artifacts:get', 'Custom.Saved');
+  assert.ok(after.ok && /SELECT 3 AS Three/.test(after.value.raw));
+});

@@ -158,7 +158,7 @@ test('the worker reloads the repository for each job: a saved (and re-saved) art
   assert.deepEqual(await collect(), [{ G: 'hello ann', _Source: 'Custom.Greet' }]);
   await pool.warm(); // every worker the pool has has loaded its engine...
   const started = pool.stats.started;
-  assert.ok((await own.s.invoke('artifacts:save', yaml('goodbye'))).ok); // ...before this
+  assert.ok((await own.s.invoke('artifacts:save', yaml('goodbye'), { replace: 'Custom.Greet' })).ok); // ...before this
   assert.deepEqual(await collect(), [{ G: 'goodbye ann', _Source: 'Custom.Greet' }]);
   assert.equal(pool.stats.started, started, 'collected by a worker that started before the new version was saved');
   await pool.close();

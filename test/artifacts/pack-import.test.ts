@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { Repository } from '../../main/artifacts/index.ts';
-import { importPack, type ImportResult } from '../../main/artifacts/pack-import.ts';
+import { formatImportProblem, importPack, planPack, writePlan, type ImportResult } from '../../main/artifacts/pack-import.ts';
 import { DEFAULT_ZIP_LIMITS, readPackZip, unsafeEntryName, PackZipError, type ZipLimits } from '../../main/artifacts/pack-zip.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'vql-pack-import-test-'));
@@ -108,9 +108,12 @@ test('every artifact is validated: problems per file with line and column; the g
   assert.deepEqual(r.imported.map((a) => [a.name, a.entry, a.replaced]), [['Custom.Good', 'Custom/Good.yaml', false]]);
   assert.deepEqual(readdirSync(dir), ['Custom.Good.yaml']);
   assert.equal(readFileSync(join(dir, 'Custom.Good.yaml'), 'utf8'), artifact('Custom.Good'));
-  const byFile = new Map(r.problems.map((p) => [p.file, p.message]));
+  const byFile = new Map(r.problems.map((p) => [p.file, formatImportProblem(p)]));
   assert.match(byFile.get('Custom/Bad.yaml')!, /^Custom\/Bad\.yaml:4:7: error: only the last statement of a source query may be a SELECT/);
   assert.match(byFile.get('Custom/Unknown.yaml')!, /^Custom\/Unknown\.yaml:2:1: error: unknown field 'soruces' in artifact - did you mean `sources`/);
+  // The path is said once: the message itself does not start with it again.
+  for (const p of r.problems) assert.ok(!p.message.includes(p.file), `${p.file} repeated in: ${p.message}`);
+  assert.deepEqual([r.problems.find((p) => p.file === 'Custom/Bad.yaml')!.line, r.problems.find((p) => p.file === 'Custom/Bad.yaml')!.column], [4, 7]);
   assert.match(byFile.get('Custom/Again.yaml')!, /Custom\.Good is also defined by Custom\/Good\.yaml: only the first is imported/);
   assert.deepEqual(r.ignored, ['README.md']);
 });
@@ -128,4 +131,40 @@ test('a built-in artifact of the workbench is never replaced; an artifact alread
   assert.deepEqual(r.imported.map((a) => [a.name, a.file, a.replaced]), [['Custom.Mine', join(dir, 'nested', 'mine.yaml'), true]]);
   assert.match(readFileSync(join(dir, 'nested', 'mine.yaml'), 'utf8'), /description: new/);
   assert.deepEqual(readdirSync(dir), ['nested'], 'no second copy, no temporary file left');
+});
+
+test('planPack says what would be added, replaced (with the old text), left as it is or refused, and writes nothing', () => {
+  const dir = freshDir();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Custom.Mine.yaml'), artifact('Custom.Mine', 'description: mine\n'));
+  writeFileSync(join(dir, 'Custom.Same.yaml'), artifact('Custom.Same'));
+  const repo = new Repository({ definitions: [dir] });
+  const zip = zipSync({
+    'Custom/New.yaml': strToU8(artifact('Custom.New')),
+    'Custom/Mine.yaml': strToU8(artifact('Custom.Mine', 'description: theirs\n')),
+    'Custom/Same.yaml': strToU8(artifact('Custom.Same')),
+    'Custom/Bad/Two.yaml': strToU8('name: Custom.Bad.Two\nsoruces: []\n'),
+  });
+  const before = readdirSync(dir).sort();
+  const plan = planPack(zip, { dir, lookup: (x) => repo.get(x) }, 'p.zip');
+  assert.deepEqual(readdirSync(dir).sort(), before, 'a plan writes nothing');
+  assert.deepEqual(plan.add.map((a) => [a.name, a.type, a.file]), [['Custom.New', 'client', join(dir, 'Custom.New.yaml')]]);
+  assert.deepEqual(plan.replace.map((a) => [a.name, a.file]), [['Custom.Mine', join(dir, 'Custom.Mine.yaml')]]);
+  assert.match(plan.replace[0]!.oldText!, /description: mine/);
+  assert.deepEqual(plan.same.map((a) => a.name), ['Custom.Same']);
+  assert.equal(plan.problems.length, 1);
+  // The path said once (it was `Custom/Bad/Two.yaml: Custom/Bad/Two.yaml:2:1: ...`).
+  assert.match(formatImportProblem(plan.problems[0]!), /^Custom\/Bad\/Two\.yaml:2:1: error: unknown field 'soruces' in artifact - did you mean `sources`\?/);
+  assert.doesNotMatch(formatImportProblem(plan.problems[0]!), /Two\.yaml.*Two\.yaml/);
+
+  // Writing the plan without accepting the replacement keeps the user's artifact.
+  const kept = writePlan(plan, dir, []);
+  assert.deepEqual(kept.imported.map((a) => [a.name, a.replaced]), [['Custom.New', false]]);
+  assert.deepEqual(kept.kept, ['Custom.Mine']);
+  assert.match(readFileSync(join(dir, 'Custom.Mine.yaml'), 'utf8'), /description: mine/);
+  // Accepting it replaces the file in place.
+  const replaced = writePlan(plan, dir, ['Custom.Mine']);
+  assert.deepEqual(replaced.imported.map((a) => [a.name, a.replaced]), [['Custom.New', false], ['Custom.Mine', true]]);
+  assert.match(readFileSync(join(dir, 'Custom.Mine.yaml'), 'utf8'), /description: theirs/);
+  assert.deepEqual(readdirSync(dir).sort(), ['Custom.Mine.yaml', 'Custom.New.yaml', 'Custom.Same.yaml'], 'no temporary file left');
 });

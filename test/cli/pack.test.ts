@@ -110,8 +110,21 @@ test('import FILE.zip --to DIR: the pack made above lands in DIR; a zip with ../
   // The imported artifacts verify and list like any others.
   const v = vql('artifacts', 'verify', to);
   assert.equal(v.status, 0, v.stdout);
-  // Importing again replaces them in place.
+  // Importing the same again writes nothing: each is unchanged.
+  assert.match(vql('artifacts', 'import', zip, '--to', to).stdout, /unchanged Custom\.Test\.Cli\.Watch\t.*\(the same text\)/);
+  // Edited since: --dry-run shows the replacement with a diff and writes nothing; the import replaces it in place.
+  const watchFile = join(to, 'Custom.Test.Cli.Watch.yaml');
+  const packed = readFileSync(watchFile, 'utf8');
+  writeFileSync(watchFile, packed.replace(/^name: .*$/m, '$&\ndescription: edited here'));
+  const dry = vql('artifacts', 'import', zip, '--to', to, '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /would replace Custom\.Test\.Cli\.Watch\t.*Custom\.Test\.Cli\.Watch\.yaml \(-1 \+0 lines\)/);
+  assert.match(dry.stdout, /^-description: edited here$/m);
+  assert.match(dry.stdout, /unchanged Custom\.Test\.Cli\.Helper/);
+  assert.match(dry.stdout, /dry run: 0 artifacts to add, 1 to replace, 1 unchanged, 0 problems; nothing was written/);
+  assert.match(readFileSync(watchFile, 'utf8'), /description: edited here/, 'a dry run writes nothing');
   assert.match(vql('artifacts', 'import', zip, '--to', to).stdout, /replaced Custom\.Test\.Cli\.Watch/);
+  assert.equal(readFileSync(watchFile, 'utf8'), packed);
 
   const evil = join(TMP, 'evil.zip');
   writeFileSync(evil, zipSync({ '../../evil.yaml': strToU8('name: Custom.Evil\nsources:\n  - query: SELECT 1 FROM scope()\n') }));

@@ -86,7 +86,38 @@ test('bad configuration: unknown artifact, a CLIENT artifact, an unknown paramet
   const errors = s.logs.filter((e) => e.level === 'error').map((e) => e.message).join('\n');
   assert.match(errors, /unknown artifact Test\.Nope/);
   assert.match(errors, /Test\.Client is a CLIENT artifact: only event artifacts/);
+  // Each says where it is in the events file (lines 4 and 5: `  - Test.Nope`, `  - Test.Client`).
+  assert.match(errors, /events\.yaml:4:5: error: unknown artifact Test\.Nope \(did you mean Test\.Tock\?\); the other artifacts run/);
+  assert.match(errors, /events\.yaml:5:5: error: Test\.Client is a CLIENT artifact/);
   await c.stop();
+});
+
+test('an unknown parameter and a misspelt name with parameters say file:line:column and did-you-mean', { timeout: 20_000 }, async () => {
+  const s = setup();
+  events(s.datastore, ['Test.Tick', 'Test.Tokc'], '  parameters:\n    Test.Tick:\n      Mss: 100\n    Test.Tokc:\n      Ms: 50\n');
+  const c = new Collector({ datastore: s.datastore, definitions: [s.defs], echo: s.echo, maxWaitMs: 200, watch: false });
+  await c.start();
+  const errors = s.logs.filter((e) => e.level === 'error').map((e) => e.message).join('\n');
+  assert.match(errors, /events\.yaml:8:7: error: Test\.Tick has no parameter Mss \(did you mean Ms\?\); its parameters: Ms/);
+  assert.match(errors, /events\.yaml:4:5: error: unknown artifact Test\.Tokc \(did you mean Test\.Tock\?\)/);
+  assert.deepEqual(c.status(), [], 'neither runs');
+  await c.stop();
+});
+
+test('a first start with an events file that does not load: failOnBadEventsFile throws; without it, nothing runs until it is fixed', { timeout: 20_000 }, async () => {
+  const s = setup();
+  mkdirSync(s.datastore, { recursive: true });
+  writeFileSync(join(s.datastore, 'events.yaml'), 'Events:\n  artifacts: [Test.Tick\n');
+  const strict = new Collector({ datastore: s.datastore, definitions: [s.defs], echo: s.echo, maxWaitMs: 200, watch: false, failOnBadEventsFile: true });
+  await assert.rejects(strict.start(), (e: Error) => e.name === 'EventsFileError' && /events\.yaml:\d+:\d+: error: YAML/.test(e.message));
+  const logged = s.logs.filter((e) => e.level === 'error').map((e) => e.message).join('\n');
+  assert.doesNotMatch(logged, /previous configuration keeps running/, 'there is none at a first start');
+  assert.match(logged, /no event artifact runs until the file is fixed/);
+  // The lock was released: the app's collector (not strict) starts and waits for a fix.
+  const app = new Collector({ datastore: s.datastore, definitions: [s.defs], echo: s.echo, maxWaitMs: 200, watch: false });
+  await app.start();
+  assert.deepEqual(app.status(), []);
+  await app.stop();
 });
 
 test('a malformed events file is reported and the previous configuration keeps running', { timeout: 20_000 }, async () => {

@@ -1,14 +1,12 @@
 // `vql monitor` as a real process: clean shutdown, kill -9 and restart, --status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readDayFile } from '../../main/collector/csv-file.ts';
+import { ROOT as root, killAndRestartMonitor, monitorSetup, startMonitor as start, until } from './helpers.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 if (!existsSync(`${root}dist/cli.js`)) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
 const FLOOD = `name: Test.Flood
@@ -23,21 +21,7 @@ sources:
 `;
 
 function setup(): { ds: string; defs: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'vql-monitor-cli-'));
-  const ds = join(dir, 'ds');
-  const defs = join(dir, 'defs');
-  mkdirSync(ds);
-  mkdirSync(defs);
-  writeFileSync(join(defs, 'flood.yaml'), FLOOD);
-  writeFileSync(join(ds, 'events.yaml'), 'Events:\n  artifacts:\n  - Test.Flood\n  version: 1\n');
-  return { ds, defs };
-}
-
-function start(ds: string, defs: string): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, ['bin/vql.js', 'monitor', '--datastore', ds, '--definitions', defs, '--max_wait', '0.2'], { cwd: root });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  return { child, stderr: () => err };
+  return monitorSetup('vql-monitor-cli-', 'Test.Flood', FLOOD);
 }
 
 function status(ds: string): { queries: Array<{ artifact: string; rowsWritten: number }> } | null {
@@ -46,15 +30,6 @@ function status(ds: string): { queries: Array<{ artifact: string; rowsWritten: n
   } catch {
     return null; // not written yet, or caught mid-write
   }
-}
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function countRows(ds: string): Promise<number> {
@@ -82,16 +57,7 @@ test('SIGTERM stops cleanly: exit 0, every received row written, stop logged', {
 
 test('kill -9 while writing at full speed, then restart: every file parses, no fsynced row is lost', { timeout: 90_000 }, async () => {
   const { ds, defs } = setup();
-  const first = start(ds, defs);
-  await until(() => (status(ds)?.queries[0]?.rowsWritten ?? 0) > 20_000, 30_000, 'rows written');
-  const fsynced = status(ds)!.queries[0]!.rowsWritten;
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.on('exit', r));
-  const second = start(ds, defs);
-  // The restart repairs torn lines before it writes anything new.
-  await until(() => second.stderr().includes('collector started'), 20_000, 'the restart');
-  second.child.kill('SIGTERM');
-  assert.equal(await new Promise((r) => second.child.on('exit', r)), 0, second.stderr());
+  const fsynced = await killAndRestartMonitor(ds, defs, 20_000);
   const rows = await countRows(ds); // readDayFile throws on a malformed file
   assert.ok(rows >= fsynced, `${rows} rows in the files, ${fsynced} were fsynced before the kill`);
   for (const e of readdirSync(join(ds, 'clients'), { withFileTypes: true, recursive: true })) {
@@ -113,4 +79,21 @@ test('vql monitor --status shows each artifact, its state and rows today', { tim
   const after = spawnSync(process.execPath, ['bin/vql.js', 'monitor', '--status', '--datastore', ds], { cwd: root, encoding: 'utf8' });
   assert.match(after.stdout, /collector: not running/);
   assert.match(after.stdout, /Test\.Flood\s+not running\s+[1-9]\d*/);
+});
+
+test('a first start with a broken events file exits 1 with file:line:column instead of idling', { timeout: 60_000 }, async () => {
+  const { ds, defs } = setup();
+  // `version 1` lacks its ':'; the parser notices on the next line.
+  writeFileSync(join(ds, 'events.yaml'), 'Events:\n  artifacts:\n  - Test.Flood\n  version 1\n  parameters:\n    Test.Flood: {}\n');
+  const { child, stderr } = start(ds, defs);
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 1, stderr());
+  assert.match(stderr(), /events\.yaml:\d+:\d+: error: YAML: .*the problem may start on line 4: 'version' looks like a key without ':'/);
+  assert.match(stderr(), /vql monitor: error: the events file .*events\.yaml cannot be used: fix the problems above/);
+  assert.doesNotMatch(stderr(), /previous configuration keeps running/);
+  // Only unknown artifacts: nothing could run, so it exits too (with did-you-mean).
+  writeFileSync(join(ds, 'events.yaml'), 'Events:\n  artifacts:\n  - Test.Flod\n  version: 1\n');
+  const again = start(ds, defs);
+  assert.equal(await new Promise((r) => again.child.on('exit', r)), 1, again.stderr());
+  assert.match(again.stderr(), /events\.yaml:3:5: error: unknown artifact Test\.Flod \(did you mean Test\.Flood\?\)/);
 });

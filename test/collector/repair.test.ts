@@ -1,6 +1,8 @@
 // A restart never deletes good rows: repair cuts only a record left incomplete by a crash; a bad
 // line mid-file or a broken header leaves the file byte for byte as it was, is reported with its
-// file and line, and the day's new rows go to a new part. Readers keep the rows around a bad line.
+// file and line, and the day's new rows go to a new part. Readers keep the rows around a bad line
+// (the store's reader, the day-file reader of the live view's backfill, and the table engine
+// that opens a day range for the log browser).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,14 +14,18 @@ import { Collector } from '../../main/collector/collector.ts';
 import { checkDayFile } from '../../main/collector/csv-check.ts';
 import { headerLine, readDayFile, rowLines } from '../../main/collector/csv-file.ts';
 import { mergeParts, readDayRows } from '../../main/app/collector-read.ts';
+import { bench } from '../tables/helpers.ts';
 import type { MonitorLogEntry } from '../../main/collector/monitor-log.ts';
 import { VDict } from '../../main/vql/values/types.ts';
 
 let tmp = '';
+/** The table engine, as the log browser opens a day range. */
+const engine = bench();
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'vql-repair-'));
 });
 after(async () => {
+  engine.dispose();
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -81,6 +87,15 @@ const MID_FILE: [string, (n: number) => Buffer, boolean][] = [
   ['too few fields', (n) => Buffer.from(`${n}\n`), true],
 ];
 
+/** Where the engine does otherwise than the store's reader, and how (the table engine cannot be changed from here). */
+const ENGINE_TODO: Record<string, string> = {
+  'an unbalanced quote': 'the table engine reads from the unbalanced quote to the end of the file as one problem row: the 1,499 good rows after it are not rows (their text is cut into _raw)',
+  'a bare quote': 'the table engine reads the bare quote as text (the rows are all there) but does not list it as a problem in a day file',
+};
+
+/** The damaged day of each case and its new part, for the log browser's test after it. */
+const damagedDays = new Map<string, { file: string; parts: string[]; k: number; line: number; readersSee: boolean }>();
+
 describe('a corrupt line in the middle of a big day file (the 290,117 lost rows report)', () => {
   for (const [what, bad, readersSee] of MID_FILE) {
     test(`${what}: nothing is cut, the line is reported, new rows go to a new part, every good row is readable`, async () => {
@@ -112,7 +127,7 @@ describe('a corrupt line in the middle of a big day file (the 290,117 lost rows 
       assert.ok((await readFile(file)).equals(damaged));
 
       // Readers: every good row before and after the bad line (the store's strict reader, with
-      // onProblem; and the log browser's reader, merging the parts).
+      // onProblem; the day-file reader; the table engine in the test after this one).
       const good = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i !== k);
       const problems: string[] = [];
       const back = (await readDayFile(file, { onProblem: (m) => problems.push(m) })).filter((r) => r.get('N') !== k);
@@ -122,6 +137,7 @@ describe('a corrupt line in the middle of a big day file (the 290,117 lost rows 
         assert.ok(problems.length >= 1 && problems[0]!.startsWith(`${file}: `) && problems[0]!.includes(`line ${line}`), problems.join('\n'));
         await assert.rejects(readDayFile(file), new RegExp(`line ${line}\\b`), 'the strict read names the line');
       }
+      // The day-file reader (collector-read.ts: the live view's backfill), merging the parts.
       const warnings: string[] = [];
       const browsed: number[] = [];
       for await (const batch of mergeParts([file, res.files[0]!], (m) => warnings.push(m), undefined, 5000)) {
@@ -129,9 +145,28 @@ describe('a corrupt line in the middle of a big day file (the 290,117 lost rows 
       }
       // (A record with the wrong field count or NUL bytes is shown too, with empty or extra cells.)
       const browsedGood = browsed.filter((n) => n !== k && Number.isInteger(n) && n < 100_000);
-      assert.deepEqual(browsedGood.sort((a, b) => a - b), good, 'the log browser shows every good row');
+      assert.deepEqual(browsedGood.sort((a, b) => a - b), good, 'the day-file reader shows every good row');
       assert.equal(browsed.filter((n) => n >= 100_000).length, 20);
-      if (readersSee) assert.ok(warnings.length >= 1, 'the log browser reports the bad record');
+      if (readersSee) assert.ok(warnings.length >= 1, 'the day-file reader reports the bad record');
+      damagedDays.set(what, { file, parts: [file, res.files[0]!], k, line, readersSee });
+    });
+
+    test(`${what}: the log browser (the table engine) shows every good row of the day and its new part, and lists the bad one`, { todo: ENGINE_TODO[what] ?? false }, async () => {
+      const d = damagedDays.get(what);
+      assert.ok(d, 'the damaged day of the test before');
+      const t = await engine.openSource({ kind: 'logs', files: d.parts.map((path) => ({ path, day: 0 })) }, d.parts);
+      try {
+        assert.equal(t.state, 'ready', t.error?.message);
+        const w = await t.window({ offset: 0, limit: 10_000, columns: ['N'] });
+        const browsed = w.cells.map((c) => Number(c[0] ?? NaN));
+        // (The damaged record is a row of its own with its text in _raw, or reads with odd cells.)
+        const good = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i !== d.k);
+        assert.deepEqual(browsed.filter((n) => n !== d.k && Number.isInteger(n) && n < 100_000).sort((a, b) => a - b), good, 'every good row');
+        assert.equal(browsed.filter((n) => n >= 100_000).length, 20);
+        if (d.readersSee) assert.ok(t.problems.some((p) => p.file === d.file && p.line === d.line), `the bad record is listed at line ${d.line}: ${JSON.stringify(t.problems)}`);
+      } finally {
+        t.close();
+      }
     });
   }
 
@@ -326,7 +361,7 @@ describe('checkDayFile', () => {
   });
 });
 
-describe('the log browser reads the rows after a quote never closed', () => {
+describe('the day-file reader (the live view\'s backfill) reads the rows after a quote never closed', () => {
   test('rows after an unbalanced quote are shown, and the damage is reported', async () => {
     const f = join(tmp, `browse${counter++}.csv`);
     await writeFile(f, 'N,T\n1,a\n2,"broken\n3,c\n4,"d,d"\n5,e\n');
@@ -334,7 +369,7 @@ describe('the log browser reads the rows after a quote never closed', () => {
     const rows: string[] = [];
     for await (const b of readDayRows(f, (m) => warnings.push(m))) rows.push(...b.rows);
     assert.deepEqual(rows, ['{"N":1,"T":"a"}', '{"N":3,"T":"c"}', '{"N":4,"T":"d,d"}', '{"N":5,"T":"e"}']);
-    assert.match(warnings.join('\n'), /record 3: a quote in it is never closed/);
+    assert.match(warnings.join('\n'), /record 3\)?: a quote in it is never closed/);
   });
 
   test('a record still being written (a torn multi-line field) is left out silently', async () => {

@@ -1,18 +1,18 @@
 // The collector's storage layer: daily CSV files per artifact, parts on schema change, crash
 // repair, retention, client id, write errors on a real read-only / full file system, speed.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { MAX_OPEN_FILES, MonitoringStore, StoreWriteError, benchStore, clientId } from '../../main/collector/store.ts';
 import { parseCsv, readDayFile, readHeader, scanRecords } from '../../main/collector/csv-file.ts';
 import { dayFilePath, dayName, defaultDatastore, nameOfDir, parseDayFileName, safeDirName, splitQueryName } from '../../main/collector/paths.ts';
 import { toJSON } from '../../main/vql/values/json.ts';
 import { VBytes, VDict, VFloat, VTime, type Value } from '../../main/vql/values/types.ts';
+import { clock, fillDisk, isRoot, killWriterAfter, mainModule, row, withTmpfs } from './helpers.ts';
 
 let tmp = '';
 before(async () => {
@@ -27,18 +27,6 @@ let counter = 0;
 function datastore(): string {
   return join(tmp, `ds${counter++}`);
 }
-
-function row(entries: Record<string, Value>): VDict {
-  return new VDict(Object.entries(entries));
-}
-
-/** A settable clock. */
-function clock(iso: string): { now: () => Date; set(iso: string): void } {
-  let t = new Date(iso);
-  return { now: () => t, set: (s) => (t = new Date(s)) };
-}
-
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 describe('paths', () => {
   test('default datastore per OS', () => {
@@ -306,12 +294,10 @@ describe('MonitoringStore', () => {
   test('kill -9 of a writing process: repair leaves clean files holding every acknowledged row', async () => {
     const ds = datastore();
     mkdirSync(ds, { recursive: true });
-    const storeUrl = pathToFileURL(join(import.meta.dirname, '../../main/collector/store.ts')).href;
-    const script = join(ds, 'writer.mts');
-    await writeFile(
-      script,
-      `import { MonitoringStore } from ${JSON.stringify(storeUrl)};
-import { VDict } from ${JSON.stringify(storeUrl.replace('collector/store.ts', 'vql/values/types.ts'))};
+    const acked = await killWriterAfter(
+      ds,
+      `import { MonitoringStore } from ${JSON.stringify(mainModule('collector/store.ts'))};
+import { VDict } from ${JSON.stringify(mainModule('vql/values/types.ts'))};
 const store = new MonitoringStore({ datastore: ${JSON.stringify(ds)} });
 let seq = 0;
 for (let b = 0; ; b++) {
@@ -321,22 +307,8 @@ for (let b = 0; ; b++) {
   process.stdout.write('ack ' + seq + '\\n');
 }
 `,
+      60_000,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = 0;
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        for (const m of d.toString().matchAll(/ack (\d+)/g)) acked = Number(m[1]);
-        if (acked >= 60_000) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', () => (acked >= 60_000 ? resolve() : reject(new Error('writer exited early: ' + stderr))));
-    });
-    await new Promise((r) => child.once('close', r));
     const store = new MonitoringStore({ datastore: ds });
     await store.repair();
     const dir = store.dir('Test.Crash');
@@ -405,23 +377,6 @@ for (let b = 0; ; b++) {
   });
 
   describe('write errors', () => {
-    /** Runs `fn` with a small tmpfs mounted at a fresh directory; returns a skip reason when mounting is impossible. */
-    async function withTmpfs(size: string, fn: (dir: string) => Promise<void>): Promise<string | undefined> {
-      if (process.platform !== 'linux' || !isRoot) return 'needs root on Linux to mount a tmpfs';
-      const dir = join(tmp, `mnt${counter++}`);
-      mkdirSync(dir);
-      const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-      if (m.status !== 0) return `cannot mount a tmpfs (${(m.stderr || m.error?.message || '').trim()})`;
-      try {
-        await fn(dir);
-      } finally {
-        spawnSync('mount', ['-o', 'remount,rw', dir]);
-        // A failed test may leave files open: detach lazily then.
-        if (spawnSync('umount', [dir]).status !== 0) spawnSync('umount', ['-l', dir]);
-      }
-      return undefined;
-    }
-
     test('read-only: append rejects naming the file and the OS error; the retry succeeds, no partial line', async (t) => {
       const batch1 = [row({ N: 1, T: 'first' })];
       const batch2 = [row({ N: 2, T: 'second' }), row({ N: 3, T: 'third' })];
@@ -462,7 +417,7 @@ for (let b = 0; ; b++) {
         return;
       }
       // Root ignores permission bits: use a real read-only file system instead.
-      const skip = await withTmpfs('1m', async (mnt) => {
+      const skip = await withTmpfs(tmp, '1m', async (mnt) => {
         const remount = (mode: string) => async () => {
           const r = spawnSync('mount', ['-o', `remount,${mode}`, mnt], { encoding: 'utf8' });
           assert.equal(r.status, 0, r.stderr);
@@ -473,7 +428,7 @@ for (let b = 0; ; b++) {
     });
 
     test('disk full (ENOSPC, a 256 KiB tmpfs): the partial write is cut off; after freeing space the retry succeeds', async (t) => {
-      const skip = await withTmpfs('256k', async (mnt) => {
+      const skip = await withTmpfs(tmp, '256k', async (mnt) => {
         const ds = join(mnt, 'ds');
         const store = new MonitoringStore({ datastore: ds, now: clock('2024-01-02T10:00:00Z').now });
         await store.append('Test.Full', [row({ N: 0, T: 'small' })]);
@@ -482,16 +437,7 @@ for (let b = 0; ; b++) {
         const other = join(store.dir('Test.Full/Other'), '2024-01-02.csv');
         const before = await readFile(file, 'utf8');
         // Fill the file system.
-        const filler = join(mnt, 'filler');
-        const chunk = Buffer.alloc(4096, 0x61);
-        for (;;) {
-          try {
-            await appendFile(filler, chunk);
-          } catch (e) {
-            assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
-            break;
-          }
-        }
+        const filler = await fillDisk(mnt);
         // A big batch: part of it fits in the file's last page, the rest does not.
         const batch = Array.from({ length: 1000 }, (_, i) => row({ N: i + 1, T: 'row ' + 'y'.repeat(i % 40) }));
         const err = await store.append('Test.Full', batch).then(() => undefined, (e: unknown) => e);

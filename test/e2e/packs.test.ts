@@ -67,6 +67,11 @@ describe('e2e: artifact packs', { skip: e2eSkip() }, () => {
       const { page } = fresh;
       await page.getByRole('tab', { name: 'Packs' }).click();
       await page.getByLabel('Pack zip file').setInputFiles(zipPath);
+      // A preview first: two new artifacts, nothing written until Import.
+      const preview = page.getByRole('region', { name: 'Import preview' });
+      await preview.getByRole('status').filter({ hasText: '2 artifacts to add' }).waitFor();
+      assert.equal(existsSync(join(fresh.dir, 'artifacts', 'Custom.Test.Pack.Watch.yaml')), false, 'nothing written by the preview');
+      await preview.getByRole('button', { name: 'Import 2 artifacts' }).click();
       const result = page.getByRole('region', { name: 'Import result' });
       await result.getByRole('status').filter({ hasText: 'imported 2 artifacts' }).waitFor();
       await fresh.screenshot('imported');
@@ -95,6 +100,10 @@ describe('e2e: artifact packs', { skip: e2eSkip() }, () => {
     const refusal = page.getByText(/\.\.\/escape\.yaml/).first();
     await refusal.waitFor();
     await app.screenshot('zip-slip-refused');
+    const preview = page.getByRole('region', { name: 'Import preview' });
+    assert.equal(await preview.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'nothing to import');
+    await preview.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('status').filter({ hasText: 'evil.zip: nothing was imported.' }).waitFor();
     assert.deepEqual(readdirSync(join(app.dir, 'artifacts')).sort(), before, 'nothing written, not even the good entry');
     assert.equal(existsSync(join(app.dir, 'escape.yaml')), false);
   });

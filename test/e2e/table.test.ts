@@ -68,12 +68,12 @@ describe('e2e: results table', { skip: e2eSkip() }, () => {
   test('Export CSV downloads exactly the filtered, sorted view; JSON too', T, async () => {
     const { page } = app;
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), cell().getByRole('button', { name: 'Export CSV' }).click()]);
-    assert.equal(csvDownload.suggestedFilename(), 'console-cell-1.csv');
+    assert.equal(csvDownload.suggestedFilename(), 'console-cell-1-view.csv');
     const csv = Papa.parse<string[]>(readFileSync((await csvDownload.path())!, 'utf8'), { skipEmptyLines: true }).data;
     const expected = Array.from({ length: 100 }, (_, i) => [String(99 - i)]);
     assert.deepEqual(csv, [['_value'], ...expected]);
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), cell().getByRole('button', { name: 'Export JSON' }).click()]);
-    assert.equal(jsonDownload.suggestedFilename(), 'console-cell-1.json');
+    assert.equal(jsonDownload.suggestedFilename(), 'console-cell-1-view.json');
     assert.deepEqual(JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8')), expected.map(([v]) => ({ _value: Number(v) })));
   });
 

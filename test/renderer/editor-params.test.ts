@@ -12,11 +12,19 @@ describe('run form parameters', () => {
     const table: Array<[Parameter, string]> = [
       [P('bool'), 'checkbox'], [P('int'), 'int'], [P('int64'), 'int'], [P('float'), 'float'],
       [P('choices', 'a', ['a', 'b']), 'select'], [P('multichoice', '', ['a', 'b']), 'multiselect'],
-      [P('timestamp'), 'datetime'], [P('csv'), 'textarea'], [P('json'), 'textarea'], [P('regex'), 'textarea'],
+      [P('timestamp'), 'datetime'], [P('csv'), 'textarea'], [P('json'), 'textarea'], [P('regex'), 'text'], [P('regex_array'), 'textarea'],
       [P('yara'), 'textarea'], [P('multiline'), 'textarea'], [P('hidden'), 'hidden'], [P(''), 'text'],
       [P('string'), 'text'], [P('Bool'), 'checkbox'], [P('odd_type'), 'text'],
     ];
     for (const [p, w] of table) assert.equal(widgetFor(p), w, p.type);
+  });
+
+  test('single-line values get a one-line input; a default that spans lines keeps a text area', () => {
+    assert.equal(widgetFor(P('regex', '(?i)\\.exe$')), 'text');
+    assert.equal(widgetFor(P('string', 'C:/Windows/**')), 'text');
+    assert.equal(widgetFor(P('', 'plain')), 'text');
+    assert.equal(widgetFor(P('string', 'line one\nline two')), 'textarea', 'an input would drop the line break');
+    assert.equal(widgetFor(P('regex', 'a|\nb')), 'textarea');
   });
 
   test('starting values from defaults', () => {

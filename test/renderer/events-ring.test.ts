@@ -64,7 +64,7 @@ function fakeBridge() {
   const invoked: unknown[][] = [];
   let listener: ((...a: unknown[]) => void) | null = null;
   const bridge = {
-    invoke: async (...a: unknown[]) => (invoked.push(a), { ok: true, value: true }),
+    invoke: async (...a: unknown[]) => (invoked.push(a), { ok: true, value: a[0] === 'events:backfill' ? { rows: [], total: 0, through: 0, day: '2023-11-14', notes: [] } : true }),
     send: (...a: unknown[]) => void sent.push(a),
     subscribe: (_ch: string, fn: (...a: unknown[]) => void) => ((listener = fn), () => (listener = null)),
   } as unknown as Bridge;
@@ -75,7 +75,7 @@ test('the feed subscribes to one artifact at a time and keeps only its rows', as
   const f = fakeBridge();
   const feed = new LiveFeed(f.bridge, 100, () => 1_700_000_000_500);
   await feed.view('A');
-  assert.deepEqual(f.invoked, [['events:subscribe', 'A']]);
+  assert.deepEqual(f.invoked, [['events:subscribe', 'A'], ['events:backfill', { artifact: 'A', limit: 100 }]]);
   f.push('A', [JSON.stringify({ Timestamp: 1_700_000_000.2, X: 1 }), 'not json'], 0);
   f.push('B', [JSON.stringify({ X: 2 })]);
   assert.equal(feed.source.rowCount, 2);

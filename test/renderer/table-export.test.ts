@@ -125,8 +125,13 @@ describe('JSON', () => {
 });
 
 test('file names come from exportName, made safe', () => {
-  assert.equal(exportFileName('Generic.Client.Stats', 'csv'), 'Generic.Client.Stats.csv');
-  assert.equal(exportFileName('a/b:c*?', 'json'), 'a_b_c_.json');
-  assert.equal(exportFileName(undefined, 'csv'), 'results.csv');
-  assert.equal(exportFileName('  ', 'csv'), 'results.csv');
+  assert.equal(exportFileName('Generic.Client.Stats', 'csv'), 'Generic.Client.Stats-view.csv');
+  assert.equal(exportFileName('a/b:c*?', 'json'), 'a_b_c_-view.json');
+  assert.equal(exportFileName(undefined, 'csv'), 'results-view.csv');
+  assert.equal(exportFileName('  ', 'csv'), 'results-view.csv');
+  // Never the name of the file that was opened: evidence.csv (or its base name) gets -view.
+  assert.equal(exportFileName('evidence', 'csv'), 'evidence-view.csv');
+  assert.equal(exportFileName('evidence.csv', 'csv'), 'evidence-view.csv');
+  assert.equal(exportFileName('Security.evtx.csv.gz', 'json'), 'Security.evtx-view.json');
+  assert.equal(exportFileName('Generic.Client.Stats-view', 'csv'), 'Generic.Client.Stats-view.csv');
 });

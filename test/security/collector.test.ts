@@ -5,7 +5,8 @@
 // append without it), the store restarts and appends rows, and the test checks that:
 // - nothing throws (a read-only file: append rejects with a StoreWriteError naming it, then works);
 // - no complete row that was in the file before is lost: each sits at the same offset after;
-// - the new rows are readable, each exactly once (store reader and log-browser reader);
+// - the new rows are readable, each exactly once (the store's reader, the day-file reader of the
+//   live view's backfill, and the table engine that opens a day for the log browser);
 // - nothing outside the datastore changed, and entries that are not day files are left as they were;
 // - what repair cut or left alone is reported naming the file.
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { MonitoringStore, StoreWriteError } from '../../main/collector/store.ts';
 import { headerLine, readDayFile, rowLines } from '../../main/collector/csv-file.ts';
 import { mergeParts } from '../../main/app/collector-read.ts';
+import { bench } from '../tables/helpers.ts';
 import { VDict } from '../../main/vql/values/types.ts';
 import { prng } from '../helpers/prng.ts';
 
@@ -27,10 +29,13 @@ const ROWS = 200;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 let tmp = '';
+/** The table engine, as the log browser opens a day. */
+const engine = bench();
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'vql-hostile-'));
 });
 after(async () => {
+  engine.dispose();
   await rm(tmp, { recursive: true, force: true });
 });
 
@@ -164,7 +169,11 @@ interface Case {
   name: string;
   damage: (env: Env) => Promise<void>;
   unwritable?: boolean;
+  /** The table engine does not open this day (so the log browser cannot show it): why. Its read is then a `todo` test of its own. */
+  engineTodo?: string;
 }
+
+const CR_TODO = 'the table engine fails the whole day range on a day file with CR line ends ("The CSV Parser state machine reached an invalid state")';
 
 const LAST = ROWS - 1; // 199: a two-line row (`two\nlines 199`)
 const CASES: Case[] = [
@@ -200,9 +209,9 @@ const CASES: Case[] = [
   { name: 'a row with too many fields', damage: replaceRow(100, '100,a,b,c\n') },
   { name: 'a row with too few fields', damage: replaceRow(100, '100\n') },
   { name: 'an empty line mid-file', damage: insertAt(100, '\n') },
-  { name: 'CRLF line ends throughout', damage: async (e) => edit(e, (b) => Buffer.from(b.toString('utf8').replace(/\n/g, '\r\n'))) },
-  { name: 'CRLF and LF line ends mixed', damage: async (e) => edit(e, (b) => Buffer.from(b.toString('utf8').replace(/(\d+,text \d+)\n/g, '$1\r\n'))) },
-  { name: 'a lone CR mid-row', damage: replaceRow(100, '100,te\rxt\n') },
+  { name: 'CRLF line ends throughout', damage: async (e) => edit(e, (b) => Buffer.from(b.toString('utf8').replace(/\n/g, '\r\n'))), engineTodo: CR_TODO },
+  { name: 'CRLF and LF line ends mixed', damage: async (e) => edit(e, (b) => Buffer.from(b.toString('utf8').replace(/(\d+,text \d+)\n/g, '$1\r\n'))), engineTodo: CR_TODO },
+  { name: 'a lone CR mid-row', damage: replaceRow(100, '100,te\rxt\n'), engineTodo: CR_TODO },
   { name: 'a lone CR after a closing quote', damage: replaceRow(101, '101,"a, b"\rx\n') },
   // Huge lines.
   { name: 'a huge valid row (2 MB) mid-file', damage: insertAt(100, `5000,"${'big, '.repeat(512 * 1024)}"\n`) },
@@ -238,8 +247,8 @@ const NEW_A = [0, 1].map((b) => Array.from({ length: 5 }, (_, i) => new VDict([[
 const NEW_B = [Array.from({ length: 3 }, (_, i) => new VDict([['K', `new-k-${i}`], ['V', i]]))];
 const NEW_IDS = [...NEW_A.flat().map((r) => `N=${r.get('N')}`), ...NEW_B.flat().map((r) => `K=${r.get('K')}`)];
 
-/** Ids of the new rows found in the day's parts (regular files only), by both readers. */
-async function newRowsIn(dir: string): Promise<{ store: string[]; browser: string[] }> {
+/** Ids of the new rows found in the day's parts (regular files only), by each reader. */
+async function newRowsIn(dir: string, withBrowser: boolean): Promise<{ store: string[]; reader: string[]; browser: string[] }> {
   const parts: string[] = [];
   for (const name of (await readdir(dir)).sort()) {
     if (!new RegExp(`^${DAY}(\\.\\d+)?\\.csv$`).test(name)) continue;
@@ -255,16 +264,35 @@ async function newRowsIn(dir: string): Promise<{ store: string[]; browser: strin
       if (x) store.push(x);
     }
   }
-  const browser: string[] = [];
+  const reader: string[] = [];
   for (const p of parts) {
     for await (const batch of mergeParts([p], () => {})) {
       for (const r of batch) {
         const x = id(JSON.parse(r) as { N?: unknown; K?: unknown });
-        if (x) browser.push(x);
+        if (x) reader.push(x);
       }
     }
   }
-  return { store: store.sort(), browser: browser.sort() };
+  // The log browser: the day's parts opened by the table engine as one table (a damaged part
+  // can make a column text: the ids are read from their text).
+  const browser: string[] = [];
+  if (withBrowser && parts.length) {
+    const t = await engine.openSource({ kind: 'logs', files: parts.map((path) => ({ path, day: 0 })) }, parts);
+    try {
+      assert.equal(t.state, 'ready', `the engine opens the day: ${t.error?.message}`);
+      const names = t.info().columns.map((c) => c.name);
+      const cols = ['N', 'K'].filter((c) => names.includes(c));
+      const w = await t.window({ offset: 0, limit: 10_000, columns: cols });
+      for (const cells of w.cells) {
+        const r = Object.fromEntries(cols.map((c, i) => [c, cells[i]]));
+        const x = id({ N: typeof r.N === 'string' && /^\d+$/.test(r.N) ? Number(r.N) : r.N, K: r.K });
+        if (x) browser.push(x);
+      }
+    } finally {
+      t.close();
+    }
+  }
+  return { store: store.sort(), reader: reader.sort(), browser: browser.sort() };
 }
 
 /** The complete original records found intact, line-aligned, in the damaged bytes: [offset, bytes]. */
@@ -281,7 +309,7 @@ function intactRecords(env: Env, damaged: Buffer): [number, Buffer][] {
   return out;
 }
 
-async function runCase(c: Case, mode: 'repair' | 'append'): Promise<void> {
+async function runCase(c: Case, mode: 'repair' | 'append', withBrowser: boolean): Promise<void> {
   const env = await build();
   try {
     await c.damage(env);
@@ -328,9 +356,10 @@ async function runCase(c: Case, mode: 'repair' | 'append'): Promise<void> {
       if (common < preBytes.length) assert.ok(messages.some((m) => m.startsWith(`${env.file}: `)), `the cut of ${env.file} is reported: ${messages.join('\n')}`);
     }
     // The new rows are readable, each exactly once.
-    const found = await newRowsIn(env.dir);
+    const found = await newRowsIn(env.dir, withBrowser);
     assert.deepEqual(found.store, [...NEW_IDS].sort(), 'the store reader finds every new row once');
-    assert.deepEqual(found.browser, [...NEW_IDS].sort(), 'the log browser finds every new row once');
+    assert.deepEqual(found.reader, [...NEW_IDS].sort(), 'the day-file reader finds every new row once');
+    if (withBrowser) assert.deepEqual(found.browser, [...NEW_IDS].sort(), 'the log browser finds every new row once');
   } finally {
     await env.cleanup?.();
   }
@@ -348,12 +377,18 @@ describe(`hostile day files (${CASES.length} cases, each after a restart with re
   for (const c of CASES) {
     test(c.name, async (t) => {
       try {
-        await runCase(c, 'repair');
-        await runCase(c, 'append');
+        await runCase(c, 'repair', !c.engineTodo);
+        await runCase(c, 'append', !c.engineTodo);
       } catch (e) {
         if (e instanceof SkipCase) return t.skip(e.message);
         throw e;
       }
     });
+    if (c.engineTodo) {
+      test(`${c.name}: the log browser (the table engine) finds every new row once`, { todo: c.engineTodo }, async () => {
+        await runCase(c, 'repair', true);
+        await runCase(c, 'append', true);
+      });
+    }
   }
 });

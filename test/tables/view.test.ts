@@ -125,3 +125,19 @@ describe('aggregates', () => {
     await assert.rejects(t.timeline(undefined, 'user'), /not a timestamp column/);
   });
 });
+
+describe('value counts and empty cells', () => {
+  test('the empty value is counted apart, not among the distinct values (CSV: empty fields; JSON: null and "")', async () => {
+    // `user` has five values (case counts) and one empty cell.
+    const v = await t.values(undefined, 'user', 100);
+    assert.equal(v.distinct, 5);
+    assert.deepEqual([v.nulls, v.empty, v.rows], [1, 1, 6]);
+    assert.ok(v.values.some((x) => x.value === null && x.count === 1), 'the empty value is still listed, to be clicked into a filter');
+    const j = await b.open(b.file('empties.jsonl', ['a', 'b', '', 'c', 'd', '', null, 'a'].map((s) => JSON.stringify({ s })).join('\n') + '\n'));
+    const jv = await j.values(undefined, 's', 100);
+    assert.deepEqual([jv.distinct, jv.nulls, jv.empty, jv.rows], [4, 1, 3, 8]);
+    // A top list cut short still counts only the non-empty values it shows.
+    const short = await j.values(undefined, 's', 2);
+    assert.equal(short.distinct, 4);
+  });
+});

@@ -1,14 +1,15 @@
 /**
- * CSV records from text that arrives in chunks, parsed by papaparse, with what papaparse does
- * not give: the file line of each record, `\r\n` and `\n` line ends mixed freely, and recovery
- * from malformed quotes. A quote that is never closed (or closed in the wrong place) would
- * otherwise swallow the following lines into one field: such a record is re-read as its first
- * line alone with its quotes taken as plain text, reported, and parsing resumes on the next line.
+ * CSV records from text that arrives in chunks, for VQL's `parse_csv()` (parsers.ts), parsed by
+ * papaparse, with what papaparse does not give: the file line of each record, `\r\n` and `\n`
+ * line ends mixed freely, and recovery from malformed quotes. A quote that is never closed (or
+ * closed in the wrong place) would otherwise swallow the following lines into one field: such a
+ * record is re-read as its first line alone with its quotes taken as plain text, reported, and
+ * parsing resumes on the next line.
  *
  * Line ends: LF, or CRLF (the CR is dropped only when it ends an unquoted last field, right
  * before the LF or the end of the text). Any other CR is data: inside quotes it is kept as
  * written, even just before the closing quote, and outside quotes it stays in its field; it
- * never ends a record. (The import turns a classic Mac file's CRs into LFs before this.)
+ * never ends a record.
  *
  * Work stays linear in the text: a chunk without a line feed cannot complete a record, so it
  * is only added to what is carried; and a large unfinished record (a long quoted field) is

@@ -7,7 +7,7 @@ import { VDict, fromJSON, toValue, type FunctionDef, type PluginDef, type Scope,
 import { readAll, readChunks, type Accessor } from './accessors.ts';
 import { accessorOrLog } from './read.ts';
 import { textOf } from './text.ts';
-import { RecordReader, type RecordChunk } from '../../../renderer/lib/csv/records.ts';
+import { RecordReader, type RecordChunk } from './csv-records.ts';
 
 const fileArgs = {
   filename: { type: 'any', required: true, doc: 'The file (or, with accessor=data, the text itself)' },
@@ -76,8 +76,7 @@ export const parseJsonl: PluginDef = {
 const MAX_CSV_WARNINGS = 10;
 
 /**
- * CSV records of a file with their lines, read like the workbench's CSV import (one reader,
- * renderer/lib/csv/records.ts): `\r\n` or `\n` line ends in any mix, a UTF-8 BOM dropped,
+ * CSV records of a file with their lines (csv-records.ts): `\r\n` or `\n` line ends in any mix, a UTF-8 BOM dropped,
  * a malformed quote reported and its line read as plain text instead of swallowing the file.
  */
 async function* csvRecords(chunks: AsyncIterable<Uint8Array>, reader: RecordReader): AsyncGenerator<RecordChunk> {

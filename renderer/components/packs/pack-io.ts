@@ -1,7 +1,19 @@
 /**
  * The browser side of packs: base64 (the zip crosses the contract as text), saving bytes as a
- * download, and copying text. No framework code, so it stays testable without a DOM.
+ * download, copying text, and the text of an import problem. No framework code, so it stays
+ * testable without a DOM.
  */
+import type { PackProblem } from '../../../main/ipc/contract.ts';
+
+/** `entry:line:column: message` (or `entry: message`): the entry's path said once. */
+export function problemText(p: PackProblem): string {
+  return `${p.file}${p.line !== undefined ? `:${p.line}:${p.column ?? 1}` : ''}: ${p.message}`;
+}
+
+/** `2 artifacts` / `1 artifact`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 /** Bytes as base64, in chunks (one String.fromCharCode call per 32 KiB keeps the stack small). */
 export function bytesToBase64(bytes: Uint8Array): string {

@@ -1,12 +1,12 @@
 /**
- * What the time chart plots from any TableSource (live events, monitoring logs, imported CSV):
+ * What the live time chart plots from a TableSource of rows in the page (live events):
  * which column is the time axis, which columns are numeric, which to show first, and the
  * arrays uPlot wants (x in epoch seconds, ascending). Pure: tested in plain Node.
  */
 import type { Cell, TableSource } from '../table/source.ts';
 
 /** Names that mean "the time of this row", best first (compared case-insensitively). */
-const TIME_NAMES = ['timestamp', 'eventtime', 'time', 'event_time', 'timecreated', 'ts'];
+export const TIME_NAMES = ['timestamp', 'eventtime', 'time', 'event_time', 'timecreated', 'ts'];
 
 /** Columns shown first when present (Generic.Client.Stats: CPU% and RSS). */
 const PREFERRED = [/^cpu_?percent$|^cpu%$/i, /^rss$/i];
@@ -84,9 +84,14 @@ export function numericColumns(src: TableSource, timeCol: number): number[] {
   return out;
 }
 
+/** The columns worth showing first when present: CPU% and RSS (Generic.Client.Stats). */
+export function preferredSeries(names: readonly string[]): string[] {
+  return PREFERRED.map((re) => names.find((n) => re.test(n))).filter((n): n is string => n !== undefined);
+}
+
 /** The columns shown before the user picks: CPU% and RSS when present, else the first numeric one. */
 export function defaultSeries(names: readonly string[]): string[] {
-  const preferred = PREFERRED.map((re) => names.find((n) => re.test(n))).filter((n): n is string => n !== undefined);
+  const preferred = preferredSeries(names);
   return preferred.length ? preferred : names.slice(0, 1);
 }
 

@@ -17,8 +17,10 @@ export class RingSource implements TableSource {
   private count = 0;
   private waiting: Array<Record<string, unknown>> = [];
   private readonly listeners = new Set<() => void>();
-  /** Rows received since the last clear (shown or not). */
+  /** Rows received live since the last clear (shown or not). */
   received = 0;
+  /** Rows taken from today's log when the view opened (the backfill), not counted in `received`. */
+  backfilled = 0;
   /** Rows that never reached the view: dropped while paused, or missed upstream (a slow view). */
   missed = 0;
   paused = false;
@@ -50,9 +52,13 @@ export class RingSource implements TableSource {
     return this.ring[(this.head + row) % this.capacity]![col] ?? null;
   }
 
-  /** Adds a batch (`missed`: rows the sender skipped before it); one notification per batch. */
-  append(objects: ReadonlyArray<Record<string, unknown>>, missed = 0): void {
-    this.received += objects.length + missed;
+  /**
+   * Adds a batch (`missed`: rows the sender skipped before it); one notification per batch.
+   * `backfill`: rows from the log rather than live (counted in `backfilled`).
+   */
+  append(objects: ReadonlyArray<Record<string, unknown>>, missed = 0, backfill = false): void {
+    if (backfill) this.backfilled += objects.length;
+    else this.received += objects.length + missed;
     this.missed += missed;
     if (this.paused) {
       for (const o of objects) this.waiting.push(o);
@@ -90,6 +96,7 @@ export class RingSource implements TableSource {
     this.count = 0;
     this.waiting = [];
     this.received = 0;
+    this.backfilled = 0;
     this.missed = 0;
     this.dropped = 0;
     this.generation++;
@@ -117,7 +124,8 @@ export class RingSource implements TableSource {
     }
   }
 
-  private notify(): void {
+  /** Tells the readers to look again (something beside the rows changed: the feed's notes). */
+  notify(): void {
     for (const fn of this.listeners) fn();
   }
 }

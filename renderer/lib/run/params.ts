@@ -14,10 +14,15 @@ export type Widget = 'checkbox' | 'int' | 'float' | 'select' | 'multiselect' | '
 /** Widget values: text for most, a boolean for checkboxes, a list for multiple choices. */
 export type WidgetValue = string | boolean | string[];
 
-const TEXTAREA = new Set(['csv', 'json', 'json_array', 'regex', 'regex_array', 'yara', 'yaml', 'xml', 'starlark', 'artifactset', 'multiline']);
+/** Types whose values are several lines (a table, a document, a list, rules). */
+const TEXTAREA = new Set(['csv', 'json', 'json_array', 'regex_array', 'yara', 'yaml', 'xml', 'starlark', 'artifactset', 'multiline']);
 const BOOL_TEXT = /^(Y|TRUE|YES|OK)$/i;
 
-/** The widget for a parameter's type (case-insensitive; unknown types are plain text). */
+/**
+ * The widget for a parameter's type (case-insensitive; unknown types are plain text). One-line
+ * values (string, regex, an untyped parameter) get a one-line input, unless the default itself
+ * spans lines (then a text area keeps its line breaks).
+ */
 export function widgetFor(p: Parameter): Widget {
   const t = p.type.toLowerCase();
   if (t === 'bool') return 'checkbox';
@@ -27,7 +32,7 @@ export function widgetFor(p: Parameter): Widget {
   if (t === 'choices' || p.choices?.length) return 'select';
   if (t === 'timestamp') return 'datetime';
   if (t === 'hidden') return 'hidden';
-  return TEXTAREA.has(t) ? 'textarea' : 'text';
+  return TEXTAREA.has(t) || p.default.includes('\n') ? 'textarea' : 'text';
 }
 
 function pad(n: number): string {

@@ -21,8 +21,14 @@ export function errorText(e: NonNullable<RunState['error']>): string {
   return e.span ? `line ${e.span.line}, column ${e.span.column}: ${e.message}` : e.message;
 }
 
-/** The status line for a run state; `elapsed` is the live time while it runs. */
-export function statusText(s: RunState, elapsed: number): string {
+/**
+ * The status line for a run state; `elapsed` is the live time while it runs. `edited`: the
+ * query was changed since this run, so its error no longer describes the text on screen (the
+ * live check underlines what is wrong now) and its rows are those of the text before.
+ */
+export function statusText(s: RunState, elapsed: number, edited = false): string {
+  if (edited && s.status === 'failed') return 'Edited since the last run, which failed · run again to see this query\'s result';
+  if (edited && (s.status === 'done' || s.status === 'cancelled')) return `${statusText(s, elapsed)} · for the query before your edit`;
   switch (s.status) {
     case 'idle':
       return 'Not run yet';

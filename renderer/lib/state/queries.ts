@@ -6,6 +6,7 @@
  */
 import type { Bridge, QueryId, Result, SerializedError } from '../../../main/ipc/contract.ts';
 import { RowSource } from '../table/source.ts';
+import type { Connection } from '../connection.ts';
 
 /** Where a run is. `failed` covers a refused start (parse error) and an error at the end. */
 export type RunStatus = 'idle' | 'starting' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -58,12 +59,14 @@ export class QueryRunner {
   private seq = 0;
   private readonly unsubscribe: Array<() => void>;
 
-  constructor(private readonly bridge: Bridge) {
+  /** `bridge.connection`, when the bridge has one (the web host's: lib/api.ts), ends a running query on a loss. */
+  constructor(private readonly bridge: Bridge & { connection?: Pick<Connection, 'subscribe'> }) {
     this.unsubscribe = [
       bridge.subscribe('vql:rows', (id, rows) => this.take({ kind: 'rows', id, rows })),
       bridge.subscribe('vql:log', (id, level, message) => this.take({ kind: 'log', id, level, message })),
       bridge.subscribe('vql:done', (id, summary) => this.take({ kind: 'done', id, summary })),
     ];
+    if (bridge.connection) this.unsubscribe.push(bridge.connection.subscribe((s) => s.state === 'lost' && this.lost()));
   }
 
   get state(): RunState {
@@ -134,6 +137,22 @@ export class QueryRunner {
     for (const p of early) this.take(p);
     if (this.stopWanted && this.id) this.bridge.send('vql:cancel', this.id);
     return this.current;
+  }
+
+  /**
+   * The connection to the host was lost: the host cancels a connection's queries when it closes,
+   * so a running query has ended, and its `vql:done` will never come. (A start still waiting for
+   * its reply fails by itself: the bridge answers it `Disconnected`.)
+   */
+  private lost(): void {
+    if (this.current.status !== 'running') return;
+    this.id = null;
+    this.set({
+      ...this.current,
+      status: 'failed',
+      rows: this.source.rowCount,
+      error: { code: 'Disconnected', message: 'the connection to the workbench host was lost, which stopped this query; the rows received so far are kept: run it again once the page has reconnected' },
+    });
   }
 
   private take(p: Push): void {

@@ -1,6 +1,8 @@
 /**
- * One text form of a cell, shared by the table's display, filter, search and export so that
- * what a user sees is what they filter on and what lands in the file.
+ * One text form of a cell, shared by the table's filter, search, copy and export so that what a
+ * user filters on is what lands in the file. The grid shows the same text except for numbers,
+ * which it rounds for the eye (number-text.ts: `1.18`, `1.18%`), with this full text in the
+ * cell's tooltip and the row details.
  */
 import type { Cell, ColumnType } from './source.ts';
 

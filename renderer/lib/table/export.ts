@@ -36,10 +36,17 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** A file name for the export: `exportName` made safe for any file system, plus the extension. */
+/**
+ * A file name for the export: `<base>-view.<format>`, `base` made safe for any file system. The
+ * `-view` keeps the suggestion from being the name of a file that was opened (`evidence.csv`
+ * exported filtered must not suggest `evidence.csv` and overwrite it), as the log workbench's
+ * export does; a data extension in `base` (`.csv`, `.json.gz`...) is dropped first.
+ * @example exportFileName('evidence.csv', 'csv') // 'evidence-view.csv'
+ */
 export function exportFileName(base: string | undefined, format: ExportFormat): string {
-  const safe = (base ?? '').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim().slice(0, 120);
-  return `${safe || 'results'}.${format}`;
+  let safe = (base ?? '').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim();
+  safe = safe.replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt|json|jsonl|ndjson|parquet)$/i, '').slice(0, 120) || 'results';
+  return `${safe.endsWith('-view') ? safe : `${safe}-view`}.${format}`;
 }
 
 /** Names made unique (`a`, `a_2`) so JSON objects never repeat a key. */

@@ -1,8 +1,8 @@
 /**
  * What the results table shows: a growing set of rows read cell by cell. Query results, live
- * events, monitoring logs and imported CSV files each provide one (the CSV importer a columnar
- * one, so a million rows fit), and the table's sort, filter, search and export work on any.
- * No DOM, no Svelte: tested in plain Node.
+ * events and the SQL box's results each provide one, and the table's sort, filter, search and
+ * export work on any. (Files and monitoring logs are opened by the engine on the host instead:
+ * the page holds only their rows on screen, lib/workbench.) No DOM, no Svelte: tested in plain Node.
  */
 import { RowColumns } from './row-columns.ts';
 

@@ -1,8 +1,8 @@
 /**
  * When a number is a time: the column's name announces one and the value lies in a plausible
- * epoch range. Shared by CSV type inference and the query/event row sources, so a column like
- * Generic.Client.Stats' `Timestamp` (epoch seconds, a float) shows, sorts and exports as a time
- * wherever it comes from.
+ * epoch range. Shared by the engine's column typing (main/tables/columns.ts) and the query/event
+ * row sources, so a column like Generic.Client.Stats' `Timestamp` (epoch seconds, a float)
+ * shows, sorts and exports as a time wherever it comes from.
  */
 
 /** Column names that announce a time: `_ts`, `Time`, `CreateTime`, `timestamp`, `created_at`, `date`... */

@@ -3,7 +3,8 @@
  * `table:*`): open with progress pushes and Cancel, the first rows as soon as `table:open`
  * replies (the engine's preview), then the whole table once loaded; the view the grid shows
  * (ViewState -> `table:view`, a window cache over it), jump to a row, tags, problems, group
- * counts, value counts, the SQL box, exports and the engine's settings. The page holds only the
+ * counts, value counts, the time histogram (the monitoring chart), the SQL box, exports and the
+ * engine's settings. The page holds only the
  * windows around the screen. Opening another file or closing the view closes the table
  * (`table:close`), which drops its database.
  *
@@ -12,7 +13,7 @@
  */
 import type {
   Bridge, Result, TableColumn, TableExportRequest, TableExportResult, TableGroups, TableInfo, TableProblem, TableProgress, TableSettings,
-  TableSource, TableSqlResult, TableValues,
+  TableSource, TableSqlResult, TableTimeline, TableTimelineRequest, TableValues,
 } from '../../../main/ipc/contract.ts';
 import { ColumnLayout } from '../table/columns.ts';
 import { ViewState, isPlainSpec, specKey } from './spec.ts';
@@ -235,6 +236,13 @@ export class WorkbenchSession {
     const info = this.info;
     if (!info) return fail('no table is open');
     return this.api.invoke('table:values', { id: info.id, ...(this.viewId ? { view: this.viewId } : {}), column, ...(limit ? { limit } : {}) });
+  }
+
+  /** Rows of the view per time bucket, and averages of number columns per bucket (`series`). */
+  async timeline(req: Omit<TableTimelineRequest, 'id' | 'view'>): Promise<Result<TableTimeline>> {
+    const info = this.info;
+    if (!info) return fail('no table is open');
+    return this.api.invoke('table:timeline', { ...req, id: info.id, ...(this.viewId ? { view: this.viewId } : {}) });
   }
 
   async sql(text: string, limit?: number): Promise<Result<TableSqlResult>> {

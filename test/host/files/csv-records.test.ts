@@ -1,8 +1,9 @@
-// The chunked record reader: records and their file lines whatever the chunking, line ends,
-// quoted fields across lines, and recovery from malformed quotes.
+// The chunked record reader of VQL's parse_csv() (main/host/files/csv-records.ts): records and
+// their file lines whatever the chunking, line ends (a lone CR is data), quoted fields across
+// lines (one of 10 MB), and recovery from malformed quotes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordReader } from '../../renderer/lib/csv/records.ts';
+import { RecordReader } from '../../../main/host/files/csv-records.ts';
 
 interface Read {
   records: string[][];
@@ -74,8 +75,25 @@ test('a record still open after maxRecordChars is taken as a runaway quote', () 
   assert.equal(r.lines.at(-1), 52);
 });
 
-test('ragged rows stay as they are (the importer reports them); a last record without newline is read', () => {
+test('ragged rows stay as they are (parse_csv reports them); a last record without newline is read', () => {
   const r = readAllSizes('a,b,c\n1\n2,3,4,5\n6,7,8', 3);
   assert.deepEqual(r.records, [['a', 'b', 'c'], ['1'], ['2', '3', '4', '5'], ['6', '7', '8']]);
   assert.deepEqual(r.quote, []);
+});
+
+test('a lone CR in an LF file is data, outside quotes and in; a CR before the closing quote is kept', () => {
+  const text = 'a,b\n1,x\ry\n2,"p\rq"\n3,"ends\r"\n4,"crlf\r"\r\n5,plain\r\n6,last\r';
+  const want = [['a', 'b'], ['1', 'x\ry'], ['2', 'p\rq'], ['3', 'ends\r'], ['4', 'crlf\r'], ['5', 'plain'], ['6', 'last']];
+  for (const chunk of [1, 2, 5, 1000]) assert.deepEqual(read(text, chunk).records, want, `chunk ${chunk}`);
+  // A quoted field that ends with the CR of a CRLF written inside the quotes keeps both.
+  assert.deepEqual(read('a\n"x\r\n"\n').records, [['a'], ['x\r\n']]);
+});
+
+test('a 10 MB quoted field with line breaks, fed in 4 KB pieces, reads back whole, and the lines after it are counted', () => {
+  const field = ('0123456789abcdef'.repeat(63) + '\n').repeat(10_000);
+  const r = read(`id,blob,tail\n1,"${field}",end\n2,short,end\n`, 4096);
+  assert.equal(r.records.length, 3);
+  assert.equal(r.records[1]![1], field);
+  assert.deepEqual(r.records[2], ['2', 'short', 'end']);
+  assert.deepEqual(r.lines, [1, 2, 10_003]);
 });

@@ -1,5 +1,5 @@
-// parse_csv reads files with the same conventions as the workbench's CSV import: any mix of
-// CRLF/LF (CRLF inside quotes is data), a BOM, ragged records kept (nulls, `_extra`) and
+// parse_csv reads files with its chunked record reader (main/host/files/csv-records.ts): any
+// mix of CRLF/LF (CRLF inside quotes is data), a BOM, ragged records kept (nulls, `_extra`) and
 // malformed quotes confined to their line; and the collector's own day files read back whole.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
