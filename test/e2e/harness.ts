@@ -2,7 +2,8 @@
  * End-to-end harness: the real renderer (dist-renderer/, built by `npm run build:renderer`)
  * served by the real web host, driven in Debian's Chromium through playwright-core.
  * When no Chromium is installed the e2e suites skip with a notice (CI installs it).
- * Screenshots of each step go to test-results/e2e/<suite>/ as test artifacts.
+ * Screenshots of each step go to test-results/e2e/<suite>/ as test artifacts; the manual's
+ * pictures (`docsShot`) go to docs/screenshots/<name>.png, so every test run keeps them true.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { AppCollector } from '../../main/app/collector-host.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const rendererDir = join(root, 'dist-renderer');
+/** Where the manual's screenshots live (see `App.docsShot`). */
+export const docsShots = join(root, 'docs', 'screenshots');
 
 /** The Chromium binary to drive, or null (then the suite skips). */
 export function chromiumPath(): string | null {
@@ -47,6 +50,8 @@ export interface App {
   /** Page errors and console errors seen so far (a test can assert none). */
   errors: string[];
   screenshot(step: string): Promise<void>;
+  /** A picture for the manual: docs/screenshots/<name>.png at the current viewport (name it with its size, e.g. `logs-1024x700`). */
+  docsShot(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,7 +76,7 @@ export async function openApp(suite: string, hostOptions: Partial<WebHostOptions
     executablePath: chromiumPath()!,
     headless: true,
     acceptDownloads: true,
-    viewport: { width: 1400, height: 900 },
+    viewport: { width: 1440, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -89,6 +94,11 @@ export async function openApp(suite: string, hostOptions: Partial<WebHostOptions
     async screenshot(step) {
       n++;
       await page.screenshot({ path: join(shots, `${String(n).padStart(2, '0')}-${step}.png`) });
+    },
+    async docsShot(name) {
+      if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new Error(`docsShot: ${name}: use lowercase letters, digits, dots and dashes`);
+      mkdirSync(docsShots, { recursive: true });
+      await page.screenshot({ path: join(docsShots, `${name}.png`) });
     },
     async close() {
       await context.close();
