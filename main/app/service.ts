@@ -133,9 +133,10 @@ export class AppService {
         this.repo.reload();
         const here = hostOs();
         const reach = new Map(artifactsReach(this.repo, this.registry, here).map((r) => [r.name, r]));
+        const folders = this.repo.folders();
         return ok(this.repo.names().map((n) => {
           const r = reach.get(n);
-          const summary = this.summary(this.repo.get(n)!);
+          const summary = this.summary(this.repo.get(n)!, folders);
           return r ? { ...summary, reach: { runs: r.runs, os: [...r.os], forThisMachine: r.os.includes(here), missing: [...r.missing] } } : summary;
         }));
       },
@@ -250,11 +251,17 @@ export class AppService {
     return ok(id);
   }
 
-  private summary(a: LoadedArtifact): ArtifactSummary {
+  private summary(a: LoadedArtifact, folders: readonly string[] = this.repo.folders()): ArtifactSummary {
     return {
       name: a.artifact.name, type: a.artifact.type, description: a.artifact.description ?? '', builtIn: a.builtIn, file: a.file,
+      ...(a.builtIn || this.isMine(a.file) ? {} : { folder: folders.find((d) => within(d, a.file)) ?? a.file }),
       parameterNames: (a.artifact.parameters ?? []).map((p) => p.name),
     };
+  }
+
+  /** Whether `file` is in the user's own artifact folder (only those are saved over and deleted here). */
+  private isMine(file: string): boolean {
+    return within(this.opts.userArtifacts, file);
   }
 
   private detail(a: LoadedArtifact): ArtifactDetail {
@@ -345,8 +352,7 @@ export class AppService {
   private remove(name: string): Result<true> {
     const a = this.repo.get(name);
     if (!a) return fail('NotFound', `Artifact ${name} not found`);
-    const rel = relative(resolve(this.opts.userArtifacts), resolve(a.file));
-    if (a.builtIn || rel.startsWith('..') || isAbsolute(rel)) return fail('BuiltIn', `${name} is not one of your artifacts, so it cannot be deleted here`);
+    if (a.builtIn || !this.isMine(a.file)) return fail('BuiltIn', `${name} is not one of your artifacts, so it cannot be deleted here`);
     rmSync(a.file);
     this.repo.reload();
     return ok(true);
@@ -361,4 +367,10 @@ export class AppService {
       args: e.args.map((a) => ({ name: a.name, type: a.type, required: a.required, doc: a.doc })),
     }));
   }
+}
+
+/** Whether `file` lies under the folder `dir`. */
+function within(dir: string, file: string): boolean {
+  const rel = relative(resolve(dir), resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }

@@ -53,6 +53,8 @@ export interface ArtifactSummary {
   description: string;
   builtIn: boolean;
   file: string;
+  /** The added folder (or `--definitions` folder) it was loaded from; absent for built-ins and the user's own artifacts (only those can be deleted). */
+  folder?: string;
   /** Parameter names (the library's search covers them). */
   parameterNames?: string[];
   /** Whether it can run on this machine, and what it lacks (main/artifacts/reach.ts); `artifacts:list` fills it. */

@@ -27,7 +27,14 @@ test('add a folder: its artifacts join the library, it is remembered, a bad one 
   assert.ok(added.ok, JSON.stringify(added));
   assert.deepEqual(added.value, [{ path: defs, artifacts: 1, errors: 1, exists: true }]);
   const list = await s.invoke('artifacts:list');
-  assert.ok(list.ok && list.value.some((a) => a.name === 'Custom.Folder.One'));
+  assert.ok(list.ok);
+  const one = list.value.find((a) => a.name === 'Custom.Folder.One');
+  assert.equal(one?.folder, defs, 'the library says which folder it came from');
+  assert.equal(list.value.find((a) => a.builtIn)?.folder, undefined);
+  // Not one of the user's artifacts: the folder's file is never deleted from the app.
+  const del = await s.invoke('artifacts:delete', 'Custom.Folder.One');
+  assert.equal(!del.ok && del.error.code, 'BuiltIn');
+  assert.ok(existsSync(join(defs, 'Custom', 'One.yaml')));
   // Remembered: a new service (a restart) loads it too.
   const again = service(user);
   assert.deepEqual((await again.invoke('artifacts:folders')).ok && (await again.invoke('artifacts:folders') as { value: unknown }).value, [{ path: defs, artifacts: 1, errors: 1, exists: true }]);

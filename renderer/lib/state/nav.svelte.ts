@@ -1,6 +1,7 @@
 /**
  * Which view is showing, and the hand-offs between views (open an artifact in the editor,
- * turn a console cell into a new artifact, run an artifact). One instance for the app.
+ * turn a console cell into a new artifact, run an artifact, import a zip of artifacts chosen in
+ * the library through the Packs view's preview). One instance for the app.
  */
 export type Tab = 'library' | 'editor' | 'console' | 'events' | 'logs' | 'csv' | 'packs';
 
@@ -16,6 +17,8 @@ export interface EditorRequest {
 class Nav {
   tab = $state<Tab>('console');
   editor = $state<EditorRequest | null>(null);
+  /** A zip of artifacts to preview and import in the Packs view (taken by it once). */
+  packFile = $state.raw<{ file: File; seq: number } | null>(null);
   private seq = 0;
 
   show(tab: Tab): void {
@@ -26,6 +29,12 @@ class Nav {
   edit(req: { name?: string; yaml?: string }): void {
     this.editor = { ...req, seq: ++this.seq };
     this.tab = 'editor';
+  }
+
+  /** Shows the Packs view previewing what importing `file` (a zip of artifacts) would do. */
+  importZip(file: File): void {
+    this.packFile = { file, seq: ++this.seq };
+    this.tab = 'packs';
   }
 }
 

@@ -12,9 +12,9 @@ import type { FileEntry, TableExportFormat, TableSource } from '../../../main/ip
 export const LOG_EXTENSIONS = ['.csv', '.tsv', '.txt', '.json', '.jsonl', '.ndjson', '.gz', '.parquet'] as const;
 
 /** True for a name the workbench opens (by extension, any case). */
-export function isLogFile(name: string): boolean {
+export function isLogFile(name: string, extensions: readonly string[] = LOG_EXTENSIONS): boolean {
   const n = name.toLowerCase();
-  return LOG_EXTENSIONS.some((e) => n.endsWith(e));
+  return extensions.some((e) => n.endsWith(e));
 }
 
 /** A day file of a monitoring log (`2024-05-01.csv`, `2024-05-01.2.csv`), as the host names them. */
@@ -26,9 +26,9 @@ export function dayFiles(entries: readonly FileEntry[]): number {
 }
 
 /** The entries shown: folders always; files by the extension filter; both by the type-ahead text (any case). */
-export function visibleEntries(entries: readonly FileEntry[], opts: { logOnly: boolean; query?: string }): FileEntry[] {
+export function visibleEntries(entries: readonly FileEntry[], opts: { logOnly: boolean; query?: string; extensions?: readonly string[] }): FileEntry[] {
   const q = (opts.query ?? '').trim().toLowerCase();
-  return entries.filter((e) => (e.kind === 'dir' || !opts.logOnly || isLogFile(e.name)) && (!q || e.name.toLowerCase().includes(q)));
+  return entries.filter((e) => (e.kind === 'dir' || !opts.logOnly || isLogFile(e.name, opts.extensions)) && (!q || e.name.toLowerCase().includes(q)));
 }
 
 /** `dir` + `name` with the host's separator. */
