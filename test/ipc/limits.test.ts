@@ -48,8 +48,9 @@ test('the page\'s socket client answers TooLarge itself and never sends the text
   const had = g.WebSocket;
   g.WebSocket ??= NodeWebSocket; // Node 20 has no global WebSocket; the client reads WebSocket.OPEN
   let sent = 0;
+  let bridge: ReturnType<typeof socketBridge> | undefined;
   try {
-    const bridge = socketBridge(() => {
+    bridge = socketBridge(() => {
       const ws = new NodeWebSocket(`ws://127.0.0.1:${host.port}/ws`, ['vql.v1', `vql.token.${host.token}`]);
       const send = ws.send.bind(ws);
       ws.send = ((data: string) => {
@@ -66,6 +67,7 @@ test('the page\'s socket client answers TooLarge itself and never sends the text
     assert.equal(small.ok, true);
     assert.ok(sent > 0 && sent < 200);
   } finally {
+    bridge?.close(); // else it keeps trying to reconnect to the closed host, and the process never ends
     if (had === undefined) delete g.WebSocket;
     await host.close();
   }
