@@ -4,15 +4,31 @@
  * Rows leave as batches of RowJson text, batched here once for both paths.
  */
 import { artifactFoldersFile } from '../artifacts/folders.ts';
-import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type VDict } from '../vql/index.ts';
+import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type VDict, type Value } from '../vql/index.ts';
 import { createHostRegistry } from '../host/index.ts';
-import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError } from '../artifacts/index.ts';
+import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError, type LoadedArtifact } from '../artifacts/index.ts';
+import type { ContainerSummary } from '../host/collect/container.ts';
 import type { RowJson, SerializedError } from '../ipc/contract.ts';
 
 /** What to run: ad-hoc VQL (`vql:run`) or an artifact by name (`artifacts:collect`). */
 export type QueryJob =
   | { readonly kind: 'query'; readonly query: string; readonly env: Record<string, string> }
-  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string> };
+  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string>; readonly container?: ContainerTarget };
+
+/**
+ * Where a collection's container goes (main/app/collect-job.ts): the zip, and the work folder
+ * (empty, made by the caller, who removes it after the job whatever happened to the worker).
+ */
+export interface ContainerTarget {
+  readonly output: string;
+  readonly workDir: string;
+}
+
+/** How a job ended: its error, and the container a collection wrote. */
+export interface JobEnd {
+  readonly error?: SerializedError;
+  readonly collection?: ContainerSummary;
+}
 
 /** The options that shape the engine a job runs against (the service's, passed to workers). */
 export interface EngineOptions {
@@ -61,15 +77,30 @@ export async function* jobRows(job: QueryJob, engine: Engine, signal: AbortSigna
     for await (const { rows } of session.executeAll(script.statements)) yield rows as VDict[];
     return;
   }
+  const { artifact, given } = jobArtifact(job, engine);
+  yield* runArtifact(engine.repo, artifact, given, { registry: engine.registry, signal, log, preconditions: true });
+}
+
+/** A collect job's artifact and its parameter values (typed as the command line types them). */
+export function jobArtifact(job: Extract<QueryJob, { kind: 'collect' }>, engine: Engine): { artifact: LoadedArtifact; given: Map<string, Value> } {
   const a = engine.repo.get(job.artifact);
   if (!a) throw new ArtifactCallError(`Artifact ${job.artifact} not found`);
-  const given = new Map<string, string>();
+  const given = new Map<string, Value>();
   for (const [k, v] of Object.entries(job.args)) {
     const p = (a.artifact.parameters ?? []).find((x) => x.name === k);
     if (!p) throw new ArtifactCallError(`Parameter ${k} not known for artifact ${a.artifact.name}`);
     given.set(k, cliArgValue(p, v));
   }
-  yield* runArtifact(engine.repo, a, given, { registry: engine.registry, signal, log, preconditions: true });
+  return { artifact: a, given };
+}
+
+/**
+ * Runs a job to its end, rows emitted in batches: the one entry the service (inline) and the
+ * query workers share. A collection with a container also writes the zip (collect-job.ts).
+ */
+export async function runJob(job: QueryJob, engine: Engine, signal: AbortSignal, log: JobLog, batching: Batching, emit: (rows: RowJson[]) => void): Promise<JobEnd> {
+  if (job.kind === 'collect' && job.container) return (await import('./collect-job.ts')).runContainerJob(job, job.container, engine, signal, log, batching, emit);
+  return pumpRows(jobRows(job, engine, signal, log), batching, emit);
 }
 
 /**
@@ -109,4 +140,4 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'rows'; readonly id: string; readonly rows: RowJson[] }
   | { readonly type: 'log'; readonly id: string; readonly level: string; readonly message: string }
-  | { readonly type: 'done'; readonly id: string; readonly error?: SerializedError };
+  | { readonly type: 'done'; readonly id: string; readonly error?: SerializedError; readonly collection?: ContainerSummary };

@@ -8,7 +8,7 @@
  * Built to dist/query-worker.js (scripts/build.mjs); loaded from source under tsx.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { EngineOptions, FromWorker, ToWorker } from './query-job.ts';
+import type { EngineOptions, FromWorker, JobEnd, ToWorker } from './query-job.ts';
 import type { StreamWorkerData } from './stream-job.ts';
 
 const port = parentPort;
@@ -20,7 +20,7 @@ if ('stream' in data && data.stream) (await import('./stream-job.ts')).serveStre
 else await serveJobs(port, data as EngineOptions);
 
 async function serveJobs(port: MessagePort, opts: EngineOptions): Promise<void> {
-  const { createEngine, jobRows, pumpRows, toSerialized } = await import('./query-job.ts');
+  const { createEngine, runJob, toSerialized } = await import('./query-job.ts');
   const engine = createEngine(opts);
   let current: { id: string; controller: AbortController } | undefined;
 
@@ -29,13 +29,13 @@ async function serveJobs(port: MessagePort, opts: EngineOptions): Promise<void> 
   async function run(id: string, msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const controller = new AbortController();
     current = { id, controller };
-    let result: { error?: ReturnType<typeof toSerialized> };
+    let result: JobEnd;
     try {
       // The user may have saved or deleted an artifact since this worker started (or since its
       // last job): reading the folders again costs a few ms and keeps the worker's view current.
       engine.repo.reload();
       const log = (level: string, message: string) => post({ type: 'log', id, level, message });
-      result = await pumpRows(jobRows(msg.job, engine, controller.signal, log), msg.batching, (rows) => post({ type: 'rows', id, rows }));
+      result = await runJob(msg.job, engine, controller.signal, log, msg.batching, (rows) => post({ type: 'rows', id, rows }));
     } catch (e) {
       result = { error: toSerialized(e) };
     }

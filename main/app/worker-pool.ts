@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { RowJson, SerializedError } from '../ipc/contract.ts';
-import type { Batching, EngineOptions, FromWorker, QueryJob, ToWorker } from './query-job.ts';
+import type { Batching, EngineOptions, FromWorker, JobEnd, QueryJob, ToWorker } from './query-job.ts';
 import { resolveWorkerEntry, startWorker, type WorkerEntry } from './worker-script.ts';
 
 export interface WorkerPoolOptions extends EngineOptions {
@@ -80,7 +80,7 @@ export class WorkerPool {
   }
 
   /** Runs a job on a worker of its own; resolves at its end (never rejects). */
-  run(job: QueryJob, sink: JobSink): Promise<{ error?: SerializedError }> {
+  run(job: QueryJob, sink: JobSink): Promise<JobEnd> {
     if (this.closed) return Promise.resolve({ error: { code: 'Closed', message: 'the query workers were shut down' } });
     const slot = this.idle.shift() ?? this.spawn();
     this.busy.add(slot);
@@ -89,7 +89,7 @@ export class WorkerPool {
     const id = randomUUID();
     return new Promise((resolveEnd) => {
       let stopTimer: NodeJS.Timeout | undefined;
-      const finish = (end: { error?: SerializedError }) => {
+      const finish = (end: JobEnd) => {
         clearTimeout(stopTimer);
         sink.signal.removeEventListener('abort', onAbort);
         slot.job = undefined;
@@ -112,7 +112,7 @@ export class WorkerPool {
           if (msg.type === 'rows') sink.rows(msg.rows);
           else if (msg.type === 'log') sink.log(msg.level, msg.message);
           else if (msg.type === 'done') {
-            finish(msg.error ? { error: msg.error } : {});
+            finish({ ...(msg.error ? { error: msg.error } : {}), ...(msg.collection ? { collection: msg.collection } : {}) });
             this.release(slot);
           }
         },

@@ -163,6 +163,22 @@ export class CollectionContainer {
 
   /** Takes one artifact's result stream: each row to its source's result set. */
   async emit(stream: AsyncIterable<unknown[]>, caption: string, onRows?: (n: number) => void): Promise<void> {
+    const results = this.begin(caption);
+    try {
+      for await (const batch of stream) {
+        results.write(batch);
+        onRows?.(batch.length);
+      }
+    } finally {
+      results.end();
+    }
+  }
+
+  /**
+   * Starts one artifact's results for a caller that reads the stream itself (the app's run also
+   * sends each batch to the page): `write` each batch as it comes, `end` when the stream stops.
+   */
+  begin(caption: string): { write(batch: readonly unknown[]): void; end(): void } {
     const art = this.opts.artifacts.find((a) => a.name === caption);
     const stats: ArtifactStats = { started: Date.now(), ended: 0, rows: 0, logs: 0, error: undefined, names: new Set() };
     this.stats.set(caption, stats);
@@ -170,8 +186,8 @@ export class CollectionContainer {
     this.log('default', `Starting collection of ${caption}`);
     // A source's result set exists as soon as it runs, rows or not.
     for (const s of art?.sources ?? []) this.spool(s);
-    try {
-      for await (const batch of stream) {
+    return {
+      write: (batch) => {
         const bySet = new Map<string, string[]>();
         for (const r of batch as Value[]) {
           let name = caption;
@@ -193,12 +209,12 @@ export class CollectionContainer {
           stats.names.add(name);
         }
         stats.rows += batch.length;
-        onRows?.(batch.length);
-      }
-    } finally {
-      stats.ended = Date.now();
-      this.current = null;
-    }
+      },
+      end: () => {
+        stats.ended = Date.now();
+        if (this.current === stats) this.current = null;
+      },
+    };
   }
 
   /** Packs everything into the zip. `interrupted`: why the run ended early, if it did. */

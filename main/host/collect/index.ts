@@ -1,9 +1,9 @@
 /**
  * Files and collections: `upload()`, `tempfile()`, `tempdir()`, `rm()`, `copy()`, `magic()`, and the `zip`,
  * `zip_nocase` and `raw_file` accessors (registry only). Where a run's uploads and temp files
- * go is `HostOptions.files` (run-files.ts); the collection container the CLI writes from them
- * is container.ts. rm() and copy() out of the temp folder change files: they need
- * `allowExecve`, the opt-in that running programs needs.
+ * go is `HostOptions.files` (run-files.ts); the collection container written from them is
+ * container.ts, run by container-run.ts (for the CLI and the app alike). rm() and copy() out of
+ * the temp folder change files: they need `allowExecve`, the opt-in that running programs needs.
  */
 import type { Registry } from '../../vql/index.ts';
 import type { HostOptions } from '../options.ts';
@@ -16,7 +16,7 @@ import { registerZipAccessors } from './zip-accessor.ts';
 import { registerRawFile } from './raw-file.ts';
 import { attachRunFiles } from './run-files.ts';
 
-export { attachRunFiles, finishRun, newTempDir, removeTempDir, type RunFiles } from './run-files.ts';
+export { attachRunFiles, detachRunFiles, finishRun, newTempDir, removeTempDir, type RunFiles } from './run-files.ts';
 
 export function registerCollect(registry: Registry, opts: HostOptions): void {
   const allowed = opts.allowExecve === true;

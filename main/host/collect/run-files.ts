@@ -116,6 +116,14 @@ export function attachRunFiles(registry: Registry, files: RunFiles): RunState {
   return state;
 }
 
+/**
+ * Takes the files away from `registry` again (a query worker's registry serves one job after
+ * another: a collection's upload folder must not outlive its job). Its next run gets the default.
+ */
+export function detachRunFiles(registry: Registry): void {
+  states.delete(registry);
+}
+
 /** Runs nobody finishes (the app's, tests'): their temp folders go when the process exits. */
 const orphans = new Set<string>();
 let exitHook = false;

@@ -1,7 +1,7 @@
 /**
  * `upload(file=, name=, accessor=, mtime=, atime=, ctime=, btime=)`: stores a file in the
  * run's uploads (upload-store.ts): the collection's container with `vql artifacts collect
- * --output x.zip`, else a folder the CLI names. Returns Velociraptor's upload response: Path,
+ * --output x.zip` or the app's "Collect to zip", else a folder the CLI names. Returns Velociraptor's upload response: Path,
  * Size, UploadId, StoredSize, sha256, md5, StoredName, Components; `{Path, Size, UploadId,
  * Error}` when the file cannot be opened or read; NULL (and a log line) when there is no
  * uploader or the file cannot be stat-ed. Streams the file (never held in memory) and stops
@@ -24,7 +24,7 @@ function storePath(accessor: Accessor, v: Value): OSPath {
 
 export const upload: FunctionDef = {
   name: 'upload',
-  doc: 'Store a file in the collection\'s uploads (the --output zip of `vql artifacts collect`, else a folder the CLI names and prints). Returns {Path, Size, UploadId, StoredSize, sha256, md5, StoredName, Components}.',
+  doc: 'Store a file in the collection\'s uploads (the --output zip of `vql artifacts collect` or the app\'s "Collect to zip", else a folder the CLI names and prints). Returns {Path, Size, UploadId, StoredSize, sha256, md5, StoredName, Components}.',
   version: 3,
   args: {
     file: { type: 'any', required: true, doc: 'The file to upload (a path, an OSPath or a pathspec)' },

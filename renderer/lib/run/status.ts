@@ -1,8 +1,11 @@
 /**
  * The one-line status of a run (console cell or run form): what it is doing, rows so far,
- * time, and the error with its line and column. Pure, so the wording is tested once.
+ * time, and the error with its line and column; and what a "Collect to zip" run wrote. Pure, so
+ * the wording is tested once.
  */
+import type { CollectionDownload } from '../../../main/ipc/contract.ts';
 import type { RunState } from '../state/queries.ts';
+import { sizeText } from '../workbench/picker.ts';
 
 /** `41 ms`, `2.3 s`, `3 min 05 s`. */
 export function formatDuration(ms: number): string {
@@ -43,4 +46,13 @@ export function statusText(s: RunState, elapsed: number, edited = false): string
     case 'failed':
       return `Error · ${s.error ? errorText(s.error) : 'the query failed'}${s.rows ? ` (${rows(s.rows)} before the error)` : ''}`;
   }
+}
+
+/**
+ * The line under a "Collect to zip" run: what the zip holds and its size; `fetched`: how it
+ * reached the user (a browser download, or held by the host for the desktop shell to save).
+ */
+export function collectionText(c: CollectionDownload, fetched: 'downloaded' | 'ready'): string {
+  const counts = `${rows(c.rows)}, ${c.uploads.toLocaleString('en-US')} ${c.uploads === 1 ? 'upload' : 'uploads'}${c.uploads ? ` (${sizeText(c.uploadedBytes)})` : ''}`;
+  return `${fetched === 'downloaded' ? 'Downloaded' : 'Collected'} ${c.name} · ${counts} · ${sizeText(c.bytes)} zip`;
 }

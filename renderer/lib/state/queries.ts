@@ -4,7 +4,7 @@
  * (`vql:cancel`), and the end (`vql:done`: rows, ms, cancelled, error). Plain TypeScript with a
  * subscribe(): the console cells and the run form wrap it, the tests drive it without a DOM.
  */
-import type { Bridge, QueryId, Result, SerializedError } from '../../../main/ipc/contract.ts';
+import type { Bridge, CollectionDownload, QueryId, Result, SerializedError } from '../../../main/ipc/contract.ts';
 import { RowSource } from '../table/source.ts';
 import type { Connection } from '../connection.ts';
 
@@ -26,12 +26,14 @@ export interface RunState {
   startedAt: number;
   error?: SerializedError;
   logs: readonly LogLine[];
+  /** The collection container the run wrote (a collection with `container: true`), to fetch once. */
+  collection?: CollectionDownload;
 }
 
 type Push =
   | { kind: 'rows'; id: QueryId; rows: string[] }
   | { kind: 'log'; id: QueryId; level: string; message: string }
-  | { kind: 'done'; id: QueryId; summary: { rows: number; ms: number; cancelled: boolean; error?: SerializedError } };
+  | { kind: 'done'; id: QueryId; summary: { rows: number; ms: number; cancelled: boolean; error?: SerializedError; collection?: CollectionDownload } };
 
 const MAX_LOGS = 1000;
 
@@ -88,9 +90,9 @@ export class QueryRunner {
     return this.start(() => this.bridge.invoke('vql:run', { query, ...(env ? { env } : {}) }));
   }
 
-  /** Collects an artifact with parameter text `args`. */
-  collect(artifact: string, args: Record<string, string> = {}): Promise<RunState> {
-    return this.start(() => this.bridge.invoke('artifacts:collect', { artifact, args }));
+  /** Collects an artifact with parameter text `args`; `container`: also into a collection zip (the end carries it). */
+  collect(artifact: string, args: Record<string, string> = {}, opts: { container?: boolean } = {}): Promise<RunState> {
+    return this.start(() => this.bridge.invoke('artifacts:collect', { artifact, args, ...(opts.container ? { container: true } : {}) }));
   }
 
   /** Streams any request answered with a query id (the log browser's `store:open`) like a run. */
@@ -171,7 +173,7 @@ export class QueryRunner {
       const s = p.summary;
       this.id = null;
       const status: RunStatus = s.cancelled ? 'cancelled' : s.error ? 'failed' : 'done';
-      this.set({ ...this.current, status, rows: this.source.rowCount, ms: s.ms, ...(s.error ? { error: s.error } : {}) });
+      this.set({ ...this.current, status, rows: this.source.rowCount, ms: s.ms, ...(s.error ? { error: s.error } : {}), ...(s.collection ? { collection: s.collection } : {}) });
     }
   }
 

@@ -1,0 +1,61 @@
+/**
+ * Where the app's "Collect to zip" puts its container, and how the page gets it: the zip is
+ * written into a download folder of its own (main/app/downloads.ts) and, when the run ends,
+ * registered for the web host to hand over once (`GET /exports/<id>`, as `table:export`'s
+ * downloads); `vql:done` carries that address with the zip's size and counts. The desktop shell
+ * gets the same result. Named as Velociraptor's offline collector names its zips
+ * (`Collection-%Hostname%-%TIMESTAMP%`, characters outside `[0-9A-Za-z-]` as `_`).
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CollectionDownload } from '../ipc/contract.ts';
+import { removeTempDir } from '../host/collect/run-files.ts';
+import { sharedDownloads, type Downloads } from './downloads.ts';
+import type { ContainerTarget, JobEnd } from './query-job.ts';
+
+let root: string | null = null;
+
+/** This process's folder of collections waiting for their download (removed at exit). */
+function collectionsRoot(): string {
+  if (root) return root;
+  const dir = mkdtempSync(join(tmpdir(), 'vql-collections-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (root = dir);
+}
+
+/** `Collection-<host>-<UTC time>.zip`, as Velociraptor's offline collector names its zips. */
+export function collectionFileName(host = hostname(), now = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  return `Collection-${host}-${stamp}`.replace(/[^0-9A-Za-z-]/g, '_') + '.zip';
+}
+
+/** One "Collect to zip" run's places, from before its start to its download. */
+export class PendingCollection {
+  readonly name = collectionFileName();
+  readonly target: ContainerTarget;
+  private readonly root = collectionsRoot();
+  private readonly dir: string;
+
+  constructor(private readonly downloads: Downloads = sharedDownloads()) {
+    this.dir = downloads.newFolder(this.root);
+    this.target = { output: join(this.dir, this.name), workDir: mkdtempSync(join(tmpdir(), 'vql-collect-')) };
+  }
+
+  /**
+   * After the job: the zip registered as a download, or (no zip: the run could not start, or its
+   * worker was terminated) everything removed. When the zip could not be written the work folder
+   * stays: the error names it, with what was collected.
+   */
+  settle(end: JobEnd): CollectionDownload | undefined {
+    if (end.error?.code !== 'CollectionError') removeTempDir(this.target.workDir);
+    const c = end.collection;
+    if (!c) {
+      rmSync(this.dir, { recursive: true, force: true });
+      return undefined;
+    }
+    const bytes = statSync(this.target.output).size;
+    const id = this.downloads.add(this.root, { path: this.target.output, name: this.name, contentType: 'application/zip' });
+    return { download: `/exports/${id}`, name: this.name, bytes, rows: c.rows, uploads: c.uploads, uploadedBytes: c.uploadedBytes, sessionId: c.sessionId };
+  }
+}
