@@ -148,13 +148,22 @@ export function compactNumber(v: number): string {
   return `${+v.toPrecision(3)}`;
 }
 
-/** Axis tick labels sharing one unit (k, M, G) and just enough decimals to tell ticks apart. */
+/** Units of axis labels, largest first, with the size from which each is used. */
+const AXIS_UNITS: Array<[div: number, suffix: string, from: number]> = [[1e9, 'G', 1e9], [1e6, 'M', 1e6], [1e3, 'k', 1e4], [1, '', 0]];
+
+/**
+ * Axis tick labels sharing one unit (k, M, G) and just enough decimals to tell ticks apart.
+ * Ticks close together on a large value (1714550399.5, 1714550400) would need more than 3
+ * decimals in their unit: a smaller unit is taken, so no two ticks read alike.
+ */
 export function axisLabels(vals: ReadonlyArray<number | null>): string[] {
   const finite = vals.filter((v): v is number => v !== null && Number.isFinite(v));
   if (!finite.length) return vals.map(() => '');
   const max = Math.max(...finite.map(Math.abs));
-  const [div, suffix] = max >= 1e9 ? [1e9, 'G'] : max >= 1e6 ? [1e6, 'M'] : max >= 1e4 ? [1e3, 'k'] : [1, ''];
-  const step = finite.length > 1 ? Math.abs(finite[1]! - finite[0]!) / div : 0;
-  const decimals = step > 0 ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9))) : 0;
+  const gap = finite.length > 1 ? Math.abs(finite[1]! - finite[0]!) : 0;
+  const decimalsFor = (div: number) => (gap > 0 ? Math.max(0, Math.ceil(-Math.log10(gap / div) - 1e-9)) : 0);
+  const units = AXIS_UNITS.filter(([, , from]) => max >= from);
+  const [div, suffix] = units.find(([d], i) => decimalsFor(d) <= 3 || i === units.length - 1)!;
+  const decimals = Math.min(6, decimalsFor(div));
   return vals.map((v) => (v === null || !Number.isFinite(v) ? '' : `${(v / div).toFixed(decimals)}${suffix}`));
 }

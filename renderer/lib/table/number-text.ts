@@ -17,6 +17,7 @@
  *   `0.0118` as `1.18%`.
  */
 import { cellText } from './cell-text.ts';
+import { timeText } from '../settings/time-zone.ts';
 import type { Cell, ColumnInfo } from './source.ts';
 
 /** Decimals shown for numbers of 1 and above (and the significant digits below 1). */
@@ -54,10 +55,13 @@ export function percentText(fraction: number): string {
 
 /**
  * The text the grid shows for a cell: numbers rounded (percent columns as percents, times as
- * ISO), the rest as cellText. Use cellText wherever the value matters (copy, filter, export).
+ * ISO in the zone of the time zone setting: lib/settings/time-zone.ts), the rest as cellText.
+ * Use cellText wherever the value matters (copy, filter, export).
  * @example displayText(0.0118, { name: 'CPUPercent', type: 'number' }) // '1.18%'
  */
 export function displayText(cell: Cell | undefined, column: ColumnInfo): string {
-  if (typeof cell !== 'number' || column.type === 'timestamp') return cellText(cell, column.type);
+  // Times in the zone of the time zone setting (UTC by default); cellText keeps UTC.
+  if (typeof cell === 'number' && column.type === 'timestamp') return timeText(cell);
+  if (typeof cell !== 'number') return cellText(cell, column.type);
   return isPercentColumn(column.name) ? percentText(cell) : numberText(cell);
 }

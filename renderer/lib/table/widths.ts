@@ -16,7 +16,9 @@ import type { TableView } from './view.ts';
 export function columnWidth(name: string, type: ColumnType, samples: readonly string[]): number {
   const lengths = samples.map((s) => Math.min(s.length, 80)).sort((a, b) => a - b);
   const typical = lengths.length ? lengths[Math.floor((lengths.length - 1) * 0.9)] : 0;
-  const min = type === 'bool' ? 60 : type === 'timestamp' ? 200 : 70;
+  // A time fits in either zone of the time zone setting, so changing it does not cut the
+  // offset off (`2024-05-01T04:00:00.000-04:00`, 29 characters; UTC's form is 24).
+  const min = type === 'bool' ? 60 : type === 'timestamp' ? Math.ceil(29 * 7.6 + 16) : 70;
   const px = Math.max(typical * 7.6 + 16, name.length * 9 + 30, min);
   return Math.round(Math.min(px, type === 'json' || type === 'text' ? 420 : 260));
 }

@@ -8,11 +8,13 @@
  */
 import type { TableCell, TableColumn } from '../../../main/ipc/contract.ts';
 import { cellText, isoTime, jsonText } from '../table/cell-text.ts';
+import { timeText } from '../settings/time-zone.ts';
 
 /** A cell's text in the grid. */
 export function cellDisplay(cell: TableCell | undefined, column: TableColumn): string {
   if (cell === null || cell === undefined) return '';
-  if (column.type === 'timestamp' && typeof cell === 'number') return isoTime(cell);
+  // In the zone of the time zone setting (UTC by default: lib/settings/time-zone.ts).
+  if (column.type === 'timestamp' && typeof cell === 'number') return timeText(cell);
   return cellText(cell, column.type);
 }
 
