@@ -1,15 +1,15 @@
 /**
  * `node --import tsx scripts/bench-backfill.ts [--rows N]`: the live view's backfill
- * (main/app/collector-backfill.ts) over one day file of N Generic.Client.Stats-like rows
+ * (main/logs/backfill.ts) over one day file of N Generic.Client.Stats-like rows
  * (default 500,000): the time to the newest 10,000 rows and the heap it used. The whole day
  * file is read (a CSV record can span lines, so it cannot be read from the end).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backfill, MAX_BACKFILL_ROWS } from '../main/app/collector-backfill.ts';
+import { backfill, MAX_BACKFILL_ROWS } from '../main/logs/backfill.ts';
 import { MonitoringStore } from '../main/collector/store.ts';
-import { dayParts } from '../main/app/collector-store.ts';
+import { dayParts } from '../main/logs/store.ts';
 import { VDict } from '../main/vql/values/types.ts';
 
 const argv = process.argv.slice(2);

@@ -21,6 +21,7 @@ import { AppCollector } from '../main/app/collector-host.ts';
 import { MonitoringStore } from '../main/collector/store.ts';
 import { VDict } from '../main/vql/values/types.ts';
 import type { Push, TableProgress, TableSqlResult } from '../main/ipc/contract.ts';
+import { writeBenchRecord } from './bench-record.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
@@ -155,6 +156,19 @@ async function main(): Promise<void> {
     const peak = Math.max(...runs.map((r) => r.peakRssMB));
     if (asJson) console.log(JSON.stringify({ rows: ROWS, parts: PARTS, bytes, runs, bestRowsPerSecond: best.rowsPerSecond, peakRssMB: peak }));
     else console.log(`best: ${Math.round(best.rowsPerSecond).toLocaleString('en')} rows/s (${best.seconds.toFixed(2)} s for ${ROWS.toLocaleString('en')} rows); peak RSS ${peak.toFixed(0)} MB`);
+    // The latest result, for docs/numbers.md (scripts/bench-report.ts); not when a check failed.
+    if (!runs.some((r) => r.wrong)) {
+      const day = `${ROWS.toLocaleString('en-US')} rows, ${PARTS} part${PARTS === 1 ? '' : 's'}`;
+      writeBenchRecord({
+        bench: PARTS === 1 ? 'logs' : `logs-${PARTS}-parts`,
+        title: `Opening a day of Generic.Client.Stats in Monitoring logs (${day})`,
+        command: `node --import tsx scripts/bench-logs.ts --rows ${ROWS} --parts ${PARTS} --runs ${RUNS}`,
+        measures: [
+          { name: `${day}: loaded (best of ${RUNS})`, value: Math.round(best.seconds * 100) / 100, unit: 's', note: `${Math.round(best.rowsPerSecond).toLocaleString('en-US')} rows/s; ${(bytes / 2 ** 20).toFixed(1)} MB` },
+          { name: `${day}: peak RSS of the host and engine`, value: Math.round(peak), unit: 'MB' },
+        ],
+      });
+    }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -16,11 +16,11 @@ import { CollectorBusyError } from '../collector/lock.ts';
 import { dayName } from '../collector/paths.ts';
 import type { MonitorLogEntry } from '../collector/monitor-log.ts';
 import type { Subscription } from '../collector/subscriptions.ts';
-import { RowCounter } from './collector-counts.ts';
+import { RowCounter } from '../logs/counts.ts';
 import { checkEventStart, editEventsFile, EventsConfigError, readEventsConfig } from './collector-config.ts';
 import { StatusBoard } from './collector-status.ts';
-import { countDay, dayParts } from './collector-store.ts';
-import { backfill } from './collector-backfill.ts';
+import { countDay, dayParts } from '../logs/store.ts';
+import { backfill } from '../logs/backfill.ts';
 
 export interface AppCollectorOptions {
   readonly datastore: string;
@@ -193,7 +193,7 @@ export class AppCollector {
     return (await this.tryStart()).subscribe(artifact, capacity);
   }
 
-  /** Today's rows of an artifact already in its day files, up to the seam with its live rows (collector-backfill.ts). */
+  /** Today's rows of an artifact already in its day files, up to the seam with its live rows (main/logs/backfill.ts). */
   async backfill(artifact: string, limit: number): Promise<EventsBackfill> {
     const c = await this.tryStart();
     const running = c.status().some((q) => q.artifact === artifact.split('/')[0]);

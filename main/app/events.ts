@@ -1,8 +1,9 @@
 /**
  * The live event view and the monitoring log browser's lists: the contract's events:* and
  * store:* requests of one window or web connection (a day range then opens as a table:
- * tables.ts), over the app's collector (collector-host.ts), which every connection shares. A
- * connection's live-row subscriptions and status listener end with it (`close()`).
+ * tables.ts), over the app's collector (collector-host.ts), which every connection shares, or
+ * over another datastore folder opened read-only (`store:datastore`; the reading is main/logs).
+ * A connection's live-row subscriptions and status listener end with it (`close()`).
  */
 import { toJSON } from '../vql/index.ts';
 import type { RowJson } from '../ipc/contract.ts';
@@ -10,13 +11,16 @@ import type { Subscription } from '../collector/subscriptions.ts';
 import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
 import { fail, ok, toSerialized } from './service.ts';
 import { AppCollector, EventsConfigError } from './collector-host.ts';
-import { storeArtifacts, storeClients } from './collector-store.ts';
-import { checkBackfillRequest } from './collector-backfill.ts';
+import { isAbsolute } from 'node:path';
+import { storeArtifacts, storeClientList, storeClients } from '../logs/store.ts';
+import { DatastoreError, findDatastore } from '../logs/datastore.ts';
+import { RowCounter } from '../logs/counts.ts';
+import { checkBackfillRequest } from '../logs/backfill.ts';
 import { CLIENT_ID_SYNTAX } from '../collector/paths.ts';
 
 export { AppCollector };
 
-type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'events:backfill' | 'store:clients' | 'store:artifacts';
+type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'events:backfill' | 'store:clients' | 'store:artifacts' | 'store:datastore';
 
 /** Live rows are pushed at most this often per artifact (ms) ... */
 export const LIVE_PUSH_MS = 100;
@@ -26,7 +30,14 @@ export const LIVE_PUSH_ROWS = 2000;
 /** An error from a handler as a Result: our own errors keep their code. */
 function failure(e: unknown) {
   if (e instanceof EventsConfigError) return fail(e.code, e.message);
+  if (e instanceof DatastoreError) return fail('BadRequest', e.message);
   return { ok: false as const, error: toSerialized(e) };
+}
+
+/** A folder path from the renderer: absolute, or refused. */
+function checkedFolder(dir: unknown): string {
+  if (typeof dir !== 'string' || !isAbsolute(dir)) throw new DatastoreError('a datastore is given as the absolute path of its folder');
+  return dir;
 }
 
 /**
@@ -72,6 +83,7 @@ export function eventsHandlers(ctx: ServiceContext): { invoke: Pick<Handlers, Ev
   const watchStatus = () => {
     if (collector && !stopStatus) stopStatus = collector.onStatus((s) => push('events:status', s));
   };
+  const foreignCounter = new RowCounter();
   const none = () => fail('NoCollector', 'this host runs without a collector: start it with vql serve [--datastore DIR] or the desktop app');
   const guard = <A extends unknown[], T>(fn: (c: AppCollector, ...a: A) => Promise<T>) =>
     async (...a: A) => {
@@ -111,10 +123,25 @@ export function eventsHandlers(ctx: ServiceContext): { invoke: Pick<Handlers, Ev
         return c.backfill(checked.artifact, checked.limit);
       }),
       'store:clients': guard((c) => storeClients(c.datastore)),
-      'store:artifacts': guard(async (c, client) => {
-        if (typeof client !== 'string' || !CLIENT_ID_SYNTAX.test(client)) throw new EventsConfigError('BadRequest', `invalid client id ${JSON.stringify(client)}`);
-        return storeArtifacts(c.datastore, client, c.counter);
-      }),
+      'store:artifacts': async (client, datastore) => {
+        if (typeof client !== 'string' || !CLIENT_ID_SYNTAX.test(client)) return fail('BadRequest', `invalid client id ${JSON.stringify(client)}`);
+        if (datastore === undefined) return guard((c: AppCollector) => storeArtifacts(c.datastore, client, c.counter))();
+        // Another datastore (opened with store:datastore): read-only, counted by this connection's counter.
+        try {
+          const ds = await findDatastore(checkedFolder(datastore));
+          return ok(await storeArtifacts(ds.root, client, foreignCounter));
+        } catch (e) {
+          return failure(e);
+        }
+      },
+      'store:datastore': async (dir) => {
+        try {
+          const ds = await findDatastore(checkedFolder(dir));
+          return ok({ root: ds.root, clients: await storeClientList(ds) });
+        } catch (e) {
+          return failure(e);
+        }
+      },
     },
     send: {
       'events:unsubscribe': (artifact) => {

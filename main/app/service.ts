@@ -13,15 +13,17 @@ import { artifactsReach, hostOs } from '../artifacts/reach.ts';
 import { folderProblem, readArtifactFolders, writeArtifactFolders } from '../artifacts/folders.ts';
 import { artifactSizeProblem, utf8Size } from '../artifacts/size-limit.ts';
 import type {
-  ArtifactDetail, ArtifactFolder, ArtifactSummary, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, SaveOptions, Send, SendChannel,
+  ArtifactDetail, ArtifactFolder, ArtifactSummary, CollectionDownload, CompletionEntry, Invoke, InvokeChannel, Problem, Push, QueryId, Result, RowJson, SaveOptions, Send, SendChannel,
   SerializedError,
 } from '../ipc/contract.ts';
-import { createEngine, jobRows, pumpRows, toSerialized, type Batching, type QueryJob } from './query-job.ts';
+import { createEngine, jobRows, pumpRows, runJob, toSerialized, type Batching, type JobEnd, type QueryJob } from './query-job.ts';
+import { PendingCollection } from './collect-download.ts';
 import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { eventsHandlers, type AppCollector } from './events.ts';
 import { packHandlers } from './packs.ts';
 import { fileHandlers } from './files.ts';
 import { tableHandlers } from './tables.ts';
+import { collectionHandlers } from './collections.ts';
 import { isInvokeChannel, isSendChannel } from '../ipc/channels.ts';
 import { requestTooLarge } from '../ipc/limits.ts';
 
@@ -153,12 +155,20 @@ export class AppService {
       'artifacts:collect': (req) => {
         const a = this.repo.get(req.artifact);
         if (!a) return fail('NotFound', `Artifact ${req.artifact} not found`);
-        return this.startJob({ kind: 'collect', artifact: a.artifact.name, args: req.args ?? {} });
+        const job = { kind: 'collect' as const, artifact: a.artifact.name, args: req.args ?? {} };
+        if (req.container !== undefined && typeof req.container !== 'boolean') return fail('BadRequest', 'artifacts:collect: container is true or false');
+        if (!req.container) return this.startJob(job);
+        // "Collect to zip": the container goes to a download folder; the end carries its address.
+        const pending = new PendingCollection();
+        const started = this.startJob({ ...job, container: pending.target }, (end) => pending.settle(end));
+        if (!started.ok) pending.settle({});
+        return started;
       },
       'docs:completions': () => ok(this.completions()),
       ...events.invoke,
       ...packHandlers(ctx),
       ...fileHandlers(),
+      ...collectionHandlers(ctx),
       ...tables.invoke,
     };
   }
@@ -215,19 +225,26 @@ export class AppService {
     return this.launch((signal, emit, log) => pumpRows(body(signal, log), this.batching, emit));
   }
 
-  /** Starts `vql:run` / `artifacts:collect` on a worker thread, or inline without a pool. */
-  private startJob(job: QueryJob): Result<QueryId> {
+  /**
+   * Starts `vql:run` / `artifacts:collect` on a worker thread, or inline without a pool (a
+   * collection into a container then gets an engine of its own: upload() finds its folder by
+   * the registry). `settle`: what the end adds to `vql:done` (a collection's download).
+   */
+  private startJob(job: QueryJob, settle?: (end: JobEnd) => CollectionDownload | undefined): Result<QueryId> {
     const pool = this.pool;
+    if (!pool && job.kind === 'collect' && job.container) {
+      return this.launch((signal, emit, log) => runJob(job, createEngine(this.opts), signal, log, this.batching, emit), settle);
+    }
     if (!pool) return this.start((signal, log) => jobRows(job, this, signal, log));
     const most = this.opts.maxRunning ?? MAX_RUNNING_QUERIES;
     if (pool.running >= most) {
       return fail('Busy', `${pool.running} queries are running, the most at once (each has a worker thread of its own): stop one, then run this again`);
     }
-    return this.launch((signal, rows, log) => pool.run(job, { signal, batching: this.batching, rows, log }));
+    return this.launch((signal, rows, log) => pool.run(job, { signal, batching: this.batching, rows, log }), settle);
   }
 
   /** Runs `exec` in the background under a new query id; its rows and end are pushed. */
-  private launch(exec: (signal: AbortSignal, emit: (rows: RowJson[]) => void, log: (level: string, m: string) => void) => Promise<{ error?: SerializedError }>): Result<QueryId> {
+  private launch(exec: (signal: AbortSignal, emit: (rows: RowJson[]) => void, log: (level: string, m: string) => void) => Promise<JobEnd>, settle?: (end: JobEnd) => CollectionDownload | undefined): Result<QueryId> {
     const id = randomUUID();
     const controller = new AbortController();
     this.running.set(id, controller);
@@ -239,14 +256,21 @@ export class AppService {
         rows += batch.length;
         push('vql:rows', id, batch);
       };
-      let error: SerializedError | undefined;
+      let end: JobEnd;
       try {
-        ({ error } = await exec(controller.signal, emit, (level, m) => push('vql:log', id, level, m)));
+        end = await exec(controller.signal, emit, (level, m) => push('vql:log', id, level, m));
       } catch (e) {
-        error = toSerialized(e);
+        end = { error: toSerialized(e) };
+      }
+      let error = end.error;
+      let collection: CollectionDownload | undefined;
+      try {
+        collection = settle?.(end);
+      } catch (e) {
+        error ??= toSerialized(e);
       }
       this.running.delete(id);
-      push('vql:done', id, { rows, ms: Math.round(performance.now() - t0), cancelled: controller.signal.aborted, ...(error ? { error } : {}) });
+      push('vql:done', id, { rows, ms: Math.round(performance.now() - t0), cancelled: controller.signal.aborted, ...(error ? { error } : {}), ...(collection ? { collection } : {}) });
     })();
     return ok(id);
   }

@@ -15,18 +15,23 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { Handlers, SendHandlers, ServiceContext } from './service.ts';
 import { fail, ok } from './service.ts';
 import type { Result, TableExportRequest, TableSource, TableTimelineRequest, TableViewSpec } from '../ipc/contract.ts';
-import { checkOpenRequest, dayParts } from './collector-store.ts';
+import { checkOpenRequest } from '../logs/store.ts';
+import { DatastoreError, findDatastore, folderDays, rangeFiles } from '../logs/datastore.ts';
+import { parseRange } from '../logs/range.ts';
+import { tidxByteRange } from '../logs/tidx.ts';
+import { suggest } from '../vql/args.ts';
 import { safeFileName, sharedDownloads, type Downloads } from './downloads.ts';
-import { queryDir } from '../collector/paths.ts';
 import { defaultMemoryLimit, sharedTableEngine, type TableEngine } from '../tables/engine.ts';
 import type { LoadSource, LogFile } from '../tables/load.ts';
 import { MAX_VIEWS, OpenTable, TableError } from '../tables/table.ts';
 import { SpecError } from '../tables/view.ts';
 import { bucketAverages } from './table-series.ts';
+import { streamMember, type StreamedMember } from './collections.ts';
 
 type TableChannels =
   | 'table:open' | 'table:info' | 'table:window' | 'table:view' | 'table:locate' | 'table:groups' | 'table:values' | 'table:timeline'
-  | 'table:tag' | 'table:sql' | 'table:export' | 'table:problems' | 'table:close' | 'table:settings';
+  | 'table:tag' | 'table:sql' | 'table:export' | 'table:problems' | 'table:close' | 'table:settings'
+  | 'table:keys' | 'table:expand' | 'table:unexpand';
 
 const FORMATS = new Set(['csv', 'json', 'jsonl', 'parquet']);
 const MIME: Record<string, string> = {
@@ -69,9 +74,16 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       }
     };
 
-  /** What `source` reads: one file, or the day files (and parts) of a range of a monitoring log. */
-  async function resolveSource(source: TableSource): Promise<{ load: LoadSource; label: string; files: string[] }> {
+  /** What `source` reads: one file, or the day files (and parts) of a range of a monitoring log, or one member of a collection zip (a streamed copy). */
+  async function resolveSource(source: TableSource): Promise<{ load: LoadSource; label: string; files: string[]; member?: StreamedMember }> {
     const s = obj(source, 'table:open') as TableSource;
+    if (s.kind === 'zip-entry') {
+      if (typeof s.path !== 'string' || !isAbsolute(s.path) || typeof s.entry !== 'string' || !s.entry) {
+        throw new TableError('BadRequest', "table:open of a collection member takes { kind: 'zip-entry', path: the zip's absolute path, entry: the member's name }");
+      }
+      const member = await streamMember(engine.folder, s.path, s.entry);
+      return { load: { kind: 'file', path: member.copy }, label: member.label, files: [s.path], member };
+    }
     if (s.kind === 'file') {
       if (typeof s.path !== 'string' || !isAbsolute(s.path)) throw new TableError('BadRequest', 'table:open needs the absolute path of a file');
       const st = await stat(s.path).catch((e: NodeJS.ErrnoException) => {
@@ -85,24 +97,59 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       if (typeof s.path !== 'string' || !isAbsolute(s.path)) throw new TableError('BadRequest', 'table:open needs the absolute path of a folder');
       const st = await stat(s.path).catch(() => null);
       if (!st?.isDirectory()) throw new TableError(st ? 'BadRequest' : 'NotFound', st ? `${s.path} is not a folder` : `${s.path} does not exist`);
-      const parts = await dayParts(s.path);
-      const days = [...parts.keys()].sort();
-      const files: LogFile[] = days.flatMap((d, i) => parts.get(d)!.map((path) => ({ path, day: i })));
-      if (!files.length) throw new TableError('NotFound', `${s.path} holds no day files (named like 2024-05-01.csv or 2024-05-01.1.csv): open a file instead`);
+      // Day files of any layout (main/logs/datastore.ts): CSV days and parts, Velociraptor's JSONL days, 2018 day files.
+      const parts = await folderDays(s.path);
+      const days = [...parts.keys()];
+      const files: LogFile[] = days.flatMap((d, i) => parts.get(d)!.map((f) => ({ path: f.path, day: i, format: f.format })));
+      if (!files.length) {
+        const datastore = await findDatastore(s.path).catch(() => null);
+        if (datastore) throw new TableError('NotFound', `${s.path} is a monitoring datastore, not a folder of day files: open it in Monitoring logs with Open datastore…`);
+        throw new TableError('NotFound', `${s.path} holds no day files (named like 2024-05-01.csv, 2024-05-01.1.csv or 2024-05-01.json): open a file instead`);
+      }
       return { load: { kind: 'logs', files }, label: `${basename(s.path)} ${days[0]}..${days[days.length - 1]}`, files: files.map((f) => f.path) };
     }
     if (s.kind === 'logs') {
-      const collector = ctx.opts.collector;
-      if (!collector) throw new TableError('NoCollector', 'this host runs without a collector: start it with vql serve [--datastore DIR] or the desktop app');
+      // The app's own datastore, or another one opened read-only (store:datastore), in any layout.
+      let root: string;
+      if (s.datastore !== undefined) {
+        if (typeof s.datastore !== 'string' || !isAbsolute(s.datastore)) throw new TableError('BadRequest', 'table:open needs the absolute path of the datastore folder');
+        root = (await findDatastore(s.datastore).catch((e: Error) => {
+          throw new TableError(e instanceof DatastoreError ? 'BadRequest' : 'TableError', e.message);
+        })).root;
+      } else {
+        const collector = ctx.opts.collector;
+        if (!collector) throw new TableError('NoCollector', 'this host runs without a collector: start it with vql serve [--datastore DIR] or the desktop app, or open a datastore folder');
+        root = collector.datastore;
+      }
       const problem = checkOpenRequest({ client: s.client, artifact: s.artifact, from: s.from, to: s.to });
       if (problem) throw new TableError('BadRequest', problem);
-      const parts = await dayParts(queryDir(collector.datastore, s.client, s.artifact));
-      const days = [...parts.keys()].filter((d) => d >= s.from && d <= s.to).sort();
-      const files: LogFile[] = days.flatMap((d, i) => parts.get(d)!.map((path) => ({ path, day: i })));
-      if (!files.length) throw new TableError('NotFound', `${s.artifact} of ${s.client} has no day files from ${s.from} to ${s.to}`);
-      return { load: { kind: 'logs', files }, label: `${s.artifact} ${s.from}..${s.to} (${s.client})`, files: files.map((f) => f.path) };
+      const range = parseRange(s.fromTime ?? s.from, s.toTime ?? s.to);
+      if (typeof range === 'string') throw new TableError('BadRequest', range);
+      // Whole days unless a time is given: the `to` day is inclusive.
+      const days = { fromDay: s.fromTime === undefined ? s.from : range.fromDay, toDay: s.toTime === undefined ? s.to : range.toDay };
+      const found = await rangeFiles(root, s.client, s.artifact, days.fromDay, days.toDay);
+      if (!found.known.includes(s.artifact)) {
+        const near = suggest(s.artifact, found.known);
+        throw new TableError('NotFound', `${s.artifact} of ${s.client} has no day files: no monitoring log of that name${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}`);
+      }
+      const files: LogFile[] = [];
+      const dayIndex = new Map<string, number>();
+      for (const f of found.files) {
+        if (!dayIndex.has(f.day)) dayIndex.set(f.day, dayIndex.size);
+        const cutFrom = s.fromTime !== undefined && range.fromMs !== undefined && f.day === days.fromDay ? range.fromMs : undefined;
+        const cutTo = s.toTime !== undefined && range.toMs !== undefined && f.day === days.toDay ? range.toMs : undefined;
+        let bytes: LogFile['range'];
+        if ((cutFrom !== undefined || cutTo !== undefined) && f.format === 'jsonl' && f.tidx) {
+          const r = await tidxByteRange(f.path, f.tidx, cutFrom, cutTo);
+          if (r) bytes = { start: r.start, end: r.end, firstLine: r.firstRow };
+        }
+        files.push({ path: f.path, day: dayIndex.get(f.day)!, format: f.format, ...(bytes ? { range: bytes } : {}) });
+      }
+      if (!files.length) throw new TableError('NotFound', `${s.artifact} of ${s.client} has no day files from ${days.fromDay} to ${days.toDay}`);
+      const when = s.fromTime !== undefined || s.toTime !== undefined ? `${String(s.fromTime ?? s.from)}..${String(s.toTime ?? s.to)}` : `${s.from}..${s.to}`;
+      return { load: { kind: 'logs', files }, label: `${s.artifact} ${when} (${s.client})`, files: files.map((f) => f.path) };
     }
-    throw new TableError('BadRequest', "table:open takes { kind: 'file', path }, { kind: 'folder', path } or { kind: 'logs', client, artifact, from, to }");
+    throw new TableError('BadRequest', "table:open takes { kind: 'file', path }, { kind: 'folder', path }, { kind: 'logs', client, artifact, from, to } or { kind: 'zip-entry', path, entry }");
   }
 
   /** Checks the export path: absolute, in an existing folder, not a folder itself, away from the evidence and the engine's files. */
@@ -125,9 +172,18 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
   return {
     invoke: {
       'table:open': run(async (source: TableSource) => {
-        const { load, label, files } = await resolveSource(source);
+        const { load, label, files, member } = await resolveSource(source);
         const id = randomUUID();
-        const t = await OpenTable.open(engine, id, label, load, files, (phase, fraction, rowsRead, info) => push('table:progress', id, { phase, fraction, rowsRead, ...(info ? { info } : {}) }));
+        let t: OpenTable;
+        try {
+          t = await OpenTable.open(engine, id, label, load, files, (phase, fraction, rowsRead, info) => push('table:progress', id, { phase, fraction, rowsRead, ...(info ? { info } : {}) }), member?.shown);
+        } catch (e) {
+          member?.remove();
+          throw e;
+        }
+        // The member's copy is read until the load (and a CSV's quote scan) ends, then removed.
+        if (member && (t.state === 'failed' || t.state === 'cancelled')) member.remove();
+        else if (member) void t.loaded.then(() => t.linted).finally(() => member.remove());
         if (t.state !== 'failed' && t.state !== 'cancelled') tables.set(id, t);
         return t.info();
       }),
@@ -152,6 +208,19 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
         const spec = req.view ? specs.get(t.id)?.get(String(req.view)) : undefined;
         if (req.view && !spec) throw new TableError('NotFound', `view ${String(req.view).slice(0, 40)} is gone: make it again`);
         return { ...tl, series: await bucketAverages(t, spec, tl, req.series) };
+      }),
+      'table:keys': run((req) => get(obj(req, 'table:keys').id).fieldKeys(req.view, req.column, req.path, req.limit)),
+      'table:expand': run(async (req) => {
+        const t = get(obj(req, 'table:expand').id);
+        const r = await t.expand(req.column, req.path);
+        specs.delete(t.id); // its views were dropped
+        return r;
+      }),
+      'table:unexpand': run(async (req) => {
+        const t = get(obj(req, 'table:unexpand').id);
+        const info = await t.unexpand(req.column);
+        specs.delete(t.id);
+        return info;
       }),
       'table:tag': run((req) => get(obj(req, 'table:tag').id).tag(req.rows, req.tagged !== false)),
       'table:sql': run((req) => get(obj(req, 'table:sql').id).sql(req.sql, req.limit)),

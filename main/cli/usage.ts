@@ -56,3 +56,13 @@ export const SERVE_USAGE = `serve flags:
   --token-file FILE    keep the token in FILE (created with mode 0600 when missing; refused unless
                        it is yours and mode 0600): with a fixed --port, a restart keeps open tabs working
 `;
+
+export const LOGS_USAGE = `logs commands:
+  logs list [--datastore DIR] [--client ID]
+                       the datastore's clients (with hostnames when known), their artifacts and days
+                       (rows, size): a Velociraptor server's datastore (2018 CSV, 2019 CSV and 2020-on
+                       JSONL layouts) or vql monitor's
+  logs show ARTIFACT --from DAY --to DAY [--client ID] [--format csv|jsonl|json] [--datastore DIR]
+                       the rows of days (YYYY-MM-DD, UTC) or times (2024-05-01T10:00:00Z) in time order,
+                       days and schema parts merged; streamed (default --format jsonl)
+`;

@@ -7,7 +7,7 @@
  */
 import { UsageError } from './run-context.ts';
 import { fail } from './flags.ts';
-import { ARTIFACTS_USAGE, MONITOR_USAGE, QUERY_USAGE, SERVE_USAGE } from './usage.ts';
+import { ARTIFACTS_USAGE, LOGS_USAGE, MONITOR_USAGE, QUERY_USAGE, SERVE_USAGE } from './usage.ts';
 import { suggest } from '../vql/args.ts';
 
 const USAGE = `usage: vql <command> [flags]
@@ -16,15 +16,17 @@ commands:
   query "<VQL>"...   run VQL statements and print their rows
   artifacts ...      list, show, collect, verify, pack and import artifacts
   monitor            run event artifacts forever into daily CSV files (the collector)
+  logs list|show     a monitoring datastore's logs (ours or a Velociraptor server's)
   serve              the app's web host on 127.0.0.1 (token in the printed URL)
   docs [NAME]...     describe plugins and functions (--format text|markdown|json)
 
 ${QUERY_USAGE}
 ${ARTIFACTS_USAGE}
 ${MONITOR_USAGE}
+${LOGS_USAGE}
 ${SERVE_USAGE}`;
 
-const COMMANDS = ['query', 'artifacts', 'monitor', 'serve', 'docs'];
+const COMMANDS = ['query', 'artifacts', 'monitor', 'logs', 'serve', 'docs'];
 const ARTIFACTS_COMMANDS = ['list', 'show', 'collect', 'verify', 'reach', 'pack', 'import'];
 
 /** Each command's own usage (`vql query --help`). */
@@ -32,6 +34,7 @@ const COMMAND_USAGE: Record<string, string> = {
   query: QUERY_USAGE,
   artifacts: ARTIFACTS_USAGE,
   monitor: MONITOR_USAGE,
+  logs: LOGS_USAGE,
   serve: SERVE_USAGE,
   docs: 'docs [NAME]... [--format text|markdown|json]: describe plugins and functions\n',
 };
@@ -80,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
         return (await import('./docs.ts')).docs(rest);
       case 'monitor':
         return await (await import('./monitor.ts')).monitor(rest);
+      case 'logs':
+        return await (await import('./logs.ts')).logs(rest);
       case 'serve':
         return await (await import('./serve.ts')).serve(rest);
       case undefined:

@@ -230,7 +230,7 @@ export class Collector {
   /**
    * Writes the rows an artifact's query (`Artifact` or `Artifact/Source`) has received so far;
    * resolves once they are on disk, or at once when it does not run. The live view's backfill
-   * reads the day files after it (main/app/collector-backfill.ts).
+   * reads the day files after it (main/logs/backfill.ts).
    */
   async flush(queryName: string): Promise<void> {
     await this.queries.get(queryName.split('/')[0]!)?.flushAll();

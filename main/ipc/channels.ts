@@ -15,12 +15,14 @@ const INVOKE: Record<keyof Invoke, true> = {
   'artifacts:folders': true, 'artifacts:add-folder': true, 'artifacts:remove-folder': true,
   'docs:completions': true,
   'events:status': true, 'events:start': true, 'events:stop': true, 'events:subscribe': true, 'events:backfill': true,
-  'store:clients': true, 'store:artifacts': true,
+  'store:clients': true, 'store:artifacts': true, 'store:datastore': true,
   'packs:export': true, 'packs:preview': true, 'packs:import': true,
   'files:list': true,
+  'collection:list': true,
   'table:open': true, 'table:info': true, 'table:window': true, 'table:view': true, 'table:locate': true, 'table:groups': true,
   'table:values': true, 'table:timeline': true, 'table:tag': true, 'table:sql': true, 'table:export': true, 'table:problems': true,
   'table:close': true, 'table:settings': true,
+  'table:keys': true, 'table:expand': true, 'table:unexpand': true,
 };
 
 const SEND: Record<keyof Send, true> = { 'vql:cancel': true, 'events:unsubscribe': true, 'table:cancel': true };

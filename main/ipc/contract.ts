@@ -37,6 +37,27 @@ export interface CollectRequest {
   artifact: string;
   /** Parameter values as text, as on the command line. */
   args?: Record<string, string>;
+  /**
+   * Also write a collection container (Velociraptor's offline-collection zip: rows, log and
+   * uploads), as `vql artifacts collect --output x.zip` does; `vql:done` then carries `collection`.
+   */
+  container?: boolean;
+}
+
+/** The collection container a run wrote (`artifacts:collect` with `container: true`), ready to fetch once. */
+export interface CollectionDownload {
+  /** The web host's one-time address of the zip (`/exports/<id>`, as `table:export`'s download). */
+  download: string;
+  /** The zip's file name (`Collection-<host>-<time>.zip`). */
+  name: string;
+  /** Bytes of the zip. */
+  bytes: number;
+  /** Rows in its result sets, uploads and their bytes. */
+  rows: number;
+  uploads: number;
+  uploadedBytes: number;
+  /** Its flow id (`F.…`, collection_context.json's session_id). */
+  sessionId: string;
 }
 
 /** A problem in VQL or artifact YAML, positioned for the editor. */
@@ -123,14 +144,14 @@ export interface StoreDay {
 export interface EventsBackfillRequest {
   /** `Artifact` (with its sources) or `Artifact/Source`. */
   artifact: string;
-  /** Most rows (the newest are kept); default and at most MAX_BACKFILL_ROWS (main/app/collector-backfill.ts). */
+  /** Most rows (the newest are kept); default and at most MAX_BACKFILL_ROWS (main/logs/backfill.ts). */
   limit?: number;
 }
 
 /**
  * The rows of today's (UTC) day files of an event artifact received up to the second `through`,
  * oldest first. Live rows pushed since `events:subscribe` whose `_ts` is above `through` follow
- * them with no row twice and none missing (main/app/collector-backfill.ts says why).
+ * them with no row twice and none missing (main/logs/backfill.ts says why).
  */
 export interface EventsBackfill {
   rows: RowJson[];
@@ -147,6 +168,19 @@ export interface EventsBackfill {
 export interface StoreArtifact {
   artifact: string;
   days: StoreDay[];
+}
+
+/** A client of a datastore; `hostname` when the datastore's client records name it (main/logs/hostnames.ts). */
+export interface StoreClient {
+  id: string;
+  hostname?: string;
+}
+
+/** A datastore folder opened read-only in the monitoring log browser (main/logs/datastore.ts). */
+export interface StoreDatastore {
+  /** The folder holding `clients/` (what `store:artifacts` and `table:open` take as `datastore`). */
+  root: string;
+  clients: StoreClient[];
 }
 
 export interface PackExportRequest {
@@ -240,6 +274,25 @@ export interface TableColumn {
   type: TableColumnType;
   /** DuckDB's type (BIGINT, DOUBLE, VARCHAR, TIMESTAMP WITH TIME ZONE, STRUCT(...)...). */
   sqlType: string;
+  /** A column made from a field of a nested column (`table:expand`): which column, which field. */
+  derived?: { from: string; path: TableFieldPath };
+}
+
+/** A field inside a nested value: object keys and array indices (from 0), outermost first (`["Fields", "Name"]`, `["Tags", 0]`). */
+export type TableFieldPath = Array<string | number>;
+
+/** The keys and array indices found at a path of a nested column (`table:keys`): what "Expand field" offers. */
+export interface TableFieldKeys {
+  column: string;
+  path: TableFieldPath;
+  /** Rows whose value at the path is an object, an array, any value. */
+  objects: number;
+  arrays: number;
+  values: number;
+  /** Object keys (text, in the order first met) then array indices, with the rows holding each and the types of their values (`text`, `integer`, `object`...). */
+  keys: Array<{ key: string | number; rows: number; types: string[] }>;
+  /** Keys not listed. */
+  more: number;
 }
 
 /** A cell of a window: numbers (integers past 2^53 as their digits in text), text, booleans, null; nested values as JSON text. */
@@ -253,7 +306,16 @@ export type TableCell = string | number | boolean | null;
 export type TableSource =
   | { kind: 'file'; path: string }
   | { kind: 'folder'; path: string }
-  | { kind: 'logs'; client: string; artifact: string; from: string; to: string };
+  | {
+      kind: 'logs'; client: string; artifact: string; from: string; to: string;
+      /** Another datastore folder (from `store:datastore`), read-only; default: the app's own. */
+      datastore?: string;
+      /** A time range within the days (ISO times or epoch ms): a JSONL day with a `.json.tidx` reads only its bytes. */
+      fromTime?: string | number;
+      toTime?: string | number;
+    }
+  /** One member of a collection zip (`collection:list` names them): streamed out of the zip, never unpacked next to it. */
+  | { kind: 'zip-entry'; path: string; entry: string };
 
 /** A malformed record (or JSON line), kept as a row whose `_raw` column holds its text. */
 export interface TableProblem {
@@ -448,6 +510,73 @@ export interface TableSettings {
   openTables: number;
 }
 
+/** A result set of a collection zip (`results/<escaped name>.json` or `.csv`). */
+export interface CollectionSource {
+  /** The zip member. */
+  entry: string;
+  /** Unescaped: `Artifact` or `Artifact/Source` (a hunt export's combined results: `All Artifact/Source`). */
+  name: string;
+  artifact: string;
+  source?: string;
+  format: 'jsonl' | 'csv';
+  /** Rows, from the `.json.index` when the zip has one (8 bytes a row), else null (unknown until opened). */
+  rows: number | null;
+  /** Uncompressed bytes. */
+  bytes: number;
+  /** A hunt export's client folder (`<hostname>-<client id>`) the member is in. */
+  client?: string;
+  /** False when no artifact of that name is known here (built-in or in the user's folders): it opens all the same. */
+  known: boolean;
+  /** Why it cannot be opened (encrypted, unsupported compression, a zip bomb's ratio...). */
+  problem?: string;
+}
+
+/** A collection's log (`log.json`, or `logs.json` in older zips; `log.csv` in CSV exports). */
+export interface CollectionLog {
+  entry: string;
+  rows: number | null;
+  bytes: number;
+  client?: string;
+  problem?: string;
+}
+
+/** An uploaded file in a collection zip (`uploads/<accessor>/<escaped components>`). */
+export interface CollectionUpload {
+  entry: string;
+  accessor: string;
+  /** The original path, unescaped (`C:\Windows\x` for a Windows path, `/var/log/x` otherwise). */
+  path: string;
+  /** Uncompressed bytes (for a sparse upload: the data ranges stored). */
+  size: number;
+  /** The member's time (the file's mtime when uploaded), epoch ms, or null. */
+  mtime: number | null;
+  /** Stored as data ranges with a `.idx` range index (VELOCIRAPTOR-FORMATS.md 1.7). */
+  sparse?: boolean;
+  client?: string;
+  problem?: string;
+}
+
+/** A collection zip as its central directory (and its small metadata members) describe it: `collection:list`. */
+export interface CollectionListing {
+  path: string;
+  /** What wrote it. */
+  kind: 'velociraptor collection' | 'vql collection' | 'flow export' | 'hunt export' | 'encrypted collection' | 'zip';
+  /** Bytes of the zip, entries in it. */
+  bytes: number;
+  entries: number;
+  sources: CollectionSource[];
+  logs: CollectionLog[];
+  uploads: CollectionUpload[];
+  /** client_info.json (the first row), as it is. */
+  client: Record<string, unknown> | null;
+  /** collection_context.json: what it says about the flow. */
+  context: { sessionId?: string; clientId?: string; artifacts: string[]; created?: number; state?: string; rows?: number; uploads?: number } | null;
+  /** Set for a password-protected collection (`data.zip`): what to do. */
+  encrypted?: string;
+  /** Entries that cannot be listed or opened, and metadata that does not parse, with the entry's name. */
+  problems: Array<{ entry: string; message: string }>;
+}
+
 /** One entry of a folder listing (the workbench's file picker, `files:list`). */
 export interface FileEntry {
   name: string;
@@ -516,7 +645,9 @@ export interface Invoke {
   'events:backfill': (req: EventsBackfillRequest) => Result<EventsBackfill>;
   /** The monitoring log browser's clients and their artifacts with days (a day range opens with `table:open`, kind `logs`). */
   'store:clients': () => Result<string[]>;
-  'store:artifacts': (client: string) => Result<StoreArtifact[]>;
+  'store:artifacts': (client: string, datastore?: string) => Result<StoreArtifact[]>;
+  /** Recognises a datastore folder (any of Velociraptor's layouts, or ours) and lists its clients; nothing is written into it. */
+  'store:datastore': (dir: string) => Result<StoreDatastore>;
   /** Artifact packs for a Velociraptor server. */
   'packs:export': (req: PackExportRequest) => Result<PackExport>;
   /** What an import of the zip would add, replace (with diffs) or refuse; writes nothing. */
@@ -525,6 +656,8 @@ export interface Invoke {
   'packs:import': (zipBase64: string, opts?: PackImportOptions) => Result<PackImport>;
   /** The workbench's file picker: a folder of the host's machine (the page cannot learn paths from <input type=file>). */
   'files:list': (req?: FileListRequest) => Result<FileListing>;
+  /** Lists a collection zip (Velociraptor's offline collection, `vql artifacts collect --output`, flow and hunt exports) from its central directory; writes nothing. */
+  'collection:list': (path: string) => Result<CollectionListing>;
   /**
    * The log workbench's tables (DuckDB in the main process). `table:open` replies once the
    * preview (the first rows) is there; `table:progress` pushes follow until the load ends.
@@ -548,6 +681,12 @@ export interface Invoke {
   'table:problems': (req: { id: string; offset?: number; limit?: number }) => Result<{ total: number; problems: TableProblem[] }>;
   /** Drops the table's database (cancels its load). */
   'table:close': (id: string) => Result<true>;
+  /** The keys and indices inside a nested column (at `path`, default its top) over a view's rows. */
+  'table:keys': (req: { id: string; view?: string; column: string; path?: TableFieldPath; limit?: number }) => Result<TableFieldKeys>;
+  /** Adds a column made from the field at `path` of a nested (or expanded) column, named like `Fields.Name`; views are made again. */
+  'table:expand': (req: { id: string; column: string; path: TableFieldPath }) => Result<{ column: string; info: TableInfo }>;
+  /** Removes a column `table:expand` added. */
+  'table:unexpand': (req: { id: string; column: string }) => Result<TableInfo>;
   /** The engine's settings; a memory limit (bytes) applies to tables opened afterwards. */
   'table:settings': (req?: { memoryLimit?: number }) => Result<TableSettings>;
 }
@@ -566,8 +705,8 @@ export interface Push {
   'vql:rows': (id: QueryId, rows: RowJson[]) => void;
   /** A log line of a running query. */
   'vql:log': (id: QueryId, level: string, message: string) => void;
-  /** The query ended: `error` set when it failed, `cancelled` when it was stopped. */
-  'vql:done': (id: QueryId, summary: { rows: number; ms: number; cancelled: boolean; error?: SerializedError }) => void;
+  /** The query ended: `error` set when it failed, `cancelled` when it was stopped; `collection`: the zip a `container: true` collection wrote. */
+  'vql:done': (id: QueryId, summary: { rows: number; ms: number; cancelled: boolean; error?: SerializedError; collection?: CollectionDownload }) => void;
   /** Live rows of a subscribed event artifact, as they are received; `missed`: rows this view fell behind on and skipped. */
   'events:rows': (artifact: string, rows: RowJson[], missed?: number) => void;
   /** The collector's state changed (or every few seconds while running). */

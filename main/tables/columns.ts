@@ -12,6 +12,10 @@
  * - `time`: epoch milliseconds of a timestamp column.
  *
  * The macros (`js_number`, `js_text`) are created in every table's database by engine.ts.
+ *
+ * Times in text (`isoTimeSql`): what DuckDB's cast to TIMESTAMPTZ takes, and also a time to the
+ * minute with a zone (`2024-01-02T03:04-01:30`, `...03:04Z`), which the page's importer read
+ * as a time and DuckDB's cast and CSV sniffer do not.
  */
 import { ident } from './sql-text.ts';
 import { EPOCH_MILLIS, EPOCH_SECONDS, TIME_NAME } from '../../renderer/lib/table/time.ts';
@@ -58,6 +62,19 @@ export const MACROS: readonly string[] = [
      ELSE NULL END`,
   `CREATE OR REPLACE MACRO js_number(s) AS js_number_t(regexp_replace(s, '^${JS_SPACE}+|${JS_SPACE}+$', '', 'g'))`,
 ];
+
+/** Text that begins like an ISO 8601 date and time (to the minute at least). */
+export const ISO_TIME_START = '^\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d';
+
+/**
+ * The text `x` (SQL) as a TIMESTAMPTZ, NULL when it is not a time; a time to the minute with a
+ * zone gets its seconds. The rewrite is tried only where the plain cast gave NULL (DuckDB's
+ * coalesce evaluates its next argument for those rows alone): a column of ordinary times costs
+ * the cast alone (a regexp_replace on every value tripled it).
+ */
+export function isoTimeSql(x: string): string {
+  return `coalesce(TRY_CAST(${x} AS TIMESTAMPTZ), TRY_CAST(regexp_replace(${x}, '^(\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d)([Zz]|[+-]\\d\\d(?::?\\d\\d)?)$', '\\1:00\\2') AS TIMESTAMPTZ))`;
+}
 
 /** How a DuckDB type is presented (before epoch detection, which needs the values). */
 export function presentedType(sqlType: string): TableColumnType {

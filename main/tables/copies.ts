@@ -8,7 +8,11 @@
  * - `writeReadable`: the readable part of a damaged or truncated gzip file (DuckDB's gzip
  *   reader stops at the damage without a word): the decompressed text up to its last line end,
  *   and the start of the line the damage cut.
- * Both stream (backpressure respected); a full disk rejects with the write's error.
+ * - `writeUtf8`: UTF-16 text (Excel's "Unicode text") as UTF-8, its byte order mark left out;
+ *   DuckDB reads UTF-8 only. Its lines are the source's lines, one for one.
+ * writeRest also gives the records of a file from where they begin (after Excel's `sep=` line,
+ * a malformed header, or a header written again: dialect.ts).
+ * All stream (backpressure respected); a full disk rejects with the write's error.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { truncate } from 'node:fs/promises';
@@ -112,4 +116,62 @@ export async function writeReadable(path: string, out: string, maxTail = 256 * 1
   // The cut line is not part of the copy: it is a problem row.
   await truncate(out, end);
   return { bytes: end, lines, tail: tailBytes ? Buffer.concat(tail).subarray(0, maxTail) : null, tailBytes, error };
+}
+
+export interface Transcoded {
+  /** Code units that were not UTF-16 (an unpaired surrogate), written as U+FFFD. */
+  invalid: number;
+  /** 1-based line of the first of them. */
+  firstInvalidLine: number;
+}
+
+/**
+ * Writes UTF-16 text (`endian`; decompressed when `gzip`) as UTF-8 to `out`, without its byte
+ * order mark. An unpaired surrogate is written as U+FFFD and counted (the row keeps its place).
+ */
+export async function writeUtf8(path: string, gzip: boolean, endian: 'LE' | 'BE', out: string, signal?: AbortSignal): Promise<Transcoded> {
+  const decoder = new TextDecoder(endian === 'LE' ? 'utf-16le' : 'utf-16be');
+  const result: Transcoded = { invalid: 0, firstInvalidLine: 0 };
+  let lines = 1;
+  let odd: Buffer | null = null;
+  const replacements = (units: Buffer): number => {
+    // U+FFFD written in the source itself is no replacement.
+    let n = 0;
+    const [hi, lo] = endian === 'LE' ? [1, 0] : [0, 1];
+    for (let i = 0; i + 1 < units.length; i += 2) if (units[i + hi] === 0xff && units[i + lo] === 0xfd) n++;
+    return n;
+  };
+  const take = (units: Buffer, last: boolean): Buffer => {
+    const text = decoder.decode(units, { stream: !last });
+    if (text.includes('\uFFFD')) {
+      let found = 0;
+      for (let i = text.indexOf('\uFFFD'); i !== -1; i = text.indexOf('\uFFFD', i + 1)) found++;
+      const bad = found - replacements(units);
+      if (bad > 0 && !result.invalid) {
+        const at = text.indexOf('\uFFFD');
+        for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) lines++;
+        result.firstInvalidLine = lines;
+      }
+      if (bad > 0) result.invalid += bad;
+    }
+    if (!result.invalid) for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+    return Buffer.from(text, 'utf8');
+  };
+  async function* utf8(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      if (signal?.aborted) throw new Error('cancelled');
+      // Whole code units only, so that each chunk's replacements are counted against its own units.
+      let units = odd ? Buffer.concat([odd, chunk]) : chunk;
+      odd = units.length % 2 ? units.subarray(units.length - 1) : null;
+      if (odd) units = units.subarray(0, units.length - 1);
+      yield take(units, false);
+    }
+    // A last odd byte is half a code unit: U+FFFD.
+    yield take(odd ?? Buffer.alloc(0), true);
+  }
+  const src = createReadStream(path, { highWaterMark: 1 << 20 });
+  const dest = createWriteStream(out, { flags: 'wx' });
+  if (gzip) await pipeline(src, createGunzip(), utf8, dest);
+  else await pipeline(src, utf8, dest);
+  return result;
 }

@@ -7,10 +7,22 @@
  * every quoted field into text with quotes in it. Quotes are always RFC 4180 (`"`, doubled).
  *
  * Bad input is told apart here, before DuckDB sees it: a NUL byte in the first line (a zeroed
- * or sparse file, an executable, a database) is binary, and UTF-16 text (a byte order mark) is
- * named as such; a Parquet or gzip file is binary too and is recognized by its magic first.
+ * or sparse file, an executable, a database) is binary; a Parquet or gzip file is binary too
+ * and is recognized by its magic first. UTF-16 text (a byte order mark: Excel's "Unicode text")
+ * is named, and load.ts reads it from a UTF-8 copy (copies.ts), which is sniffed in turn.
  * Delimited text whose first line has no end within MAX_LINE_BYTES is not line-oriented (one
  * 300 MB line): load.ts keeps its start as a problem row rather than hand it to DuckDB.
+ *
+ * What DuckDB would read wrongly at the start of delimited text is found here too, and load.ts
+ * then reads a copy of the file from where its records begin (`start`), under a header line
+ * of its own when `rewriteHeader`:
+ * - Excel's `sep=;` first line names the delimiter and is not the header.
+ * - A file with line feeds is not a classic-Mac (CR) file because its first line holds a CR:
+ *   a CR not before a line feed is data. DuckDB's reader takes any such CR for a line end, so
+ *   a header holding one is written again (its names quoted).
+ * - A first record that is not RFC 4180 (a quote inside an unquoted field, text after a
+ *   closing quote, a quote never closed) is `badHeader`: monitoring logs list it and read the
+ *   next record as the header (sniffAfterHeader); other files keep it as their header.
  */
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -27,10 +39,20 @@ export interface Sniffed {
   header: string[];
   /** Not text: the offset of a NUL byte in the first line (of the decompressed data, for gzip). */
   binaryAt?: number;
-  /** UTF-16 text (its byte order mark), which the readers do not take. */
+  /** UTF-16 text (its byte order mark): read from a UTF-8 copy, which is sniffed again (nothing else is looked at). */
   utf16?: 'LE' | 'BE';
   /** Delimited text whose first line runs past MAX_LINE_BYTES: not a line-oriented file. */
   longFirstLine?: boolean;
+  /** Delimited text whose header does not begin the file: lines (and bytes, of the decompressed text) before it (Excel's `sep=` line, a malformed header skipped). */
+  start?: { bytes: number; lines: number };
+  /** Excel's `sep=` line named the delimiter. */
+  sepLine?: boolean;
+  /** The header line must be written again (a CR in it that DuckDB takes for a line end): the byte just after its line end, where the data begins. */
+  rewriteHeader?: number;
+  /** The line end DuckDB is told (its own detection takes a CR in the header for one): set with rewriteHeader, the header's own. */
+  newLine?: '\n' | '\r\n';
+  /** The header record is not RFC 4180: why, its text, and where it ends (byte after its line end; lines it spans). */
+  badHeader?: { reason: string; text: string; end: number; lines: number };
 }
 
 /**
@@ -78,8 +100,11 @@ export async function headOf(path: string, gzip: boolean, n = HEAD): Promise<Buf
   });
 }
 
-/** Splits the first records of `text` (RFC 4180 quotes) by `delim`; at most `most` records. */
-export function splitRecords(text: string, delim: string, most = 30): string[][] {
+/**
+ * Splits the first records of `text` (RFC 4180 quotes) by `delim`; at most `most` records.
+ * `lfFile`: the text has line feeds, so a CR is a line end only before one (else it is data).
+ */
+export function splitRecords(text: string, delim: string, most = 30, lfFile = false): string[][] {
   const records: string[][] = [];
   let fields: string[] = [];
   let field = '';
@@ -98,7 +123,7 @@ export function splitRecords(text: string, delim: string, most = 30): string[][]
     else if (ch === delim) {
       fields.push(field);
       field = '';
-    } else if (ch === '\n' || ch === '\r') {
+    } else if (ch === '\n' || (ch === '\r' && (!lfFile || text[i + 1] === '\n'))) {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       fields.push(field);
       if (fields.length > 1 || fields[0] !== '') records.push(fields);
@@ -111,12 +136,88 @@ export function splitRecords(text: string, delim: string, most = 30): string[][]
   return records;
 }
 
+/** The first record of a text, read by the rules of DuckDB's reader (placement.ts), and where it ends. */
+export interface FirstRecord {
+  fields: string[];
+  /** Characters of `text` up to the end of its line end (or of the text). */
+  end: number;
+  /** Lines it spans. */
+  lines: number;
+  /** A CR in it that is not a line end (DuckDB takes any CR for one). */
+  cr: boolean;
+  /**
+   * Not RFC 4180: why. It then ends at the end of the line where it went wrong, or of its first
+   * line when a quoted field ran over a line end before (as placement.ts cuts a broken quote).
+   */
+  bad?: string;
+}
+
+/** The first record of `text` (leading blank lines are part of it, as they are no record). */
+export function firstRecord(text: string, delim: string, lfFile: boolean): FirstRecord {
+  const fields: string[] = [];
+  let field = '';
+  let state: 'start' | 'plain' | 'quoted' | 'closed' = 'start';
+  let lines = 1;
+  let firstEnd = -1;
+  let cr = false;
+  const lineEnd = (i: number) => text[i] === '\n' || (text[i] === '\r' && (!lfFile || text[i + 1] === '\n'));
+  const after = (i: number) => (text[i] === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1);
+  const wrong = (i: number, why: string): FirstRecord => {
+    let j = i;
+    while (j < text.length && !lineEnd(j)) j++;
+    if (firstEnd >= 0) return { fields: [...fields, field], end: firstEnd, lines: 1, cr, bad: why };
+    return { fields: [...fields, field], end: j < text.length ? after(j) : j, lines, cr, bad: why };
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (state === 'quoted') {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else state = 'closed';
+      } else {
+        if (ch === '\n') {
+          if (firstEnd < 0) firstEnd = i + 1;
+          lines++;
+        }
+        field += ch;
+      }
+      continue;
+    }
+    if (lineEnd(i)) {
+      if (state === 'start' && !fields.length) {
+        // A blank line before the header: not a record.
+        lines++;
+        i = after(i) - 1;
+        continue;
+      }
+      return { fields: [...fields, field], end: after(i), lines, cr };
+    }
+    if (ch === delim) {
+      fields.push(field);
+      field = '';
+      state = 'start';
+    } else if (state === 'closed') return wrong(i, 'text after a closing quote');
+    else if (ch === '"') {
+      if (state !== 'start') return wrong(i, 'a quote inside an unquoted field');
+      state = 'quoted';
+    } else {
+      if (ch === '\r') cr = true;
+      field += ch;
+      state = 'plain';
+    }
+  }
+  if (state === 'quoted') return wrong(firstEnd >= 0 ? firstEnd - 1 : text.length, 'a quote that is never closed');
+  return { fields: [...fields, field], end: text.length, lines, cr };
+}
+
 /** The delimiter that splits the records into the same number (> 1) of fields most often; comma when none does. */
-export function detectDelimiter(text: string): string {
+export function detectDelimiter(text: string, lfFile = text.includes('\n')): string {
   let best = ',';
   let bestScore = 0;
   for (const d of DELIMITERS) {
-    const counts = splitRecords(text, d).map((r) => r.length);
+    const counts = splitRecords(text, d, 30, lfFile).map((r) => r.length);
     if (!counts.length || counts[0]! < 2) continue;
     // Records agreeing with the header's field count, weighted by that count.
     const agree = counts.filter((c) => c === counts[0]).length;
@@ -136,6 +237,9 @@ export function nulInFirstLine(head: Buffer): number {
   return nul !== -1 && (lf === -1 || nul < lf) ? nul : -1;
 }
 
+/** Excel's first line `sep=X`: X is the delimiter (the header comes after it). */
+const SEP_LINE = /^sep=([^"\r\n])(\r\n|\n|\r)/i;
+
 /** Looks at the start of `path` and says what it is. */
 export async function sniffFile(path: string): Promise<Sniffed> {
   const raw = await headOf(path, false, 4);
@@ -148,7 +252,8 @@ export async function sniffFile(path: string): Promise<Sniffed> {
   const nul = nulInFirstLine(head);
   if (nul !== -1) return csv({ binaryAt: nul });
   // A UTF-8 byte order mark is not part of the first name.
-  let text = head.toString('utf8').replace(/^\uFEFF/, '');
+  const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  let text = head.toString('utf8', bom);
   const first = /\S/.exec(text)?.[0];
   if (first === '[') return { format: 'json', gzip, delimiter: ',', header: [] };
   if (first === '{') return { format: 'jsonl', gzip, delimiter: ',', header: [] };
@@ -159,8 +264,44 @@ export async function sniffFile(path: string): Promise<Sniffed> {
     if ((lf === -1 ? head.length : lf) > MAX_LINE_BYTES) return csv({ longFirstLine: true });
     const nul2 = nulInFirstLine(head);
     if (nul2 !== -1) return csv({ binaryAt: nul2 });
-    text = head.subarray(0, lf === -1 ? head.length : lf + 1).toString('utf8').replace(/^\uFEFF/, '');
+    text = head.subarray(0, lf === -1 ? head.length : lf + 1).toString('utf8', bom);
   }
-  const delimiter = detectDelimiter(text);
-  return { format: 'csv', gzip, delimiter, header: splitRecords(text, delimiter, 1)[0] ?? [] };
+  const sep = SEP_LINE.exec(text);
+  const skipped = sep ? { bytes: bom + Buffer.byteLength(sep[0]), lines: 1 } : { bytes: bom, lines: 0 };
+  const s = delimited(sep ? text.slice(sep[0].length) : text, gzip, skipped, sep?.[1]);
+  if (sep) s.sepLine = true;
+  return s;
+}
+
+/**
+ * Delimited text from its header on (`text`, which begins `at` bytes and lines into the
+ * decompressed file): its delimiter (`delimiter` when Excel's sep= line named it), header, and
+ * what DuckDB would read wrongly in the header.
+ */
+function delimited(text: string, gzip: boolean, at: { bytes: number; lines: number }, delimiter?: string): Sniffed {
+  // A file with line feeds ends its lines with them (a CR before one is part of the line end).
+  const lfFile = text.includes('\n');
+  const delim = delimiter ?? detectDelimiter(text, lfFile);
+  const rec = firstRecord(text, delim, lfFile);
+  const s: Sniffed = { format: 'csv', gzip, delimiter: delim, header: splitRecords(text, delim, 1, lfFile)[0] ?? [] };
+  if (at.lines) s.start = at;
+  if (rec.bad) s.badHeader = { reason: rec.bad, text: text.slice(0, rec.end).replace(/\r?\n$/, ''), end: at.bytes + Buffer.byteLength(text.slice(0, rec.end)), lines: rec.lines };
+  else if (lfFile && rec.cr) {
+    s.rewriteHeader = at.bytes + Buffer.byteLength(text.slice(0, rec.end));
+    s.newLine = text.slice(rec.end - 2, rec.end) === '\r\n' ? '\r\n' : '\n';
+  }
+  return s;
+}
+
+/**
+ * The file of `s` (whose header is `badHeader`) read from the record after its header, which
+ * is its header then (and may be malformed in turn).
+ */
+export async function sniffAfterHeader(path: string, s: Sniffed): Promise<Sniffed> {
+  const bad = s.badHeader!;
+  const head = await headOf(path, s.gzip, bad.end + HEAD);
+  const at = { bytes: bad.end, lines: (s.start?.lines ?? 0) + bad.lines };
+  const next = delimited(head.subarray(bad.end).toString('utf8'), s.gzip, at, s.sepLine ? s.delimiter : undefined);
+  if (s.sepLine) next.sepLine = true;
+  return next;
 }

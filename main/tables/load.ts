@@ -19,26 +19,36 @@
  *   (placement.ts finds the place).
  * - When DuckDB cannot work out the CSV at all from its sample, every column is read as text
  *   and typed afterwards from all of its values.
+ * - What DuckDB would read wrongly at the start of a CSV file (dialect.ts: Excel's `sep=` line, a
+ *   CR in an LF file's header, a malformed header of a monitoring log, which is listed and the
+ *   next record read as the header) is read from a copy from where its records begin
+ *   (fromRecords); UTF-16 text from a UTF-8 copy (utf8Source). Problems name the source's lines.
+ * - A time to the minute with a zone, which DuckDB's sniffer leaves as text, is typed from all
+ *   of a column's values when its first rows look like times (typeTimes).
  * - JSON is read by DuckDB's reader in strict mode, which fails (rather than dropping a key or
  *   nulling a value) when a row has a key or a type its sample did not see; the file is then
  *   read again with every row sampled, and when a line does not parse, line by line as raw
- *   JSON (loadJsonRaw) so that the line is kept as a problem row.
+ *   JSON (loadJsonRaw) so that the line is kept as a problem row. Nested values (objects,
+ *   arrays: Velociraptor's `Fields` dicts) are kept as the JSON text of each record, neither a
+ *   key added nor one dropped (jsonSelect; nested.ts makes their fields into columns).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkDayFile, endsWithNewline } from '../collector/csv-check.ts';
 import type { TableProblem } from '../ipc/contract.ts';
-import { epochScaleOf, mayBeEpoch, presentedType, type ColumnModel } from './columns.ts';
-import { writeReadable, writeRest, type Readable } from './copies.ts';
-import { headOf, MAX_LINE_BYTES, sniffFile, type Sniffed } from './dialect.ts';
+import { epochScaleOf, ISO_TIME_START, isoTimeSql, mayBeEpoch, presentedType, type ColumnModel } from './columns.ts';
+import { writeReadable, writeRest, writeUtf8, type Readable } from './copies.ts';
+import { headOf, MAX_LINE_BYTES, sniffAfterHeader, sniffFile, type Sniffed } from './dialect.ts';
 import { firstLineLength, inspectLines, type Inspection } from './long-lines.ts';
 import { placeRejected, type Placed, type Placement } from './placement.ts';
 import { Cancelled, readRows, scalar, tracked, type Tracking } from './query.ts';
 import { ident, lit } from './sql-text.ts';
+import { legacyToJsonl } from '../logs/legacy.ts';
+import { copyCuttingLongLines, MAX_JSON_LINE } from '../logs/jsonl-rows.ts';
 
 /** The table the rows are loaded into, in `_row` order, without `_row` (see `data`). */
 export const ROWS_TABLE = 'data_rows';
@@ -67,6 +77,10 @@ export interface LogFile {
   readonly path: string;
   /** Index of its day in the range (files of earlier days come first). */
   readonly day: number;
+  /** How its rows are written (main/logs/datastore.ts); default: found by sniffing (CSV or JSON lines). */
+  readonly format?: 'csv' | 'jsonl' | 'csv2018';
+  /** JSON lines: only these bytes (a time range found in the `.json.tidx`), whose first line is line `firstLine`. */
+  readonly range?: { start: number; end: number; firstLine: number };
 }
 
 export type LoadSource = { kind: 'file'; path: string } | { kind: 'logs'; files: readonly LogFile[] };
@@ -129,6 +143,10 @@ interface CsvFile {
   columns?: Array<{ name: string; sqlType: string }>;
   /** 0 for the source, 1 for a copy of it, and so on. */
   depth: number;
+  /** Lines of `label` before the first line of `path` (a copy from where the records begin: fromRecords); problems are shifted by it. */
+  lineShift?: number;
+  /** Read from such a copy: its quote problems are found while loading (there is no scan of the source after it). */
+  rewritten?: boolean;
 }
 
 let tableSeq = 0;
@@ -143,6 +161,7 @@ function csvArgs(f: CsvFile, rejects: { table: string; scan: string } | null, ex
     'header=true',
     `compression=${f.sniffed.gzip ? "'gzip'" : "'none'"}`,
     `max_line_size=${MAX_LINE_BYTES + 1}`,
+    ...(f.sniffed.newLine ? [`new_line=${f.sniffed.newLine === '\r\n' ? "'\\r\\n'" : "'\\n'"}`] : []),
     ...(rejects ? ['store_rejects=true', `rejects_table=${lit(rejects.table)}`, `rejects_scan=${lit(rejects.scan)}`] : ['ignore_errors=true']),
     ...extra,
   ];
@@ -197,11 +216,13 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
   const fixed = typed ? f.columns : undefined;
   const names = fixed ? fixed.map((c) => c.name) : uniqueNames(f.sniffed.header);
   const renamed = names.some((n, i) => n !== f.sniffed.header[i]);
+  // Times with a zone read again with the columns read so far: as text, then typed as the first reading typed them (typeTimes).
+  const zoned = new Set((fixed ?? []).filter((c) => /^TIMESTAMP(TZ| WITH TIME ZONE)$/i.test(c.sqlType)).map((c) => c.name));
   for (let attempt = 0; ; attempt++) {
     rejects = { table: fresh('rej'), scan: fresh('scan') };
     const extra: string[] = [];
     if (!typed) extra.push('auto_detect=false', `columns={${names.map((n) => `${lit(n)}: 'VARCHAR'`).join(', ')}}`);
-    else if (fixed) extra.push('auto_detect=false', `columns={${fixed.map((c) => `${lit(c.name)}: ${lit(asText.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}`);
+    else if (fixed) extra.push('auto_detect=false', `columns={${fixed.map((c) => `${lit(c.name)}: ${lit(asText.has(c.name) || zoned.has(c.name) ? 'VARCHAR' : c.sqlType)}`).join(', ')}}`);
     else {
       if (renamed) extra.push(`names=[${names.map(lit).join(', ')}]`);
       if (asText.size) extra.push(`types={${[...asText].map((n) => `${lit(n)}: 'VARCHAR'`).join(', ')}}`);
@@ -228,7 +249,7 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
     if (!casts.rows.length) break;
     for (const [col, line] of casts.rows) {
       asText.add(String(col));
-      notes.push(`${basename(f.label)}: column ${JSON.stringify(col)} has values of another type from ${f.depth ? 'further down' : `line ${line} on`}: the whole column is text, no value is lost`);
+      notes.push(`${basename(f.label)}: column ${JSON.stringify(col)} has values of another type from ${f.depth ? 'further down' : `line ${Number(line) + (f.lineShift ?? 0)} on`}: the whole column is text, no value is lost`);
     }
     if (attempt >= 2) {
       typed = false;
@@ -241,7 +262,8 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
     return loadReadable(conn, f, target, hooks, notes, seen.damaged);
   }
   if (!typed) await retype(conn, target, f.velociraptor);
-  return placeProblems(conn, f, target, rejects.table, hooks, notes, seen.longAt >= 0);
+  else await typeTimes(conn, target, fixed ? zoned : null);
+  return placeProblems(conn, f, target, rejects.table, hooks, notes, seen.longAt >= 0 || !!f.rewritten);
 }
 
 /** Messages of a gzip reader that met damage. */
@@ -334,7 +356,7 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
   const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), maxText: MAX_TEXT, signal: hooks.signal });
   const loaded = Number(await scalar(conn, `SELECT count(*) FROM ${ident(target)}`));
   const file = f.label;
-  scanned.add(file);
+  if (!f.rewritten) scanned.add(file);
   // The first broken quote: DuckDB's rows after it are not trusted, the rest is read again.
   const cut = f.depth < MAX_DEPTH ? placement.placed.findIndex((p) => p.resume !== undefined) : -1;
   const brk = cut < 0 ? null : placement.placed[cut]!;
@@ -512,7 +534,7 @@ async function retype(conn: DuckDBConnection, table: string, velociraptor: boole
       unless(`count(CASE WHEN ${plain} AND regexp_full_match(${v}, '\\s*[+-]?\\d+\\s*') THEN TRY_CAST(${v} AS BIGINT) END)`),
       unless(`count(CASE WHEN ${plain} THEN TRY_CAST(${v} AS DOUBLE) END)`),
       unless(`count(CASE WHEN ${plain} AND lower(${v}) IN ('true', 'false') THEN 1 END)`),
-      `count(CASE WHEN ${plain} AND regexp_matches(${v}, '^\\d{4}-\\d\\d-\\d\\d') THEN TRY_CAST(${v} AS TIMESTAMPTZ) END)`,
+      `count(CASE WHEN ${plain} AND regexp_matches(${v}, '^\\d{4}-\\d\\d-\\d\\d') THEN ${isoTimeSql(v)} END)`,
     ].join(', ');
   });
   const { rows } = await readRows(conn, `SELECT ${checks.join(', ')} FROM ${ident(table)}`);
@@ -522,11 +544,41 @@ async function retype(conn: DuckDBConnection, table: string, velociraptor: boole
     const x = ident(c);
     const v = velociraptor ? decodedSql(x) : x;
     const type = n === 0 ? null : onlyTimes ? (ts === n ? 'TIMESTAMPTZ' : null) : int === n ? 'BIGINT' : dbl === n ? 'DOUBLE' : bool === n ? 'BOOLEAN' : ts === n ? 'TIMESTAMPTZ' : null;
-    return type || velociraptor ? `${type ? `CAST(${v} AS ${type})` : v} AS ${x}` : null;
+    const cast = type === 'TIMESTAMPTZ' ? isoTimeSql(v) : type ? `CAST(${v} AS ${type})` : v;
+    return type || velociraptor ? `${cast} AS ${x}` : null;
   }).filter((x) => x !== null);
   if (!select.length) return;
   const tmp = fresh('typed');
   await conn.run(`CREATE TABLE ${ident(tmp)} AS SELECT * REPLACE (${select.join(', ')}) FROM ${ident(table)}`);
+  await conn.run(`DROP TABLE ${ident(table)}`);
+  await conn.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(table)}`);
+}
+
+/** Rows looked at to find the text columns that may be times (typeTimes). */
+const TIME_SAMPLE = 1000;
+
+/**
+ * Types as TIMESTAMPTZ the text columns of `table` that hold only times (isoTimeSql): DuckDB's
+ * sniffer leaves a time to the minute with a zone as text. Only columns whose first rows all
+ * begin like a date and time are looked at over all of their values, so a table of other text
+ * costs one look at TIME_SAMPLE rows. `only`: these columns, without the look at the first rows.
+ */
+async function typeTimes(conn: DuckDBConnection, table: string, only: ReadonlySet<string> | null): Promise<void> {
+  let cols = (await readRows(conn, `SELECT column_name, column_type FROM (DESCRIBE ${ident(table)})`)).rows
+    .filter((r) => r[1] === 'VARCHAR' && r[0] !== '_raw' && (!only || only.has(String(r[0]))))
+    .map((r) => String(r[0]));
+  if (!cols.length) return;
+  if (!only) {
+    const looks = cols.map((c) => `count(${ident(c)}) > 0 AND count(${ident(c)}) = count(CASE WHEN regexp_matches(${ident(c)}, '${ISO_TIME_START}') THEN 1 END)`);
+    const { rows } = await readRows(conn, `SELECT ${looks.join(', ')} FROM (SELECT ${cols.map(ident).join(', ')} FROM ${ident(table)} LIMIT ${TIME_SAMPLE})`);
+    cols = cols.filter((_, i) => rows[0]![i] === true);
+    if (!cols.length) return;
+  }
+  const { rows } = await readRows(conn, `SELECT ${cols.map((c) => `count(${ident(c)}) = count(${isoTimeSql(ident(c))})`).join(', ')} FROM ${ident(table)}`);
+  const times = cols.filter((_, i) => rows[0]![i] === true);
+  if (!times.length) return;
+  const tmp = fresh('typed');
+  await conn.run(`CREATE TABLE ${ident(tmp)} AS SELECT * REPLACE (${times.map((c) => `${isoTimeSql(ident(c))} AS ${ident(c)}`).join(', ')}) FROM ${ident(table)}`);
   await conn.run(`DROP TABLE ${ident(table)}`);
   await conn.run(`ALTER TABLE ${ident(tmp)} RENAME TO ${ident(table)}`);
 }
@@ -560,6 +612,12 @@ async function jsonLines(path: string, gzip: boolean, wanted: ReadonlySet<number
   return { records, found };
 }
 
+/** A structure whose objects' nested values (objects, arrays) are read as JSON. */
+function topLevel(s: unknown): unknown {
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return s;
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v && typeof v === 'object' ? 'JSON' : v]));
+}
+
 /** JSON structure types DuckDB cannot make a column of become JSON (nothing is dropped). */
 function fixStructure(s: unknown): unknown {
   if (s === 'NULL') return 'JSON';
@@ -581,6 +639,43 @@ async function renameReserved(conn: DuckDBConnection, table: string): Promise<vo
   for (const [, w, tmp] of moved) await conn.run(`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(tmp)} TO ${ident(w)}`);
 }
 
+/** True for DuckDB types of nested values (a STRUCT, a LIST, a MAP, a UNION, JSON). */
+const NESTED_TYPE = /^(STRUCT|MAP|UNION|JSON)|\[\d*\]$/i;
+const INT_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i;
+
+/**
+ * The SELECT reading JSON records with DuckDB's reader (`reader`: read_json's arguments) with
+ * nested values as the JSON text of each record (issue 13: a Velociraptor `Fields` dict shows
+ * what its line holds). DuckDB types an object as a STRUCT of every key its sample met, which
+ * shows keys a record does not have (as null) and fails on one it met later; so when the sample
+ * finds nested columns, the records are read one level deep (every value JSON) and the other
+ * columns cast to the types the sample found. `strict`: a value that does not fit fails with
+ * the reader's own words (loadJson then reads every row to type the columns); else it is NULL
+ * (the preview).
+ */
+async function jsonSelect(conn: DuckDBConnection, reader: string, strict: boolean): Promise<string> {
+  const desc = (await readRows(conn, `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_json(${reader}))`)).rows.map((r) => ({ name: String(r[0]), type: String(r[1]) }));
+  const nested = desc.filter((c) => NESTED_TYPE.test(c.type) && !/^JSON$/i.test(c.type));
+  if (!nested.length) return `SELECT * FROM read_json(${reader})`;
+  const cols = desc.map(({ name, type }) => {
+    const x = ident(name);
+    const bad = strict ? `error(${lit(`JSON transform error: Failed to cast a value of ${name} to ${type}`)})` : 'NULL';
+    const guard = (types: string, value: string) => `CASE WHEN ${x} IS NULL THEN NULL WHEN json_type(${x}) IN (${types}) THEN ${value} ELSE ${bad} END`;
+    const str = `json_extract_string(${x}, '$')`;
+    let v: string;
+    if (NESTED_TYPE.test(type)) v = x;
+    else if (INT_TYPE.test(type)) v = guard(`'BIGINT', 'UBIGINT'`, strict ? `CAST(${x} AS ${type})` : `TRY_CAST(${x} AS ${type})`);
+    else if (/^(DOUBLE|FLOAT|DECIMAL)/i.test(type)) v = guard(`'BIGINT', 'UBIGINT', 'DOUBLE'`, `TRY_CAST(${x} AS DOUBLE)`);
+    else if (/^BOOLEAN$/i.test(type)) v = guard(`'BOOLEAN'`, `CAST(${x} AS BOOLEAN)`);
+    else if (/^VARCHAR$/i.test(type)) v = guard(`'VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN'`, str);
+    else v = guard(`'VARCHAR'`, strict ? `coalesce(TRY_CAST(${str} AS ${type}), ${bad})` : `TRY_CAST(${str} AS ${type})`);
+    return `${v} AS ${x}`;
+  });
+  // Every row sampled: every key is known, and naming them spares the reader another pass to find them.
+  const depth1 = /sample_size=-1/.test(reader) ? `columns={${desc.map((c) => `${lit(c.name)}: 'JSON'`).join(', ')}}` : 'maximum_depth=1';
+  return `SELECT ${cols.join(', ')} FROM read_json(${reader}, ${depth1})`;
+}
+
 /** Errors of DuckDB's JSON reader saying that its sample did not cover the file (a key or a type first seen later). */
 const JSON_SAMPLE_MISSED = /JSON transform error|unknown key|Failed to cast|Could not convert|Conversion Error|out of range/i;
 /** Errors no other way of reading JSON gets past: the file itself could not be read, or no room. */
@@ -599,7 +694,8 @@ async function loadJson(conn: DuckDBConnection, path: string, s: Sniffed, target
   const onProgress = (fr: number | null, rows: number) => hooks.progress('reading', fr, rows);
   for (const sample of [null, 'sample_size=-1']) {
     try {
-      await tracked(conn, `CREATE OR REPLACE TABLE ${ident(target)} AS SELECT * FROM read_json(${[...args, ...(sample ? [sample] : [])].join(', ')})`, { ...hooks, onProgress });
+      const reader = [...args, ...(sample ? [sample] : [])].join(', ');
+      await tracked(conn, `CREATE OR REPLACE TABLE ${ident(target)} AS ${await jsonSelect(conn, reader, true)}`, { ...hooks, onProgress });
       await renameReserved(conn, target);
       if (sample) notes.push(`${basename(path)}: rows further down have keys or types the first rows do not have: every row was read to type the columns`);
       return [];
@@ -681,7 +777,8 @@ async function loadJsonRaw(conn: DuckDBConnection, path: string, s: Sniffed, tar
   hooks.progress('typing', null, 0);
   // One record of each distinct shape has the structure of all (json_group_structure over every record runs on one thread).
   const structureText = await scalar(conn, `SELECT CAST(json_group_structure(j) AS VARCHAR) FROM (SELECT any_value(json) AS j FROM ${ident(raw)} WHERE json IS NOT NULL GROUP BY json_structure(json))`);
-  const structure = structureText === null ? null : fixStructure(JSON.parse(String(structureText)));
+  // Nested values stay the JSON text of each record (as jsonSelect reads them).
+  const structure = structureText === null ? null : topLevel(fixStructure(JSON.parse(String(structureText))));
   const isObject = structure !== null && typeof structure === 'object' && !Array.isArray(structure) && Object.keys(structure).length > 0;
   const keys = isObject ? Object.keys(structure as object) : [];
   const names = uniqueNames(keys);
@@ -744,11 +841,62 @@ async function preview(conn: DuckDBConnection, from: string | Promise<string | n
   }
 }
 
-/** Why a sniffed file is not read as text (binary, UTF-16), or null. */
+/** Why a sniffed file is not read as text (binary), or null. */
 function nonText(path: string, s: Sniffed): string | null {
   if (s.binaryAt !== undefined) return `${path} looks binary: NUL byte at offset ${s.binaryAt}${s.gzip ? ' of its decompressed data' : ''}; not a CSV, JSON or Parquet file`;
-  if (s.utf16) return `${path} is UTF-16 text (a ${s.utf16 === 'LE' ? 'little' : 'big'}-endian byte order mark): save it as UTF-8, then open it again`;
   return null;
+}
+
+/**
+ * UTF-16 text (a byte order mark) as a UTF-8 copy in the table's folder (copies.ts), under the
+ * source's name, and what the copy is (sniffed again); a note says so. Other files as they are.
+ */
+async function utf8Source(path: string, s: Sniffed, scratch: string, hooks: LoadHooks, notes: string[]): Promise<{ path: string; sniffed: Sniffed; copy?: string }> {
+  if (!s.utf16) return { path, sniffed: s };
+  hooks.progress('converting UTF-16 to UTF-8', null, 0);
+  const dir = join(scratch, fresh('utf8'));
+  await mkdir(dir);
+  const copy = join(dir, basename(path).replace(/\.gz$/i, ''));
+  const r = await writeUtf8(path, s.gzip, s.utf16, copy, hooks.signal);
+  const name = basename(path);
+  notes.push(`${name}: UTF-16 text (${s.utf16 === 'LE' ? 'little' : 'big'}-endian), read from a UTF-8 copy in the table's folder`);
+  if (r.invalid) notes.push(`${name}: ${count(r.invalid)} code unit${r.invalid === 1 ? ' is' : 's are'} not UTF-16 (an unpaired surrogate, a cut last byte), from line ${r.firstInvalidLine} on: each is read as U+FFFD`);
+  return { path: copy, sniffed: await sniffFile(copy), copy: dir };
+}
+
+/** Malformed headers skipped at most, one after the other, before the file is read as it is. */
+const MAX_BAD_HEADERS = 10;
+
+/**
+ * A CSV file whose start DuckDB would read wrongly (dialect.ts: Excel's `sep=` line, a header
+ * holding a CR, and with `skipBadHeader` a malformed header) read from a copy in the table's
+ * folder from where its records begin, under its header written again when it holds a CR.
+ * A malformed header skipped is a problem (its text in the reason: it is no row) at the first
+ * row. Returns the file to read and the copy to remove after; the file as it is otherwise.
+ */
+async function fromRecords(f: CsvFile, skipBadHeader: boolean, hooks: LoadHooks): Promise<{ file: CsvFile; problems: TableProblem[]; copy?: string }> {
+  let s = f.sniffed;
+  const problems: TableProblem[] = [];
+  const shift = f.lineShift ?? 0;
+  while (skipBadHeader && s.badHeader && problems.length < MAX_BAD_HEADERS) {
+    const text = s.badHeader.text.length > 200 ? `${s.badHeader.text.slice(0, 200)}…` : s.badHeader.text;
+    problems.push({ file: f.label, line: shift + (s.start?.lines ?? 0) + 1, row: 1, reason: `a malformed header (${s.badHeader.reason}): ${JSON.stringify(text)} does not name the columns; the next record is read as the header` });
+    s = await sniffAfterHeader(f.path, s);
+  }
+  if (!s.start && s.rewriteHeader === undefined) return { file: { ...f, sniffed: s }, problems };
+  hooks.progress('copying from where the records begin', null, 0);
+  const copy = join(f.scratch, `${fresh('records')}.csv`);
+  const header = s.rewriteHeader === undefined ? '' : `${s.header.map((h) => `"${h.replace(/"/g, '""')}"`).join(s.delimiter)}${s.newLine}`;
+  await writeRest(f.path, s.gzip, s.rewriteHeader ?? s.start!.bytes, [], header, '', copy, hooks.signal);
+  const sniffed: Sniffed = { format: 'csv', gzip: false, delimiter: s.delimiter, header: s.header, ...(s.newLine ? { newLine: s.newLine } : {}) };
+  return { file: { ...f, path: copy, sniffed, lineShift: shift + (s.start?.lines ?? 0), rewritten: true }, problems, copy };
+}
+
+/** loadCsv of a file read from a copy (fromRecords): problems name the lines of the source. */
+async function loadCsvFrom(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+  const problems = await loadCsv(conn, f, target, hooks, notes);
+  const shift = f.lineShift ?? 0;
+  return shift ? problems.map((p) => ({ ...p, line: p.line + shift })) : problems;
 }
 
 function refuseNonText(path: string, s: Sniffed): void {
@@ -795,28 +943,43 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
       cannotRead(source.path, e);
     }
     refuseNonText(source.path, s);
-    format = `${s.format}${s.gzip ? ' (gzip)' : ''}`;
-    const p = lit(source.path);
     const before = await stat(source.path);
-    if (s.format === 'parquet') {
-      void preview(previewConn, `read_parquet(${p})`, hooks);
-      await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
-      await renameReserved(conn, ROWS_TABLE);
-    } else if (s.format === 'csv') {
-      const f: CsvFile = { path: source.path, label: source.path, sniffed: s, velociraptor: false, scratch, depth: 0 };
-      const pv = preview(previewConn, previewCopy(source.path, s, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...s, gzip: false } }, null) : null)), hooks);
-      problems = await loadCsv(conn, f, ROWS_TABLE, hooks, notes);
-      await pv;
-      quoteScan = { path: source.path, sniffed: s };
-    } else {
-      // A JSON array cut short is no array: only JSON lines get a preview.
-      const pv = s.format === 'jsonl' ? preview(previewConn, previewCopy(source.path, s, scratch).then((c) => (c ? `read_json(${lit(c)}, format='newline_delimited', ignore_errors=true)` : null)), hooks) : Promise.resolve();
-      problems = await loadJsonWhole(conn, source.path, s, ROWS_TABLE, hooks, notes, scratch);
-      await pv;
+    const copies: string[] = [];
+    try {
+      const { utf16, gzip } = s;
+      const read = await utf8Source(source.path, s, scratch, hooks, notes);
+      if (read.copy) copies.push(read.copy);
+      s = read.sniffed;
+      refuseNonText(source.path, s);
+      format = `${s.format}${utf16 ? ` (UTF-16 ${utf16})` : ''}${gzip ? ' (gzip)' : ''}`;
+      const p = lit(source.path);
+      if (s.format === 'parquet') {
+        void preview(previewConn, `read_parquet(${p})`, hooks);
+        await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
+        await renameReserved(conn, ROWS_TABLE);
+      } else if (s.format === 'csv') {
+        const from = await fromRecords({ path: read.path, label: source.path, sniffed: s, velociraptor: false, scratch, depth: 0 }, false, hooks);
+        if (from.copy) copies.push(from.copy);
+        const f = from.file;
+        if (s.sepLine) notes.push(`${basename(source.path)}: its first line (sep=${s.delimiter}) names the delimiter; the header is line 2`);
+        const pv = preview(previewConn, previewCopy(f.path, f.sniffed, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...f.sniffed, gzip: false } }, null) : null)), hooks);
+        problems = await loadCsvFrom(conn, f, ROWS_TABLE, hooks, notes);
+        await pv;
+        // A copy was scanned for quotes while it loaded.
+        if (f.path === source.path) quoteScan = { path: source.path, sniffed: s };
+      } else {
+        // A JSON array cut short is no array: only JSON lines get a preview.
+        const pv = s.format === 'jsonl' ? preview(previewConn, previewCopy(read.path, s, scratch).then(async (c) => (c ? `(${await jsonSelect(previewConn, `${lit(c)}, format='newline_delimited', ignore_errors=true`, false)})` : null)), hooks) : Promise.resolve();
+        problems = await loadJsonWhole(conn, read.path, s, ROWS_TABLE, hooks, notes, scratch);
+        if (read.copy) problems = problems.map((x) => ({ ...x, file: source.path }));
+        await pv;
+      }
+    } finally {
+      for (const c of copies) await rm(c, { recursive: true, force: true });
     }
     await noteChange(source.path, before, notes);
   } else {
-    format = 'monitoring log (csv)';
+    format = `monitoring log (${[...new Set(source.files.map((f) => (f.format === 'csv2018' ? 'csv 2018' : f.format ?? 'csv')))].join(', ')})`;
     problems = await loadLogs(conn, source.files, hooks, notes, scratch);
   }
   await conn.run(DATA_VIEW);
@@ -848,8 +1011,92 @@ async function withoutTornRecord(path: string, scratch: string, signal?: AbortSi
   return copy;
 }
 
+/**
+ * One JSON-lines day file of a monitoring log into `target` (loadJsonWhole: a line that does not
+ * parse, or is cut short, is a problem row with its file and line). A byte range (a time range
+ * found in the `.json.tidx`) and a 2018 CSV day (main/logs/legacy.ts) are read from a copy in
+ * the table's own folder, never next to the source; their problems name the source and its
+ * lines. Returns null when there is no row to read.
+ */
+async function loadLogJson(conn: DuckDBConnection, lf: LogFile, s: Sniffed, target: string, hooks: LoadHooks, notes: string[], scratch: string): Promise<TableProblem[] | null> {
+  let path = lf.path;
+  let shift = 0;
+  if (lf.format === 'csv2018') {
+    path = join(scratch, `${fresh('legacy')}.jsonl`);
+    const rows = await legacyToJsonl(lf.path, path, (m) => notes.push(m), hooks.signal);
+    if (!rows) {
+      await rm(path, { force: true });
+      return null;
+    }
+  } else if (lf.range) {
+    if (lf.range.end <= lf.range.start) return null;
+    path = join(scratch, `${fresh('range')}.jsonl`);
+    await pipeline(createReadStream(lf.path, { start: lf.range.start, end: lf.range.end - 1 }), createWriteStream(path), { signal: hooks.signal });
+    // The range may end at a row's last byte (the index points at the line end before the next row).
+    if (!(await endsWithNewline(path))) await writeFile(path, '\n', { flag: 'a' });
+    shift = lf.range.firstLine - 1;
+  } else if ((await stat(lf.path)).size === 0) return null;
+  const copies = path === lf.path ? [] : [path];
+  try {
+    let long = new Map<number, number>();
+    let got: TableProblem[];
+    try {
+      got = await loadJsonWhole(conn, path, { ...s, format: 'jsonl', ...(path === lf.path ? {} : { gzip: false }) }, target, hooks, notes, scratch);
+    } catch (e) {
+      if (e instanceof Cancelled || hooks.signal?.aborted || !/maximum_object_size/.test((e as Error).message)) throw e;
+      // A line past DuckDB's 16 MiB: read again from a copy with such lines cut to their start (a problem row each).
+      await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+      hooks.progress('reading again without its over-long lines', null, 0);
+      const copy = join(scratch, `${fresh('long')}.jsonl`);
+      copies.push(copy);
+      long = new Map((await copyCuttingLongLines(path, copy, MAX_JSON_LINE, MAX_TEXT, hooks.signal)).map((c) => [c.line, c.bytes]));
+      got = await loadJsonWhole(conn, copy, { ...s, format: 'jsonl', gzip: false }, target, hooks, notes, scratch);
+    }
+    return got.map((p) => {
+      const bytes = long.get(p.line);
+      return { ...p, file: lf.path, line: p.line ? p.line + shift : p.line, ...(bytes ? { reason: `a line longer than ${MAX_JSON_LINE >> 20} MiB (${count(bytes)} bytes): ${KEPT}` } : {}) };
+    });
+  } finally {
+    for (const c of copies) await rm(c, { force: true });
+  }
+}
+
+/**
+ * A range of Velociraptor JSONL days, one file a day, read by one multi-file scan of DuckDB's
+ * JSON reader (strict, every file on every thread) straight into the table: a day file is in
+ * the order the server received its rows (its `.json.tidx` times never go back), and files come
+ * in day order, so the scan's order is the range's time order and no sort is needed. Returns
+ * false when the range is not such (parts, other formats, byte ranges) or the scan fails (a line
+ * that does not parse...): the caller then reads file by file, which lists the problems.
+ */
+async function loadJsonDays(conn: DuckDBConnection, files: readonly LogFile[], hooks: LoadHooks, notes: string[]): Promise<boolean> {
+  if (files.length < 2 || files.some((f, i) => f.format !== 'jsonl' || f.range || (i > 0 && files[i - 1]!.day === f.day))) return false;
+  const sizes = await Promise.all(files.map((f) => stat(f.path).then((st) => st.size, () => -1)));
+  if (sizes.some((n) => n <= 0)) return false;
+  const args = [`[${files.map((f) => lit(f.path)).join(', ')}]`, "format='newline_delimited'", 'records=true', "compression='uncompressed'"];
+  // The first day's sample types the columns (DuckDB would sample 32 files: 3x the scan); a later day with other keys or
+  // types makes the strict scan fail, and then every file's schema is read.
+  for (const sample of ['maximum_sample_files=1', 'union_by_name=true', 'union_by_name=true, sample_size=-1']) {
+    try {
+      await tracked(conn, `CREATE OR REPLACE TABLE ${ROWS_TABLE} AS SELECT * FROM read_json(${[...args, ...(sample ? [sample] : [])].join(', ')})`, {
+        ...hooks,
+        onProgress: (fr, rows) => hooks.progress(`reading ${files.length} days`, fr, rows),
+      });
+      await renameReserved(conn, ROWS_TABLE);
+      if (sample?.includes('sample_size')) notes.push('rows further down have keys or types the first rows do not have: every row was read to type the columns');
+      return true;
+    } catch (e) {
+      if (e instanceof Cancelled || hooks.signal?.aborted) throw e;
+      await conn.run(`DROP TABLE IF EXISTS ${ROWS_TABLE}`);
+      if (!JSON_SAMPLE_MISSED.test((e as Error).message)) return false;
+    }
+  }
+  return false;
+}
+
 async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks: LoadHooks, notes: string[], scratch: string): Promise<TableProblem[]> {
   if (!files.length) throw new LoadError('no day files in this range');
+  if (await loadJsonDays(conn, files, hooks, notes)) return [];
   const problems: TableProblem[] = [];
   const stages: string[] = [];
   const stageTables: string[] = [];
@@ -860,19 +1107,46 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
     } catch (e) {
       cannotRead(lf.path, e);
     }
-    const refused = nonText(lf.path, s);
-    if (refused || s.format !== 'csv' || !s.header.length) {
-      notes.push(refused ? `${refused}: skipped` : `${lf.path} is empty or not CSV: skipped`);
+    if (!nonText(lf.path, s) && (lf.format === 'jsonl' || lf.format === 'csv2018' || (lf.format === undefined && s.format === 'jsonl'))) {
+      // Velociraptor's JSON lines (2020 on), or its 2018 CSV of JSON cells read as JSON lines.
+      const stage = fresh('day');
+      const before = await stat(lf.path);
+      const got = await loadLogJson(conn, lf, s, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes, scratch);
+      if (!got) continue;
+      problems.push(...got);
+      await noteChange(lf.path, before, notes);
+      stageTables.push(stage);
+      stages.push(`SELECT ${lf.day} AS _day, ${i} AS _file, rowid + 1 AS _row, * FROM ${ident(stage)}`);
       continue;
     }
     const stage = fresh('day');
     const before = await stat(lf.path);
-    const f: CsvFile = { path: lf.path, label: lf.path, sniffed: s, velociraptor: true, scratch, depth: 0 };
-    const complete = await withoutTornRecord(lf.path, scratch, hooks.signal);
-    if (complete === null) continue;
-    if (complete !== lf.path) f.path = complete;
-    problems.push(...(await loadCsv(conn, f, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
-    if (complete !== lf.path) await rm(complete, { force: true });
+    const copies: string[] = [];
+    try {
+      const read = await utf8Source(lf.path, s, scratch, hooks, notes);
+      if (read.copy) copies.push(read.copy);
+      s = read.sniffed;
+      const refused = nonText(lf.path, s);
+      if (refused || s.format !== 'csv' || !s.header.length) {
+        notes.push(refused ? `${refused}: skipped` : `${lf.path} is empty or not CSV: skipped`);
+        continue;
+      }
+      const complete = await withoutTornRecord(read.path, scratch, hooks.signal);
+      if (complete === null) continue;
+      if (complete !== read.path) copies.push(complete);
+      // A malformed header is listed and the next record is the header (the collector always writes one).
+      const from = await fromRecords({ path: complete, label: lf.path, sniffed: s, velociraptor: true, scratch, depth: 0 }, true, hooks);
+      if (from.copy) copies.push(from.copy);
+      if (!from.file.sniffed.header.length) {
+        notes.push(`${lf.path} has no header that is not malformed: skipped`);
+        problems.push(...from.problems);
+        continue;
+      }
+      problems.push(...from.problems);
+      problems.push(...(await loadCsvFrom(conn, from.file, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
+    } finally {
+      for (const c of copies) await rm(c, { recursive: true, force: true });
+    }
     await noteChange(lf.path, before, notes);
     stageTables.push(stage);
     stages.push(`SELECT ${lf.day} AS _day, ${i} AS _file, rowid + 1 AS _row, * FROM ${ident(stage)}`);
@@ -888,7 +1162,9 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
   if (problems.length) {
     // Problem rows were numbered within their file: their numbers in time order.
     const fileIndex = new Map(files.map((f, i) => [f.path, i]));
-    const { rows } = await readRows(conn, `SELECT _file, _row, _new FROM ordered WHERE _raw IS NOT NULL`);
+    // A malformed header skipped is listed at its file's first row (and may be the only problem: no _raw column).
+    const hasRaw = (await readRows(conn, `SELECT 1 FROM (DESCRIBE ordered) WHERE column_name = '_raw'`)).rows.length > 0;
+    const { rows } = await readRows(conn, `SELECT _file, _row, _new FROM ordered WHERE ${hasRaw ? '_raw IS NOT NULL OR ' : ''}_row = 1`);
     const renumber = new Map(rows.map(([f, r, n]) => [`${f}:${r}`, Number(n)]));
     for (const p of problems) p.row = renumber.get(`${fileIndex.get(p.file)}:${p.row}`) ?? p.row;
   }

@@ -13,7 +13,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type {
-  TableExportRequest, TableGroups, TableInfo, TableProblem, TableSqlResult, TableTimeline, TableValues, TableViewResult, TableViewSpec, TableWindow,
+  TableFieldKeys, TableFieldPath, TableExportRequest, TableGroups, TableInfo, TableProblem, TableSqlResult, TableTimeline, TableValues, TableViewResult, TableViewSpec, TableWindow,
 } from '../ipc/contract.ts';
 import { groupCounts, timeline, valueCounts } from './aggregates.ts';
 import { cellSql, type ColumnModel } from './columns.ts';
@@ -23,6 +23,7 @@ import { loadSource, MAX_PROBLEMS, ROWS_TABLE, scanQuotes, type LoadSource } fro
 import { Cancelled, duckMessage, readRows, scalar, tracked } from './query.ts';
 import { runSqlBox, SQL_ROWS, MAX_SQL_ROWS } from './sql.ts';
 import { compileView, SpecError, type CompiledView } from './view.ts';
+import { checkPath, deriveColumn, FieldError, fieldKeys, fieldName, isNested, rootOf, type DerivedColumn } from './nested.ts';
 import { ident } from './sql-text.ts';
 
 /** Most rows one window may ask for. */
@@ -55,7 +56,7 @@ interface View {
   used: number;
 }
 
-const pub = (c: ColumnModel) => ({ name: c.name, type: c.type, sqlType: c.sqlType });
+const pub = (c: ColumnModel) => ({ name: c.name, type: c.type, sqlType: c.sqlType, ...((c as DerivedColumn).derived ? { derived: (c as DerivedColumn).derived } : {}) });
 
 export class OpenTable {
   state: TableInfo['state'] = 'loading';
@@ -78,9 +79,13 @@ export class OpenTable {
   private useSeq = 0;
   /** The view whose table is being made (one at a time). */
   private materializer: View | null = null;
+  /** Columns made from fields of nested columns (table:expand), in `data` after the loaded ones. */
+  private derived: DerivedColumn[] = [];
   private previewColumns: ColumnModel[] = [];
   private previewRows = 0;
   private closed = false;
+  /** A copy read in place of the source (a collection zip's member): its path is said as `as` in problems, notes and errors. */
+  private shown: { path: string; as: string } | null = null;
 
   private constructor(
     readonly id: string,
@@ -100,11 +105,12 @@ export class OpenTable {
    * Opens a table and starts its load; resolves when the preview is there or the load ended
    * (whichever comes first), so the grid shows rows at once.
    */
-  static async open(engine: TableEngine, id: string, label: string, source: LoadSource, sources: readonly string[], onProgress: OpenTable['onProgress']): Promise<OpenTable> {
+  static async open(engine: TableEngine, id: string, label: string, source: LoadSource, sources: readonly string[], onProgress: OpenTable['onProgress'], shown?: OpenTable['shown']): Promise<OpenTable> {
     const db = await engine.openDatabase();
     let previewed!: () => void;
     const preview = new Promise<void>((r) => (previewed = r));
     const t = new OpenTable(id, label, sources, db, engine.memoryLimit, source, onProgress, () => previewed());
+    t.shown = shown ?? null;
     await Promise.race([preview, t.loaded]);
     return t;
   }
@@ -143,7 +149,8 @@ export class OpenTable {
           this.onProgress('reading', null, rows, this.info());
         },
       }, this.db.dir);
-      Object.assign(this, { columns: r.columns, rowCount: r.rowCount, problems: r.problems, moreProblems: r.moreProblems, notes: r.notes, format: r.format });
+      const said = (text: string) => (this.shown ? text.replaceAll(this.shown.path, this.shown.as) : text);
+      Object.assign(this, { columns: r.columns, rowCount: r.rowCount, problems: r.problems.map((p) => ({ ...p, file: said(p.file) })), moreProblems: r.moreProblems, notes: r.notes.map(said), format: r.format });
       await conn.run('CREATE TABLE tags (_row BIGINT PRIMARY KEY)');
       await conn.run('DROP TABLE IF EXISTS preview');
       await this.db.lockDown(conn);
@@ -156,7 +163,8 @@ export class OpenTable {
         this.error = { code: 'Cancelled', message: 'the load was cancelled' };
       } else {
         this.state = 'failed';
-        this.error = { code: (e as Error).name === 'LoadError' ? 'LoadError' : 'LoadFailed', message: loadMessage(this.sources, e) };
+        const message = loadMessage(this.sources, e);
+        this.error = { code: (e as Error).name === 'LoadError' ? 'LoadError' : 'LoadFailed', message: this.shown ? message.replaceAll(this.shown.path, this.shown.as) : message };
       }
     } finally {
       this.running.delete(conn);
@@ -174,7 +182,8 @@ export class OpenTable {
     try {
       const found = await scanQuotes(path, sniffed, this.abort.signal);
       if (!found.length || this.closed) return;
-      const all = [...this.problems, ...found].sort((a, b) => a.row - b.row);
+      const shown = this.shown;
+      const all = [...this.problems, ...found.map((p) => (shown ? { ...p, file: p.file.replaceAll(shown.path, shown.as) } : p))].sort((a, b) => a.row - b.row);
       this.problems = all.slice(0, MAX_PROBLEMS);
       this.moreProblems += Math.max(0, all.length - MAX_PROBLEMS);
       this.onProgress('problems listed', 1, this.rowCount, this.info());
@@ -248,7 +257,7 @@ export class OpenTable {
   private async windowOf(conn: DuckDBConnection, v: View | null, offset: number, limit: number, cols: ColumnModel[]): Promise<TableWindow> {
     if (!v || !needsTable(v)) {
       // _row is rowid + 1: a range of rowids is read from the zone maps (a filter on `data`'s _row is not).
-      return this.readWindow(conn, `(SELECT rowid + 1 AS _row, * FROM ${ROWS_TABLE} WHERE rowid >= ${offset} AND rowid < ${offset + limit})`, 'true', '_row', cols, offset, this.rowCount);
+      return this.readWindow(conn, `(SELECT ${this.rowsSelect()} FROM ${ROWS_TABLE} WHERE rowid >= ${offset} AND rowid < ${offset + limit})`, 'true', '_row', cols, offset, this.rowCount);
     }
     v.used = ++this.useSeq;
     if (!v.table && offset >= QUERY_WINDOW_REACH) await this.ensureTable(v);
@@ -266,6 +275,103 @@ export class OpenTable {
       return this.readWindow(conn, `(SELECT * FROM data WHERE ${v.compiled.where ?? 'true'} LIMIT ${limit} OFFSET ${offset})`, 'true', '_row', cols, offset, v.total);
     }
     return this.readWindow(conn, 'data', v.compiled.where ?? 'true', `${v.compiled.order} LIMIT ${limit} OFFSET ${offset}`, cols, offset, v.total);
+  }
+
+  /** The select list of `data` over `data_rows`: `_row`, the loaded columns, the derived ones. */
+  private rowsSelect(): string {
+    return ['rowid + 1 AS _row', '*', ...this.derived.map((d) => `${d.expr} AS ${ident(d.name)}`)].join(', ');
+  }
+
+  /** The keys and indices inside a nested column at `path` over the view's rows (what "Expand field" offers). */
+  async fieldKeys(viewId: string | undefined, column: string, path: TableFieldPath = [], limit?: number): Promise<TableFieldKeys> {
+    this.needReady('expanding a field');
+    const [c] = this.pick([column], this.columns);
+    try {
+      const root = rootOf(this.columns, c!, checkPath(path));
+      if (!isNested(root.base)) throw new FieldError(`${c!.name} holds no nested values (objects or arrays)`);
+      const from = this.fromOf(this.view(viewId));
+      return await this.withConn((conn) => fieldKeys(conn, from, c!.name, root.base, root.path, limit));
+    } catch (e) {
+      if (e instanceof FieldError) throw new TableError('BadRequest', e.message);
+      throw e;
+    }
+  }
+
+  /**
+   * Adds the column of the field at `path` of `column` (a nested column, or one expanded from
+   * it): an expression of `data`, typed from every row. The same field again gives the column
+   * there is. Views are dropped (their tables lack the column): the page makes its view again.
+   */
+  async expand(column: string, path: TableFieldPath): Promise<{ column: string; info: TableInfo }> {
+    this.needReady('expanding a field');
+    const [c] = this.pick([column], this.columns);
+    let root: { base: ColumnModel; path: TableFieldPath };
+    try {
+      root = rootOf(this.columns, c!, checkPath(path));
+      if (!isNested(root.base)) throw new FieldError(`${c!.name} holds no nested values (objects or arrays): only a nested column has fields to expand`);
+      if (!root.path.length) throw new FieldError(`choose a key or an index inside ${c!.name}`);
+    } catch (e) {
+      if (e instanceof FieldError) throw new TableError('BadRequest', e.message);
+      throw e;
+    }
+    const same = this.derived.find((d) => d.derived.from === root.base.name && JSON.stringify(d.derived.path) === JSON.stringify(root.path));
+    if (same) return { column: same.name, info: this.info() };
+    // DuckDB's names are case-insensitive: a name met in any case gets a number.
+    const taken = new Set(['_row', 'rowid', ...this.columns.map((x) => x.name.toLowerCase())]);
+    const wanted = fieldName(root.base.name, root.path);
+    let name = wanted;
+    for (let k = 1; taken.has(name.toLowerCase()); k++) name = `${wanted} (${k})`;
+    const col = await this.withConn((conn) => deriveColumn(conn, ROWS_TABLE, root.base, root.path, name).catch((e) => {
+      throw e instanceof FieldError ? new TableError('BadRequest', e.message) : e;
+    }));
+    await this.setDerived((now) => (now.some((d) => d.name === col.name) ? now : [...now, col]));
+    return { column: name, info: this.info() };
+  }
+
+  /** Removes a column `expand` added (each is read from a column of the file: removing one leaves the others). */
+  async unexpand(column: string): Promise<TableInfo> {
+    this.needReady('removing a column');
+    const d = this.derived.find((x) => x.name === column);
+    if (!d) {
+      this.pick([column], this.columns);
+      throw new TableError('BadRequest', `${column} is a column of the file: hide it instead (only expanded fields can be removed)`);
+    }
+    await this.setDerived((now) => now.filter((x) => x.name !== d.name));
+    return this.info();
+  }
+
+  /** One change of the derived columns at a time (each redefines `data` from the list before it). */
+  private deriving: Promise<unknown> = Promise.resolve();
+
+  /** Redefines `data` with `change(derived)`, drops every view (made again by the page), and lists the columns. */
+  private setDerived(change: (derived: DerivedColumn[]) => DerivedColumn[]): Promise<void> {
+    const run = this.deriving.then(() => this.applyDerived(change(this.derived)));
+    this.deriving = run.catch(() => {});
+    return run;
+  }
+
+  private async applyDerived(derived: DerivedColumn[]): Promise<void> {
+    const before = this.derived;
+    this.derived = derived;
+    try {
+      await this.withConn((conn) => conn.run(`CREATE OR REPLACE VIEW data AS SELECT ${this.rowsSelect()} FROM ${ROWS_TABLE}`));
+    } catch (e) {
+      this.derived = before;
+      throw e;
+    }
+    const names = new Set(before.map((x) => x.name));
+    this.columns = [...this.columns.filter((x) => !names.has(x.name)), ...derived];
+    for (const v of [...this.views.values()]) {
+      this.views.delete(v.id);
+      v.dropped = true;
+      v.conn?.interrupt();
+      if (v.table) {
+        const t = v.table;
+        v.table = null;
+        void this.withConn((c) => c.run(`DROP TABLE IF EXISTS ${ident(t)}`)).catch(() => {});
+      }
+    }
+    this.materializer = null;
   }
 
   private async readWindow(conn: DuckDBConnection, from: string, where: string, order: string, cols: ColumnModel[], offset: number, total: number): Promise<TableWindow> {

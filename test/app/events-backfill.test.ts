@@ -1,4 +1,4 @@
-// The live view's backfill (main/app/collector-backfill.ts, `events:backfill`): today's rows of an
+// The live view's backfill (main/logs/backfill.ts, `events:backfill`): today's rows of an
 // event artifact from its day files (parts and sources merged in time order, the newest kept),
 // and, against a real collector, web host and page bridge, the exact seam with the live rows:
 // every row once, none missing.
@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { backfill, checkBackfillRequest, MAX_BACKFILL_ROWS } from '../../main/app/collector-backfill.ts';
+import { backfill, checkBackfillRequest, MAX_BACKFILL_ROWS } from '../../main/logs/backfill.ts';
 import { AppCollector } from '../../main/app/collector-host.ts';
 import { AppService } from '../../main/app/service.ts';
 import { MonitoringStore } from '../../main/collector/store.ts';

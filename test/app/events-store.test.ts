@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppService } from '../../main/app/service.ts';
 import { AppCollector } from '../../main/app/collector-host.ts';
-import { RowCounter } from '../../main/app/collector-counts.ts';
+import { RowCounter } from '../../main/logs/counts.ts';
 import { MonitoringStore } from '../../main/collector/store.ts';
 import { VDict } from '../../main/vql/values/types.ts';
 import type { Push, StoreArtifact, TableCell, TableInfo } from '../../main/ipc/contract.ts';

@@ -13,7 +13,7 @@ import { MonitoringStore } from '../../main/collector/store.ts';
 import { Collector } from '../../main/collector/collector.ts';
 import { checkDayFile } from '../../main/collector/csv-check.ts';
 import { headerLine, readDayFile, rowLines } from '../../main/collector/csv-file.ts';
-import { mergeParts, readDayRows } from '../../main/app/collector-read.ts';
+import { mergeParts, readDayRows } from '../../main/logs/csv-read.ts';
 import { bench } from '../tables/helpers.ts';
 import type { MonitorLogEntry } from '../../main/collector/monitor-log.ts';
 import { VDict } from '../../main/vql/values/types.ts';
@@ -137,7 +137,7 @@ describe('a corrupt line in the middle of a big day file (the 290,117 lost rows 
         assert.ok(problems.length >= 1 && problems[0]!.startsWith(`${file}: `) && problems[0]!.includes(`line ${line}`), problems.join('\n'));
         await assert.rejects(readDayFile(file), new RegExp(`line ${line}\\b`), 'the strict read names the line');
       }
-      // The day-file reader (collector-read.ts: the live view's backfill), merging the parts.
+      // The day-file reader (main/logs/csv-read.ts: the live view's backfill), merging the parts.
       const warnings: string[] = [];
       const browsed: number[] = [];
       for await (const batch of mergeParts([file, res.files[0]!], (m) => warnings.push(m), undefined, 5000)) {

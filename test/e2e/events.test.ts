@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { e2eSkip, openApp, type App } from './harness.ts';
+import { e2eSkip, openApp, type App, until } from './harness.ts';
 
 const STATS = 'Generic.Client.Stats';
 
@@ -19,15 +19,6 @@ async function rowsInView(page: Page): Promise<number> {
 /** The chart's point count, from its accessible name "Chart: N points". */
 async function chartPoints(chart: Locator): Promise<number> {
   return Number(/: (\d+) points/.exec((await chart.getAttribute('aria-label')) ?? '')?.[1] ?? NaN);
-}
-
-async function until(cond: () => Promise<boolean>, ms: number, what: string): Promise<number> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - t0;
 }
 
 describe('e2e: live events', { skip: e2eSkip() }, () => {

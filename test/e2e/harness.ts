@@ -109,3 +109,13 @@ export async function openApp(suite: string, hostOptions: Partial<WebHostOptions
     },
   };
 }
+
+/** Polls `cond` every 100 ms until it holds; throws naming `what` after `ms`. Returns the time it took. */
+export async function until(cond: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}

@@ -17,7 +17,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MonitoringStore, StoreWriteError } from '../../main/collector/store.ts';
 import { headerLine, readDayFile, rowLines } from '../../main/collector/csv-file.ts';
-import { mergeParts } from '../../main/app/collector-read.ts';
+import { mergeParts } from '../../main/logs/csv-read.ts';
 import { bench } from '../tables/helpers.ts';
 import { VDict } from '../../main/vql/values/types.ts';
 import { prng } from '../helpers/prng.ts';

@@ -268,8 +268,14 @@ describe('WebSocket messages and the contract', () => {
       });
     }
     test(`${channel} with 2 MiB of text`, async () => {
-      const r = await invoke(ws, channel, [channel === 'packs:import' ? 'QUFB'.repeat(2 ** 19) : 'x'.repeat(2 ** 21)]);
-      if (channel === 'packs:import') {
+      const pack = channel === 'packs:import' || channel === 'packs:preview';
+      const r = await invoke(ws, channel, [pack ? 'QUFB'.repeat(2 ** 19) : 'x'.repeat(2 ** 21)]);
+      if (channel === 'packs:preview') {
+        // Within the pack limit, and no zip: nothing to add or replace, the zip named as the problem.
+        const plan = r.result as unknown as { ok: boolean; value?: { add: unknown[]; replace: unknown[]; problems: Array<{ message: string }> } };
+        assert.ok(plan.ok && plan.value!.add.length === 0 && plan.value!.replace.length === 0, JSON.stringify(r).slice(0, 300));
+        assert.match(plan.value!.problems[0]!.message, /not a zip file/);
+      } else if (channel === 'packs:import') {
         // 1.5 MiB of "AAA" is within the pack limit, and no zip: refused as a whole, nothing imported.
         const imported = r.result as unknown as { ok: boolean; value?: { imported: unknown[] } };
         assert.ok(!imported.ok || imported.value!.imported.length === 0, JSON.stringify(r).slice(0, 300));

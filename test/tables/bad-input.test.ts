@@ -319,10 +319,13 @@ describe('binary content', () => {
     assert.deepEqual([g.state, g.format, g.rowCount], ['ready', 'csv (gzip)', 2]);
   });
 
-  test('UTF-16 text is named as such', async () => {
-    const p = b.file('excel.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a\tb\r\n1\t2\r\n', 'utf16le')]));
+  test('UTF-16 text is read from a UTF-8 copy in the table\'s folder, named as such; nothing is written next to the source', async () => {
+    const p = b.file('excel16.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a\tb\r\n1\t2\r\n', 'utf16le')]));
     const t = await b.open(p);
-    assert.equal(t.state, 'failed');
-    assert.match(t.error!.message, /excel\.txt is UTF-16 text .*save it as UTF-8/);
+    assert.equal(t.state, 'ready', JSON.stringify(t.error));
+    assert.deepEqual([t.format, t.rowCount], ['csv (UTF-16 LE)', 1]);
+    assert.ok(t.info().notes.some((n) => /^excel16\.txt: UTF-16 text \(little-endian\), read from a UTF-8 copy in the table's folder$/.test(n)), JSON.stringify(t.info().notes));
+    assert.ok(!readdirSync(join(b.dir, 'src')).some((n) => n.startsWith('excel16') && n !== 'excel16.txt'));
+    t.close();
   });
 });

@@ -23,7 +23,8 @@ export function bench(opts: EngineOptions = {}): Bench {
   const dir = mkdtempSync(join(tmpdir(), 'vql-tables-test-'));
   const engineRoot = join(dir, 'engine');
   mkdirp(engineRoot);
-  const engine = new TableEngine({ memoryLimit: 512 * 2 ** 20, threads: 2, ...opts, tempRoot: engineRoot });
+  // 1 GiB for the process, of which DuckDB gets 512 MiB (engine.ts); at 512 MiB it would get 128.
+  const engine = new TableEngine({ memoryLimit: 1024 * 2 ** 20, threads: 2, ...opts, tempRoot: engineRoot });
   const openSource = async (source: LoadSource, files: string[], onInfo?: (info: TableInfo) => void) => {
     const t = await OpenTable.open(engine, `t${++seq}`, 'test', source, files, (_p, _f, _r, info) => info && onInfo?.(info));
     await t.loaded;

@@ -149,11 +149,43 @@ describe('malformed records: kept at their place as text, listed with file and l
     t.close();
   });
 
-  test('a malformed header is listed, and the next record is read as the header', { todo: 'the engine takes the malformed header as it is (columns A, B"x", _ts, all text) and the real header line becomes a data row; nothing is listed' }, async () => {
+  test('a malformed header is listed, and the next record is read as the header', async () => {
     const f = b.file(`2024-03-02-badheader${++seq}.csv`, 'A,B"x",_ts\nN,Name,_ts\n1,a,10\n2,b,11\n');
     const t = await openLogs([f]);
     assert.deepEqual((await rowsOf(t)).map((r) => [r.N, r.Name]), [[1, 'a'], [2, 'b']]);
     assert.equal(t.problems.length, 1);
+    assert.deepEqual(t.info().columns.map((c) => `${c.name}:${c.type}`), ['N:number', 'Name:text', '_ts:number']);
+    const [p] = t.problems;
+    assert.deepEqual([p!.file, p!.line, p!.row], [f, 1, 1]);
+    assert.match(p!.reason, /^a malformed header \(a quote inside an unquoted field\): "A,B\\"x\\",_ts" does not name the columns; the next record is read as the header$/);
+    t.close();
+  });
+
+  test('a time to the minute with a zone is a time, as the page read it (times with seconds beside it)', async () => {
+    const f = b.file(`2024-03-07-minutes${++seq}.csv`, 'When,_ts\n2024-01-02T03:04-01:30,1\n2024-01-02T03:04:05Z,2\n" 2024-01-02T03:04Z",3\n');
+    const t = await openLogs([f]);
+    assert.deepEqual(t.info().columns.map((c) => `${c.name}:${c.type}`), ['When:text', '_ts:number']);
+    t.close();
+    const g = b.file(`2024-03-07-minutes${++seq}.csv`, 'When,_ts\n2024-01-02T03:04-01:30,1\n2024-01-02T03:04:05Z,2\n');
+    const u = await openLogs([g]);
+    assert.deepEqual(u.info().columns.map((c) => `${c.name}:${c.type}`), ['When:timestamp', '_ts:number']);
+    assert.deepEqual((await rowsOf(u)).map((r) => r.When), [Date.UTC(2024, 0, 2, 4, 34), Date.UTC(2024, 0, 2, 3, 4, 5)]);
+    u.close();
+  });
+
+  test('a malformed header in a later day: listed at that file\'s first row in time order; lines after it are the file\'s lines', async () => {
+    const good = b.file(`2024-03-05-good${++seq}.csv`, 'N,Name,_ts\n1,a,10\n2,b,30\n');
+    // Two malformed headers (text after a closing quote, then a quote inside a field), a ragged record, a multi-line value.
+    const bad = b.file(`2024-03-06-bad${++seq}.csv`, '"A"x,B\nC,D"\nN,Name,_ts\n3,c,20\n4\n5,"e\nf",40\n6,g,50\n');
+    const t = await openLogs([good, bad]);
+    // The ragged record has no _ts: it stays after the row before it in its file (20).
+    assert.deepEqual((await rowsOf(t)).map((r) => [r.N, r.Name, r._raw]), [[1, 'a', null], [3, 'c', null], [null, null, '4'], [2, 'b', null], [5, 'e\nf', null], [6, 'g', null]]);
+    const listed = [...t.problems].sort((x, y) => x.line - y.line).map((p) => [p.file === bad, p.line, p.row, p.reason.replace(/:.*/s, '')]);
+    assert.deepEqual(listed, [
+      [true, 1, 2, 'a malformed header (text after a closing quote)'],
+      [true, 2, 2, 'a malformed header (a quote inside an unquoted field)'],
+      [true, 5, 3, 'too few fields'],
+    ]);
     t.close();
   });
 

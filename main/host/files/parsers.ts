@@ -55,13 +55,15 @@ export const parseJsonl: PluginDef = {
     const accessor = accessorOrLog(scope, args.accessor, 'parse_jsonl', log);
     if (!accessor) return;
     try {
+      let n = 0;
       for await (const line of fileLines(accessor, args.filename, scope)) {
+        n++;
         if (line.trim() === '') continue;
         let v: Value;
         try {
           v = fromJSON(line);
         } catch {
-          log('debug', `parse_jsonl: skipping a line that is not JSON: ${line.slice(0, 80)}`);
+          log('debug', `parse_jsonl: ${accessor.path(args.filename).toString()} line ${n} is not JSON, skipped: ${line.slice(0, 80)}`);
           continue;
         }
         if (v instanceof VDict) yield v;

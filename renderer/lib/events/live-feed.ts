@@ -4,7 +4,7 @@
  * (`events:backfill`), so the view starts from what was collected rather than empty. Rows go
  * into a RingSource (the table and chart read it), the backfill first, then the live rows that
  * came meanwhile (held until it is in) and after; live rows the backfill already has (`_ts` up to
- * its `through`: main/app/collector-backfill.ts) are dropped, so none shows twice. When the
+ * its `through`: main/logs/backfill.ts) are dropped, so none shows twice. When the
  * connection to the host comes back after a loss (the host forgot this page's subscription),
  * the view opens again the same way. It also notes how long after its own time column's value
  * each batch arrived (the delay from production to this page).

@@ -18,7 +18,7 @@ export function isLogFile(name: string, extensions: readonly string[] = LOG_EXTE
 }
 
 /** A day file of a monitoring log (`2024-05-01.csv`, `2024-05-01.2.csv`), as the host names them. */
-export const DAY_FILE = /^\d{4}-\d{2}-\d{2}(?:\.[1-9]\d*)?\.csv$/;
+export const DAY_FILE = /^\d{4}-\d{2}-\d{2}(?:(?:\.[1-9]\d*)?\.csv|\.json)$/;
 
 /** Day files in a listing: the folder can open as one table. */
 export function dayFiles(entries: readonly FileEntry[]): number {
@@ -152,7 +152,7 @@ export class Recent {
 
   /** Puts an opened source first (once), remembers its folder, keeps MAX_RECENT. */
   remember(source: TableSource, sep: '/' | '\\', now = Date.now()): void {
-    if (source.kind === 'logs') return;
+    if (source.kind === 'logs' || source.kind === 'zip-entry') return;
     const entry: RecentEntry = { kind: source.kind, path: source.path, at: now };
     const rest = this.list().filter((e) => !(e.kind === entry.kind && e.path === entry.path));
     this.write(RECENT_KEY, JSON.stringify([entry, ...rest].slice(0, MAX_RECENT)));

@@ -12,12 +12,13 @@
  * drive it in Node against a real AppService (test/renderer/workbench-session.test.ts).
  */
 import type {
-  Bridge, Result, TableColumn, TableExportRequest, TableExportResult, TableGroups, TableInfo, TableProblem, TableProgress, TableSettings,
+  Bridge, Result, TableColumn, TableExportRequest, TableFieldKeys, TableFieldPath, TableExportResult, TableGroups, TableInfo, TableProblem, TableProgress, TableSettings,
   TableSource, TableSqlResult, TableTimeline, TableTimelineRequest, TableValues,
 } from '../../../main/ipc/contract.ts';
 import { ColumnLayout } from '../table/columns.ts';
 import { ViewState, isPlainSpec, specKey } from './spec.ts';
 import { WindowCache, type FetchWindow } from './window-cache.ts';
+import { metadataColumns } from './nested.ts';
 
 export type SessionStatus = 'idle' | 'opening' | 'loading' | 'ready' | 'failed' | 'cancelled';
 
@@ -278,6 +279,50 @@ export class WorkbenchSession {
     this.notify();
   }
 
+  /** The keys and indices inside a nested column (at `path`) over the view's rows: what "Expand field" offers. */
+  async fieldKeys(column: string, path: TableFieldPath = []): Promise<Result<TableFieldKeys>> {
+    const info = this.info;
+    if (!info) return fail('no table is open');
+    return this.api.invoke('table:keys', { id: info.id, ...(this.viewId ? { view: this.viewId } : {}), column, path });
+  }
+
+  /**
+   * Adds the column of the field at `path` of `column` (the engine's `table:expand`), shown
+   * right after the column it comes from; the view (sort, filters) is made again with it.
+   * Replies with the new column's name.
+   */
+  async expand(column: string, path: TableFieldPath): Promise<Result<string>> {
+    const info = this.info;
+    if (!info) return fail('no table is open');
+    const r = await this.api.invoke('table:expand', { id: info.id, column, path });
+    if (!r.ok) return r;
+    if (this.info?.id !== info.id) return { ok: true, value: r.value.column };
+    const known = this.layout.column(r.value.column) >= 0;
+    this.setInfo(r.value.info);
+    const added = this.layout.column(r.value.column);
+    if (!known && added >= 0) {
+      const order = this.layout.ordered();
+      const parent = order.indexOf(this.layout.column(column));
+      if (parent >= 0) this.layout.place(added, parent + 1);
+    }
+    this.layout.setHidden(added, false);
+    await this.apply(true);
+    return { ok: true, value: r.value.column };
+  }
+
+  /** Removes a column `expand` added; the view is made again without it. */
+  async unexpand(column: string): Promise<Result<true>> {
+    const info = this.info;
+    if (!info) return fail('no table is open');
+    const r = await this.api.invoke('table:unexpand', { id: info.id, column });
+    if (!r.ok) return r;
+    if (this.info?.id === info.id) {
+      this.setInfo(r.value);
+      await this.apply(true);
+    }
+    return { ok: true, value: true };
+  }
+
   /** Windows of the table (no view: file order) or of a view. */
   private fetcher(view: string | undefined): FetchWindow {
     const id = this.info!.id;
@@ -292,7 +337,10 @@ export class WorkbenchSession {
 
   private setInfo(info: TableInfo): void {
     this.info = info;
+    const first = this.layout.size === 0;
     this.layout.update(info.columns);
+    // Velociraptor's columns (_ts, ClientId, _Source) come last in its rows: shown first.
+    if (first) metadataColumns(info.columns).forEach((c, i) => this.layout.place(c, i));
     if (info.state === 'loading') this.status = 'loading';
     else if (info.state === 'failed' || info.state === 'cancelled') {
       this.status = info.state;

@@ -15,14 +15,19 @@ export interface QueryResult {
   logs: string[];
 }
 
-export async function query(text: string, vars: Record<string, unknown> = {}): Promise<QueryResult> {
-  const logs: string[] = [];
-  const rows = await collect(text, { registry: filesRegistry(), vars, log: (l, m) => logs.push(`${l}: ${m}`) });
-  return { rows: JSON.parse(toJSON(rows)) as Array<Record<string, unknown>>, logs };
+/** `query` and `value` over a fresh registry from `makeRegistry` for each query. */
+export function runner(makeRegistry: () => Registry) {
+  async function query(text: string, vars: Record<string, unknown> = {}): Promise<QueryResult> {
+    const logs: string[] = [];
+    const rows = await collect(text, { registry: makeRegistry(), vars, log: (l, m) => logs.push(`${l}: ${m}`) });
+    return { rows: JSON.parse(toJSON(rows)) as Array<Record<string, unknown>>, logs };
+  }
+  /** The value of the only column of the only row. */
+  async function value(expr: string, vars: Record<string, unknown> = {}): Promise<unknown> {
+    const { rows } = await query(`SELECT ${expr} AS X FROM scope()`, vars);
+    return rows[0]?.X;
+  }
+  return { query, value };
 }
 
-/** The value of the only column of the only row. */
-export async function value(expr: string, vars: Record<string, unknown> = {}): Promise<unknown> {
-  const { rows } = await query(`SELECT ${expr} AS X FROM scope()`, vars);
-  return rows[0]?.X;
-}
+export const { query, value } = runner(filesRegistry);

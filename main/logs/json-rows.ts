@@ -1,6 +1,6 @@
 /**
  * Day-file records to rows of JSON text (RowJson), straight from the bytes: a scanner for the
- * writer's strict CSV (csv-file.ts) splits a record into field spans, and collector-json-out.ts
+ * writer's strict CSV (csv-file.ts) splits a record into field spans, and json-out.ts
  * writes each cell's JSON after the column's key. No value or dict is made per row, so a day of
  * millions of rows makes little garbage.
  *
@@ -14,7 +14,7 @@ import { lineIsRecord } from '../collector/csv-check.ts';
 import { parseCsvCell } from '../vql/values/csv-cell.ts';
 import { toJSON } from '../vql/values/json.ts';
 import { VDict } from '../vql/values/types.ts';
-import { JsonOut, cellKey, cellText, writeCell } from './collector-json-out.ts';
+import { JsonOut, cellKey, cellText, writeCell } from './json-out.ts';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;

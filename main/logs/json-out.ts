@@ -8,7 +8,7 @@
 import { parseCsvCell } from '../vql/values/csv-cell.ts';
 import { toJSON } from '../vql/values/json.ts';
 import { VDict } from '../vql/values/types.ts';
-import { printsAsItself } from './collector-json-float.ts';
+import { printsAsItself } from './json-float.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

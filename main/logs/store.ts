@@ -1,15 +1,18 @@
 /**
  * The monitoring log browser over a datastore (the storage contract of README "Storage
- * contract"): which clients it holds, which artifacts (and sources) each has with the days and
- * their row counts, and the day files (and schema-change parts) of a range of days, which the
+ * contract", or a Velociraptor server's datastore in any of its layouts: datastore.ts): which
+ * clients it holds (with hostnames when known), which artifacts (and sources) each has with the
+ * days and their row counts, and the day files (and schema-change parts) of a range of days, which the
  * table engine opens as one table in time order (tables.ts, `table:open` of kind `logs`). Only
  * reads: safe while a collector writes.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StoreArtifact, StoreDay } from '../ipc/contract.ts';
-import { CLIENT_ID_SYNTAX, dayStart, monitoringRoot, nameOfDir, parseDayFileName } from '../collector/paths.ts';
-import type { RowCounter } from './collector-counts.ts';
+import type { StoreArtifact, StoreClient, StoreDay } from '../ipc/contract.ts';
+import { CLIENT_ID_SYNTAX, dayStart, parseDayFileName } from '../collector/paths.ts';
+import { countDayFile, type RowCounter } from './counts.ts';
+import { clientArtifactFiles, datastoreClients, type Datastore } from './datastore.ts';
+import { clientHostnames } from './hostnames.ts';
 
 /** A day range of one artifact of one client: first and last day, inclusive (YYYY-MM-DD, UTC). */
 export interface DayRange {
@@ -38,12 +41,14 @@ async function entries(dir: string) {
 
 /** Client ids with a monitoring folder in the datastore, sorted. */
 export async function storeClients(datastore: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const ent of await entries(join(datastore, 'clients'))) {
-    if (!ent.isDirectory() || !CLIENT_ID_SYNTAX.test(ent.name)) continue;
-    if ((await entries(monitoringRoot(datastore, ent.name))).length) out.push(ent.name);
-  }
-  return out.sort();
+  return datastoreClients({ root: datastore });
+}
+
+/** The clients of a datastore with their hostnames when its client records name them (hostnames.ts). */
+export async function storeClientList(ds: Datastore): Promise<StoreClient[]> {
+  const ids = await datastoreClients(ds);
+  const hosts = await clientHostnames(ds.root, ids);
+  return ids.map((id) => (hosts.has(id) ? { id, hostname: hosts.get(id)! } : { id }));
 }
 
 /** The day files of one query directory, grouped by day: day → part paths in part order. */
@@ -75,29 +80,31 @@ export async function countDay(counter: RowCounter, paths: readonly string[]): P
   return { rows, bytes };
 }
 
-async function daysOf(counter: RowCounter, dir: string): Promise<StoreDay[]> {
-  const days: StoreDay[] = [];
-  for (const [day, paths] of await dayParts(dir)) days.push({ day, ...(await countDay(counter, paths)) });
-  return days.sort((a, b) => (a.day < b.day ? -1 : 1));
-}
-
-/** Every artifact (and `Artifact/Source`) of a client with its days, rows and bytes, sorted by name. */
+/**
+ * Every artifact (and `Artifact/Source`) of a client with its days, rows and bytes, sorted by
+ * name, in any of the layouts datastore.ts reads.
+ */
 export async function storeArtifacts(datastore: string, client: string, counter: RowCounter): Promise<StoreArtifact[]> {
-  const root = monitoringRoot(datastore, client);
   const out: StoreArtifact[] = [];
-  for (const ent of await entries(root)) {
-    if (!ent.isDirectory()) continue;
-    const dir = join(root, ent.name);
-    const artifact = nameOfDir(ent.name);
-    const own = await daysOf(counter, dir);
-    if (own.length) out.push({ artifact, days: own });
-    for (const sub of await entries(dir)) {
-      if (!sub.isDirectory()) continue;
-      const days = await daysOf(counter, join(dir, sub.name));
-      if (days.length) out.push({ artifact: `${artifact}/${nameOfDir(sub.name)}`, days });
+  for (const a of await clientArtifactFiles(datastore, client)) {
+    const days: StoreDay[] = [];
+    for (const [day, files] of a.days) {
+      let rows = 0;
+      let bytes = 0;
+      for (const f of files) {
+        try {
+          const c = await countDayFile(counter, f);
+          rows += c.rows;
+          bytes += c.bytes;
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      days.push({ day, rows, bytes });
     }
+    out.push({ artifact: a.artifact, days });
   }
-  return out.sort((a, b) => (a.artifact < b.artifact ? -1 : a.artifact > b.artifact ? 1 : 0));
+  return out;
 }
 
 /** Checks a day range to open; returns the problem, or undefined when it is valid. */

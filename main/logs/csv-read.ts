@@ -1,7 +1,7 @@
 /**
  * Reading day files for the log browser: a streaming reader (one buffer, refilled; only the
  * record cut at its end is carried over, so a day of any size is read in bounded memory) that
- * gives rows as JSON text (collector-json-rows.ts), and a merge of a day's parts (schema changes)
+ * gives rows as JSON text (json-rows.ts), and a merge of a day's parts (schema changes)
  * into one stream in time order by `_ts`, the second at which the collector received each row.
  * A malformed record is reported through `warn` with its file and record number; nothing stops
  * the stream.
@@ -9,7 +9,8 @@
 import { open } from 'node:fs/promises';
 import { parseCsv, scanRecords, type ScanState } from '../collector/csv-file.ts';
 import type { RowJson } from '../ipc/contract.ts';
-import { DayRows, recordEnd, type JsonBatch, type Warn } from './collector-json-rows.ts';
+import { DayRows, recordEnd, type JsonBatch, type Warn } from './json-rows.ts';
+import { mergeByKey } from './merge.ts';
 
 export type { Warn };
 
@@ -97,31 +98,6 @@ function countLf(b: Buffer, s: number, e: number): number {
   return n;
 }
 
-/** A part being merged: its reader, the batch in hand and the position in it. */
-class Cursor {
-  batch: JsonBatch = { rows: [], keys: [] };
-  i = 0;
-  done = false;
-
-  constructor(private readonly parts: AsyncGenerator<JsonBatch>) {}
-
-  /** Makes sure a row is in hand (unless the part is exhausted). */
-  async fill(): Promise<void> {
-    while (!this.done && this.i >= this.batch.rows.length) {
-      const next = await this.parts.next();
-      if (next.done) this.done = true;
-      else {
-        this.batch = next.value;
-        this.i = 0;
-      }
-    }
-  }
-
-  close(): void {
-    void this.parts.return(undefined);
-  }
-}
-
 /**
  * The rows of a day's parts as one stream of JSON text in `_ts` order (ties keep part order,
  * then file order; a row without `_ts` sorts with the row before it), in batches of up to
@@ -132,31 +108,5 @@ export async function* mergeParts(paths: readonly string[], warn: Warn, signal?:
     for await (const b of readDayRows(paths[0]!, warn, signal, CHUNK, false)) yield b.rows;
     return;
   }
-  const cursors = paths.map((p) => new Cursor(readDayRows(p, warn, signal)));
-  try {
-    let out: RowJson[] = [];
-    for (;;) {
-      if (signal?.aborted) return;
-      let best: Cursor | undefined;
-      let bestKey = Infinity;
-      for (const c of cursors) {
-        if (c.i >= c.batch.rows.length) await c.fill();
-        if (c.done) continue;
-        const k = c.batch.keys[c.i]!;
-        if (!best || k < bestKey) {
-          best = c;
-          bestKey = k;
-        }
-      }
-      if (!best) break;
-      out.push(best.batch.rows[best.i++]!);
-      if (out.length >= batchRows) {
-        yield out;
-        out = [];
-      }
-    }
-    if (out.length) yield out;
-  } finally {
-    for (const c of cursors) c.close();
-  }
+  yield* mergeByKey(paths.map((p) => readDayRows(p, warn, signal)), signal, batchRows);
 }

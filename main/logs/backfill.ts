@@ -11,14 +11,14 @@
  * backfill has. So no row shows twice, and none is missing.
  *
  * Only the newest `limit` rows (and MAX_BACKFILL_BYTES of text) are returned; `total` says how
- * many the day holds. The files are read in bounded memory (collector-read.ts), however big.
+ * many the day holds. The files are read in bounded memory (csv-read.ts), however big.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventsBackfill, EventsBackfillRequest, RowJson } from '../ipc/contract.ts';
 import { dayName } from '../collector/paths.ts';
-import { dayParts } from './collector-store.ts';
-import { readDayRows } from './collector-read.ts';
+import { dayParts } from './store.ts';
+import { readDayRows } from './csv-read.ts';
 
 /** Most rows one backfill returns: the live view's buffer holds as many. */
 export const MAX_BACKFILL_ROWS = 10_000;
