@@ -945,6 +945,10 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
     refuseNonText(source.path, s);
     const before = await stat(source.path);
     const copies: string[] = [];
+    // The preview runs beside the load on its own connection: it must have ended before the
+    // table closes its connections (closing one under a running statement crashes DuckDB).
+    const previews: Array<Promise<void>> = [];
+    const previewing = (pv: Promise<void>) => (previews.push(pv), pv);
     try {
       const { utf16, gzip } = s;
       const read = await utf8Source(source.path, s, scratch, hooks, notes);
@@ -954,7 +958,7 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
       format = `${s.format}${utf16 ? ` (UTF-16 ${utf16})` : ''}${gzip ? ' (gzip)' : ''}`;
       const p = lit(source.path);
       if (s.format === 'parquet') {
-        void preview(previewConn, `read_parquet(${p})`, hooks);
+        void previewing(preview(previewConn, `read_parquet(${p})`, hooks));
         await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
         await renameReserved(conn, ROWS_TABLE);
       } else if (s.format === 'csv') {
@@ -962,19 +966,23 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
         if (from.copy) copies.push(from.copy);
         const f = from.file;
         if (s.sepLine) notes.push(`${basename(source.path)}: its first line (sep=${s.delimiter}) names the delimiter; the header is line 2`);
-        const pv = preview(previewConn, previewCopy(f.path, f.sniffed, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...f.sniffed, gzip: false } }, null) : null)), hooks);
+        const pv = previewing(preview(previewConn, previewCopy(f.path, f.sniffed, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...f.sniffed, gzip: false } }, null) : null)), hooks));
         problems = await loadCsvFrom(conn, f, ROWS_TABLE, hooks, notes);
         await pv;
         // A copy was scanned for quotes while it loaded.
         if (f.path === source.path) quoteScan = { path: source.path, sniffed: s };
       } else {
         // A JSON array cut short is no array: only JSON lines get a preview.
-        const pv = s.format === 'jsonl' ? preview(previewConn, previewCopy(read.path, s, scratch).then(async (c) => (c ? `(${await jsonSelect(previewConn, `${lit(c)}, format='newline_delimited', ignore_errors=true`, false)})` : null)), hooks) : Promise.resolve();
+        const pv = s.format === 'jsonl' ? previewing(preview(previewConn, previewCopy(read.path, s, scratch).then(async (c) => (c ? `(${await jsonSelect(previewConn, `${lit(c)}, format='newline_delimited', ignore_errors=true`, false)})` : null)), hooks)) : Promise.resolve();
         problems = await loadJsonWhole(conn, read.path, s, ROWS_TABLE, hooks, notes, scratch);
         if (read.copy) problems = problems.map((x) => ({ ...x, file: source.path }));
         await pv;
       }
     } finally {
+      if (previews.length) {
+        previewConn.interrupt();
+        await Promise.allSettled(previews);
+      }
       for (const c of copies) await rm(c, { recursive: true, force: true });
     }
     await noteChange(source.path, before, notes);
@@ -1145,6 +1153,10 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
       problems.push(...from.problems);
       problems.push(...(await loadCsvFrom(conn, from.file, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
     } finally {
+      if (previews.length) {
+        previewConn.interrupt();
+        await Promise.allSettled(previews);
+      }
       for (const c of copies) await rm(c, { recursive: true, force: true });
     }
     await noteChange(lf.path, before, notes);

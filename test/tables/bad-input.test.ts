@@ -100,6 +100,19 @@ describe('bad input', () => {
     await stillWorks();
   });
 
+  test('failed loads one after another never crash the process (the preview ends before its connection closes)', async () => {
+    // A preview runs beside the load on a second connection; closing it under a running
+    // statement crashed DuckDB (a segfault within a dozen of these, before the fix).
+    const bin = Buffer.alloc(5000);
+    for (let i = 0; i < bin.length; i++) bin[i] = (i * 131 + 7) % 256;
+    for (let k = 0; k < 15; k++) {
+      const pq = await b.open(b.file(`again${k}.parquet`, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(100, 7)])));
+      assert.equal(pq.state, 'failed');
+      await b.open(b.file(`again${k}.csv`, bin));
+    }
+    await stillWorks();
+  });
+
   test('NUL bytes in a CSV: the rows load', async () => {
     const t = await b.open(b.file('nul.csv', Buffer.from('a,b\n1,x\u0000y\n2,z\n', 'latin1')));
     assert.equal(t.state, 'ready', JSON.stringify(t.error));
