@@ -1153,10 +1153,6 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
       problems.push(...from.problems);
       problems.push(...(await loadCsvFrom(conn, from.file, stage, { ...hooks, progress: (ph, fr, rows) => hooks.progress(`${ph} ${i + 1}/${files.length}`, fr, rows) }, notes)));
     } finally {
-      if (previews.length) {
-        previewConn.interrupt();
-        await Promise.allSettled(previews);
-      }
       for (const c of copies) await rm(c, { recursive: true, force: true });
     }
     await noteChange(lf.path, before, notes);
