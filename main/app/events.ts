@@ -2,7 +2,8 @@
  * The live event view and the monitoring log browser's lists: the contract's events:* and
  * store:* requests of one window or web connection (a day range then opens as a table:
  * tables.ts), over the app's collector (collector-host.ts), which every connection shares, or
- * over another datastore folder opened read-only (`store:datastore`; the reading is main/logs).
+ * over another datastore folder opened read-only (`store:datastore`, and its clients' flows:
+ * `store:flows`; the reading is main/logs).
  * A connection's live-row subscriptions and status listener end with it (`close()`).
  */
 import { toJSON } from '../vql/index.ts';
@@ -14,13 +15,14 @@ import { AppCollector, EventsConfigError } from './collector-host.ts';
 import { isAbsolute } from 'node:path';
 import { storeArtifacts, storeClientList, storeClients } from '../logs/store.ts';
 import { DatastoreError, findDatastore } from '../logs/datastore.ts';
+import { clientFlows } from '../logs/flows.ts';
 import { RowCounter } from '../logs/counts.ts';
 import { checkBackfillRequest } from '../logs/backfill.ts';
 import { CLIENT_ID_SYNTAX } from '../collector/paths.ts';
 
 export { AppCollector };
 
-type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'events:backfill' | 'store:clients' | 'store:artifacts' | 'store:datastore';
+type EventChannels = 'events:status' | 'events:start' | 'events:stop' | 'events:subscribe' | 'events:backfill' | 'store:clients' | 'store:artifacts' | 'store:datastore' | 'store:flows';
 
 /** Live rows are pushed at most this often per artifact (ms) ... */
 export const LIVE_PUSH_MS = 100;
@@ -138,6 +140,15 @@ export function eventsHandlers(ctx: ServiceContext): { invoke: Pick<Handlers, Ev
         try {
           const ds = await findDatastore(checkedFolder(dir));
           return ok({ root: ds.root, clients: await storeClientList(ds) });
+        } catch (e) {
+          return failure(e);
+        }
+      },
+      'store:flows': async (datastore, client) => {
+        if (typeof client !== 'string' || !CLIENT_ID_SYNTAX.test(client)) return fail('BadRequest', `invalid client id ${JSON.stringify(client)}`);
+        try {
+          const ds = await findDatastore(checkedFolder(datastore));
+          return ok(await clientFlows(ds.root, client));
         } catch (e) {
           return failure(e);
         }

@@ -15,7 +15,7 @@ const INVOKE: Record<keyof Invoke, true> = {
   'artifacts:folders': true, 'artifacts:add-folder': true, 'artifacts:remove-folder': true,
   'docs:completions': true,
   'events:status': true, 'events:start': true, 'events:stop': true, 'events:subscribe': true, 'events:backfill': true,
-  'store:clients': true, 'store:artifacts': true, 'store:datastore': true,
+  'store:clients': true, 'store:artifacts': true, 'store:datastore': true, 'store:flows': true,
   'packs:export': true, 'packs:preview': true, 'packs:import': true,
   'files:list': true,
   'collection:list': true,

@@ -183,6 +183,53 @@ export interface StoreDatastore {
   clients: StoreClient[];
 }
 
+/** One result set of a flow in a datastore (main/logs/flows.ts): a JSONL file. */
+export interface StoreFlowResult {
+  /** `Artifact` or `Artifact/Source`. */
+  artifact: string;
+  /** The `.json` file (JSONL: opens with `table:open` of kind `file`). */
+  path: string;
+  /** Rows (from the `.json.index`, else counted). */
+  rows: number;
+  bytes: number;
+}
+
+/** A file a flow uploaded, from its `uploads.json`. */
+export interface StoreFlowUpload {
+  /** The path on the client. */
+  clientPath: string;
+  accessor?: string;
+  /** Expected and stored bytes. */
+  size: number;
+  storedSize?: number;
+  /** The stored file in the datastore, when it is there. */
+  path?: string;
+  /** Whether its first bytes look like text (it then opens as a table). */
+  text?: boolean;
+}
+
+/** One flow (collection) of a client in a datastore, read-only (main/logs/flows.ts). */
+export interface StoreFlow {
+  id: string;
+  /** Created and started, epoch ms (from the flow context and stats). */
+  created?: number;
+  started?: number;
+  /** FINISHED, RUNNING, ERROR, ... as the context says. */
+  state?: string;
+  /** The context's error message, if any. */
+  status?: string;
+  /** Artifacts requested, and those with results (`Artifact[/Source]`). */
+  artifacts: string[];
+  withResults: string[];
+  totalRows?: number;
+  results: StoreFlowResult[];
+  /** The flow's log (JSONL), when there is one. */
+  log?: { path: string; rows: number; bytes: number };
+  uploads: StoreFlowUpload[];
+  /** What could not be read (a garbled or missing context, a missing upload), with the file. */
+  problems: string[];
+}
+
 export interface PackExportRequest {
   names: string[];
   /** Prefix applied to names and to `Artifact.X` references between the chosen artifacts. */
@@ -648,6 +695,8 @@ export interface Invoke {
   'store:artifacts': (client: string, datastore?: string) => Result<StoreArtifact[]>;
   /** Recognises a datastore folder (any of Velociraptor's layouts, or ours) and lists its clients; nothing is written into it. */
   'store:datastore': (dir: string) => Result<StoreDatastore>;
+  /** A client's flows (collections) in a datastore folder opened with store:datastore, newest first; nothing is written into it. */
+  'store:flows': (datastore: string, client: string) => Result<StoreFlow[]>;
   /** Artifact packs for a Velociraptor server. */
   'packs:export': (req: PackExportRequest) => Result<PackExport>;
   /** What an import of the zip would add, replace (with diffs) or refuse; writes nothing. */

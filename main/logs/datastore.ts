@@ -93,13 +93,14 @@ export async function findDatastore(picked: string): Promise<Datastore> {
   throw new DatastoreError(`${dir} is not a monitoring datastore: expected a folder holding clients/<client id>/monitoring/<Artifact>/<day files> (a Velociraptor server's datastore, a copy of one, or vql monitor's --datastore)`);
 }
 
-/** Client ids with a non-empty monitoring folder, sorted (only `ds.client` when set). */
+/** Client ids with a non-empty monitoring or collections (flows, main/logs/flows.ts) folder, sorted (only `ds.client` when set). */
 export async function datastoreClients(ds: Datastore): Promise<string[]> {
   if (ds.client) return [ds.client];
   const out: string[] = [];
   for (const ent of await entries(join(ds.root, 'clients'))) {
     if (!ent.isDirectory() || !CLIENT_ID_SYNTAX.test(ent.name)) continue;
-    if ((await entries(join(ds.root, 'clients', ent.name, 'monitoring'))).length) out.push(ent.name);
+    const dir = join(ds.root, 'clients', ent.name);
+    if ((await entries(join(dir, 'monitoring'))).length || (await entries(join(dir, 'collections'))).length) out.push(ent.name);
   }
   return out.sort();
 }

@@ -103,3 +103,93 @@ export function write2019Day(root: string, client: string, artifact: string, day
 export function at(day: string, secs: number): number {
   return Date.parse(`${day}T00:00:00Z`) / 1000 + secs;
 }
+
+/** A result set of a flow: `Artifact` or `Artifact/Source` (a Source-split set is `<Artifact>/<fid>/<Source>.json`). */
+export interface FlowResultSet {
+  artifact: string;
+  rows: Array<Record<string, unknown>>;
+}
+
+/** A flow as the server stores it (VELOCIRAPTOR-FORMATS.md 2.2, 2.3, 2.6-2.8). */
+export interface FlowFixture {
+  id: string;
+  /** Created, epoch seconds: stored as microseconds strings, started a second later. */
+  created: number;
+  state?: string;
+  artifacts: string[];
+  results: FlowResultSet[];
+  /** Log messages, one row each. */
+  logs?: string[];
+  /** Uploaded files: the client path (Windows style, `C:\...`) and the bytes. */
+  uploads?: Array<{ path: string; data: Buffer | string }>;
+  /** The context file's text instead of the protojson (a garbled context), or null for none. */
+  context?: string | null;
+}
+
+/** A JSONL file written as client responses arrive (one blob), with its `.json.index` (count in the high 24 bits). */
+function writeResultSet(path: string, rows: Array<Record<string, unknown>>): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const blob = rows.map((r) => JSON.stringify(r) + '\n').join('');
+  const idx = Buffer.alloc(8 * rows.length);
+  rows.forEach((_, i) => idx.writeBigUInt64LE(BigInt(i) << 40n, i * 8));
+  writeFileSync(path, blob);
+  writeFileSync(path + '.index', idx);
+}
+
+/** The escaping of a datastore path component (2.1), enough for the fixtures' names. */
+function escapeComponent(s: string): string {
+  return [...Buffer.from(s)].map((b) => (/[A-Za-z0-9\-_.~ $]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0'))).join('');
+}
+
+/**
+ * Writes a flow of `client` into the datastore at `root`: the context `collections/<fid>.json.db`
+ * and `<fid>/stats.json.db` (protojson, times in microseconds as strings), the results under
+ * `artifacts/`, `logs.json`, and `uploads.json` with the stored files under `uploads/auto/...`.
+ * Returns the paths of the result sets (by artifact), of the log and of the stored uploads.
+ */
+export function writeFlow(root: string, client: string, f: FlowFixture): { results: Record<string, string>; log?: string; uploads: string[] } {
+  const coll = join(root, 'clients', client, 'collections');
+  const dir = join(coll, f.id);
+  mkdirSync(dir, { recursive: true });
+  const us = (s: number) => String(BigInt(s) * 1_000_000n + 123n);
+  const withResults = f.results.filter((r) => r.rows.length).map((r) => r.artifact);
+  const total = f.results.reduce((n, r) => n + r.rows.length, 0);
+  if (f.context !== null) {
+    writeFileSync(join(coll, `${f.id}.json.db`), f.context ?? JSON.stringify({
+      clientId: client, sessionId: f.id, request: { artifacts: f.artifacts, specs: f.artifacts.map((artifact) => ({ artifact })) },
+      createTime: us(f.created), state: 'RUNNING',
+    }));
+  }
+  writeFileSync(join(dir, 'stats.json.db'), JSON.stringify({
+    clientId: client, sessionId: f.id, startTime: us(f.created + 1), activeTime: us(f.created + 5),
+    totalCollectedRows: String(total), totalLogs: String(f.logs?.length ?? 0), state: f.state ?? 'FINISHED', artifactsWithResults: withResults,
+  }));
+  const results: Record<string, string> = {};
+  for (const r of f.results) {
+    const [artifact, source] = r.artifact.split('/');
+    const base = join(root, 'clients', client, 'artifacts', escapeComponent(artifact!));
+    const path = source ? join(base, f.id, `${escapeComponent(source)}.json`) : join(base, `${f.id}.json`);
+    writeResultSet(path, r.rows);
+    results[r.artifact] = path;
+  }
+  let log: string | undefined;
+  if (f.logs) {
+    log = join(dir, 'logs.json');
+    writeResultSet(log, f.logs.map((message, i) => ({ client_time: f.created + i, level: 'DEFAULT', message: `${message}\n`, _ts: f.created + i + 1 })));
+  }
+  const uploads: string[] = [];
+  if (f.uploads) {
+    const rows = f.uploads.map((u) => {
+      const clientComps = u.path.split('\\');
+      const comps = ['clients', client, 'collections', f.id, 'uploads', 'auto', ...clientComps];
+      const stored = join(root, ...comps.map(escapeComponent));
+      mkdirSync(dirname(stored), { recursive: true });
+      writeFileSync(stored, u.data);
+      uploads.push(stored);
+      const n = Buffer.byteLength(u.data);
+      return { Timestamp: f.created + 2, started: '2024-05-01 10:00:02 +0000 UTC', vfs_path: u.path, Type: '', _Components: comps, file_size: n, _accessor: 'auto', _client_components: clientComps, uploaded_size: n };
+    });
+    writeResultSet(join(dir, 'uploads.json'), rows);
+  }
+  return { results, ...(log ? { log } : {}), uploads };
+}
