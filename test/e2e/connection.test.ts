@@ -42,6 +42,8 @@ describe('e2e: connection to the host', { skip: e2eSkip() }, () => {
     for (const size of SIZES) {
       await app.page.setViewportSize(size);
       await app.screenshot(`${step}-${size.width}x${size.height}`);
+      // The manual's pictures of this behaviour.
+      if (['host-stopped', 'reload-old-token'].includes(step)) await app.docsShot(`${step}-${size.width}x${size.height}`);
     }
     await app.page.setViewportSize(SIZES[0]);
   }

@@ -39,6 +39,8 @@ describe('e2e: messages that stay true', { skip: e2eSkip() }, () => {
     for (const size of SIZES) {
       await app.page.setViewportSize(size);
       await app.screenshot(`${step}-${size.width}x${size.height}`);
+      // The manual's pictures of this behaviour.
+      if (['not-saved-hint'].includes(step)) await app.docsShot(`${step}-${size.width}x${size.height}`);
     }
     await app.page.setViewportSize(SIZES[0]);
   };

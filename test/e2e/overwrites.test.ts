@@ -52,6 +52,8 @@ describe('e2e: nothing is overwritten silently', { skip: e2eSkip() }, () => {
     for (const size of SIZES) {
       await app.page.setViewportSize(size);
       await app.screenshot(`${step}-${size.width}x${size.height}`);
+      // The manual's pictures of this behaviour.
+      if (['pack-preview', 'editor-replace-question'].includes(step)) await app.docsShot(`${step}-${size.width}x${size.height}`);
     }
   };
 
