@@ -10,24 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { at, jsonlDayPath, writeJsonlDay, writeSnapshot } from '../logs/fixtures.ts';
+import { at, jsonlDayPath, writeJsonlDay, writeSnapshot, tree } from '../logs/fixtures.ts';
 import { e2eSkip, openApp, type App } from './harness.ts';
 
 const C = 'C.4f5e52adf0a337a9';
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      const st = statSync(p);
-      out.push(`${p} ${e.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 describe('e2e: a Velociraptor datastore in the monitoring logs', { skip: e2eSkip() }, () => {
   let app: App;

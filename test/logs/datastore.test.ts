@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readdirSync, statSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { at, clientInfo, jsonlDayPath, write2018Day, write2019Day, writeJsonlDay, writeSnapshot } from './fixtures.ts';
+import { at, clientInfo, jsonlDayPath, write2018Day, write2019Day, writeJsonlDay, writeSnapshot, tree } from './fixtures.ts';
 import { clientArtifactFiles, DatastoreError, datastoreClients, findDatastore, rangeFiles } from '../../main/logs/datastore.ts';
 import { clientHostnames, hostnameOfClientInfo } from '../../main/logs/hostnames.ts';
 import { storeArtifacts, storeClientList } from '../../main/logs/store.ts';
@@ -27,21 +27,6 @@ const fresh = () => join(tmp, `ds${++seq}`);
 
 const C = 'C.4f5e52adf0a337a9';
 const D = 'C.11a3013cca8f826e';
-
-/** Every file under `dir` with its size and mtime: what "nothing written" compares. */
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      const st = statSync(p);
-      out.push(`${p} ${e.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 async function collect(gen: AsyncGenerator<string[]>): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];

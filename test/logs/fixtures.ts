@@ -9,7 +9,7 @@
  * - 2018: `monitoring/Artifact%20<Artifact>/<day>`, CSV whose cells are JSON, `-` when missing;
  * - client records: `client_info/snapshot.json` (hex protobuf `ClientInfo`), or legacy `clients/<id>.db`.
  */
-import { mkdirSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, writeFileSync, openSync, writeSync, closeSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** A protobuf string field. */
@@ -192,4 +192,19 @@ export function writeFlow(root: string, client: string, f: FlowFixture): { resul
     writeResultSet(join(dir, 'uploads.json'), rows);
   }
   return { results, ...(log ? { log } : {}), uploads };
+}
+
+/** Every file under `dir` with its size and mtime: what "nothing written into the datastore" compares. */
+export function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      const st = statSync(p);
+      out.push(`${p} ${e.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

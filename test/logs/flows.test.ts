@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readdirSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFlow, writeSnapshot } from './fixtures.ts';
+import { writeFlow, writeSnapshot, tree } from './fixtures.ts';
 import { clientFlows, sanitizeComponent } from '../../main/logs/flows.ts';
 import { DatastoreError, datastoreClients, findDatastore } from '../../main/logs/datastore.ts';
 import { eventsHandlers } from '../../main/app/events.ts';
@@ -23,20 +23,6 @@ const fresh = () => join(tmp, `ds${++seq}`);
 
 const C = 'C.4f5e52adf0a337a9';
 const T0 = Date.parse('2024-05-01T10:00:00Z') / 1000;
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      const st = statSync(p);
-      out.push(`${p} ${e.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 /** Three flows: a full one (two artifacts, one Source-split, a log, two uploads), an older one with a garbled context, one with no context at all. */
 function datastore() {

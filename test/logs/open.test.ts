@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync, writeFileSync, appendFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { bench } from '../tables/helpers.ts';
-import { at, jsonlDayPath, write2018Day, write2019Day, writeJsonlDay, writeSnapshot } from './fixtures.ts';
+import { at, jsonlDayPath, write2018Day, write2019Day, writeJsonlDay, writeSnapshot, tree } from './fixtures.ts';
 import { tableHandlers } from '../../main/app/tables.ts';
 import { eventsHandlers } from '../../main/app/events.ts';
 import type { ServiceContext } from '../../main/app/service.ts';
@@ -30,20 +30,6 @@ const C = 'C.4f5e52adf0a337a9';
 function value<T>(r: Result<T>): T {
   if (!r.ok) assert.fail(JSON.stringify(r.error));
   return r.value;
-}
-
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      const st = statSync(p);
-      out.push(`${p} ${e.isDirectory() ? 'dir' : st.size} ${st.mtimeMs}`);
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 /** Opens a range and waits for the load; returns the info and every row by column name. */
