@@ -5,8 +5,8 @@
  * knows it, else unknown (a device is read to its end). It cannot list directories, so it
  * cannot be globbed.
  */
-import { lstat, open, stat } from 'node:fs/promises';
-import { registerAccessor, type Accessor } from '../files/accessors.ts';
+import { lstat, stat } from 'node:fs/promises';
+import { localFileReader, registerAccessor, type Accessor } from '../files/accessors.ts';
 import { NodeStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import type { Registry } from '../../vql/index.ts';
@@ -30,18 +30,7 @@ export const rawFileAccessor: Accessor = {
   doc: 'A file or device read as it is, at any offset (the path is passed to the OS unchanged: /dev/sda, \\\\.\\PhysicalDrive0)',
   path: rawPath,
   async open(filename) {
-    const p = rawPath(filename).path;
-    const fh = await open(p, 'r');
-    const st = await fh.stat();
-    return {
-      size: st.isFile() ? st.size : null,
-      async read(offset, length) {
-        const buf = Buffer.alloc(length);
-        const { bytesRead } = await fh.read(buf, 0, length, offset);
-        return buf.subarray(0, bytesRead);
-      },
-      close: () => fh.close(),
-    };
+    return localFileReader(rawPath(filename).path);
   },
   async lstat(p) {
     const raw = rawPath(p);

@@ -55,6 +55,21 @@ export function memoryReader(bytes: Uint8Array): FileReader {
   };
 }
 
+/** A reader over a file (or device) of this machine, at any offset; `size` is null for a device. */
+export async function localFileReader(path: string): Promise<FileReader> {
+  const fh = await fsOpen(path, 'r');
+  const st = await fh.stat();
+  return {
+    size: st.isFile() ? st.size : null,
+    async read(offset, length) {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    },
+    close: () => fh.close(),
+  };
+}
+
 /** The local filesystem path string of an OSPath. */
 export function localPath(p: OSPath): string {
   if (p.type !== 'windows') return p.path;
@@ -73,17 +88,7 @@ const fileAccessor: Accessor = {
     // NULL or '' names no file (it would resolve to the working directory): hash(path=Exe) of a
     // kernel thread, whose Exe is NULL, must not read the folder the query runs in.
     if (filename === null || filename === undefined || pathText(filename) === '') throw new Error('no file: the path is empty (NULL)');
-    const fh = await fsOpen(localPath(this.path(filename)), 'r');
-    const st = await fh.stat();
-    return {
-      size: st.isFile() ? st.size : null,
-      async read(offset, length) {
-        const buf = Buffer.alloc(length);
-        const { bytesRead } = await fh.read(buf, 0, length, offset);
-        return buf.subarray(0, bytesRead);
-      },
-      close: () => fh.close(),
-    };
+    return localFileReader(localPath(this.path(filename)));
   },
   async lstat(p) {
     const full = localPath(p);
