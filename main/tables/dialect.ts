@@ -39,6 +39,8 @@ export interface Sniffed {
   header: string[];
   /** Not text: the offset of a NUL byte in the first line (of the decompressed data, for gzip). */
   binaryAt?: number;
+  /** Not text though it has no NUL: the share (0..1) of control characters and invalid UTF-8 in its first bytes, and how many bytes were looked at. */
+  notText?: { share: number; bytes: number };
   /** UTF-16 text (its byte order mark): read from a UTF-8 copy, which is sniffed again (nothing else is looked at). */
   utf16?: 'LE' | 'BE';
   /** Delimited text whose first line runs past MAX_LINE_BYTES: not a line-oriented file. */
@@ -237,6 +239,27 @@ export function nulInFirstLine(head: Buffer): number {
   return nul !== -1 && (lf === -1 || nul < lf) ? nul : -1;
 }
 
+/** More than this share of control characters and invalid UTF-8 at its start, and a file is not text. */
+const NOT_TEXT_SHARE = 0.3;
+
+/**
+ * The share of the characters of `head` that no text holds: C0 controls other than tab, line
+ * feed, form feed and carriage return, and bytes that are not UTF-8 (read as U+FFFD). NUL is
+ * left to the NUL rules (in the first line the file is binary; a zeroed tail is a problem row).
+ * A sequence cut by the end of `head` is not counted. 0 for fewer than 64 bytes.
+ */
+export function nonTextShare(head: Buffer): number {
+  if (head.length < 64) return 0;
+  const text = head.toString('utf8');
+  const n = text.length - (text.endsWith('\ufffd') ? 1 : 0);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c > 0 && c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) || c === 127) bad++;
+  }
+  return n ? bad / n : 0;
+}
+
 /** Excel's first line `sep=X`: X is the delimiter (the header comes after it). */
 const SEP_LINE = /^sep=([^"\r\n])(\r\n|\n|\r)/i;
 
@@ -251,6 +274,8 @@ export async function sniffFile(path: string): Promise<Sniffed> {
   if (head[0] === 0xfe && head[1] === 0xff) return csv({ utf16: 'BE' });
   const nul = nulInFirstLine(head);
   if (nul !== -1) return csv({ binaryAt: nul });
+  const share = nonTextShare(head);
+  if (share > NOT_TEXT_SHARE) return csv({ notText: { share, bytes: head.length } });
   // A UTF-8 byte order mark is not part of the first name.
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   let text = head.toString('utf8', bom);

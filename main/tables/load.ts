@@ -844,6 +844,7 @@ async function preview(conn: DuckDBConnection, from: string | Promise<string | n
 /** Why a sniffed file is not read as text (binary), or null. */
 function nonText(path: string, s: Sniffed): string | null {
   if (s.binaryAt !== undefined) return `${path} looks binary: NUL byte at offset ${s.binaryAt}${s.gzip ? ' of its decompressed data' : ''}; not a CSV, JSON or Parquet file`;
+  if (s.notText) return `${path} does not look like text: ${Math.round(s.notText.share * 100)}% of its first ${s.notText.bytes.toLocaleString('en-US')} bytes${s.gzip ? ' (decompressed)' : ''} are control characters or invalid UTF-8; not a CSV, JSON or Parquet file`;
   return null;
 }
 
