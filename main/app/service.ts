@@ -278,14 +278,14 @@ export class AppService {
   private summary(a: LoadedArtifact, folders: readonly string[] = this.repo.folders()): ArtifactSummary {
     return {
       name: a.artifact.name, type: a.artifact.type, description: a.artifact.description ?? '', builtIn: a.builtIn, file: a.file,
-      ...(a.builtIn || this.isMine(a.file) ? {} : { folder: folders.find((d) => within(d, a.file)) ?? a.file }),
+      ...(a.builtIn || this.isMine(a.file) ? {} : { folder: folders.find((d) => isInside(d, a.file)) ?? a.file }),
       parameterNames: (a.artifact.parameters ?? []).map((p) => p.name),
     };
   }
 
   /** Whether `file` is in the user's own artifact folder (only those are saved over and deleted here). */
   private isMine(file: string): boolean {
-    return within(this.opts.userArtifacts, file);
+    return isInside(this.opts.userArtifacts, file);
   }
 
   private detail(a: LoadedArtifact): ArtifactDetail {
@@ -326,7 +326,7 @@ export class AppService {
     this.repo.reload();
     const existing = this.repo.get(name);
     if (existing?.builtIn) return fail('BuiltIn', `${name} is a built-in artifact: save it under another name (e.g. Custom.${name})`);
-    const own = existing && isInside(this.opts.userArtifacts, existing.file) ? existing.file : undefined;
+    const own = existing && this.isMine(existing.file) ? existing.file : undefined;
     if (existing && existing.raw !== yaml && opts.replace !== name) {
       return fail('Exists', `${name} already exists${own ? ` in ${own}` : ` (${existing.file})`}: save under another name, or confirm to replace it`);
     }
@@ -391,10 +391,4 @@ export class AppService {
       args: e.args.map((a) => ({ name: a.name, type: a.type, required: a.required, doc: a.doc })),
     }));
   }
-}
-
-/** Whether `file` lies under the folder `dir`. */
-function within(dir: string, file: string): boolean {
-  const rel = relative(resolve(dir), resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
