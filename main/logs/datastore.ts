@@ -57,12 +57,14 @@ export class DatastoreError extends Error {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function isNotFound(e: unknown): boolean {
+/** Whether a file error says the path is not there (ENOENT, or a file where a folder was expected). */
+export function isNotFound(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-async function entries(dir: string) {
+/** The entries of `dir`, none when it is not there. */
+export async function entries(dir: string) {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (e) {

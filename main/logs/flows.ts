@@ -13,13 +13,12 @@
  * JSONL, which the table engine opens as a file. Only reads: nothing is written into the folder.
  */
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoreFlow, StoreFlowResult, StoreFlowUpload } from '../ipc/contract.ts';
 import { CLIENT_ID_SYNTAX } from '../collector/paths.ts';
 import { nameOfVelociraptorDir } from '../collector/jsonl-paths.ts';
-import { DatastoreError } from './datastore.ts';
+import { DatastoreError, entries } from './datastore.ts';
 
 /** A flow id: `F.` and base32 (letters and digits). */
 export const FLOW_ID = /^F\.[A-Za-z0-9]+$/;
@@ -29,16 +28,6 @@ const STATES = ['UNSET', 'RUNNING', 'FINISHED', 'ERROR', 'IN_PROGRESS', 'UNRESPO
 
 /** Bytes read to tell whether an upload is text. */
 const SNIFF_BYTES = 4096;
-
-async function entries(dir: string): Promise<Dirent[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })) as Dirent[];
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw e;
-  }
-}
 
 async function size(p: string): Promise<number | undefined> {
   const st = await stat(p).catch(() => null);

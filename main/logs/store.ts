@@ -6,12 +6,11 @@
  * table engine opens as one table in time order (tables.ts, `table:open` of kind `logs`). Only
  * reads: safe while a collector writes.
  */
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoreArtifact, StoreClient, StoreDay } from '../ipc/contract.ts';
 import { CLIENT_ID_SYNTAX, dayStart, parseDayFileName } from '../collector/paths.ts';
 import { countDayFile, type RowCounter } from './counts.ts';
-import { clientArtifactFiles, datastoreClients, type Datastore } from './datastore.ts';
+import { clientArtifactFiles, datastoreClients, entries, isNotFound, type Datastore } from './datastore.ts';
 import { clientHostnames } from './hostnames.ts';
 
 /** A day range of one artifact of one client: first and last day, inclusive (YYYY-MM-DD, UTC). */
@@ -24,20 +23,6 @@ export interface DayRange {
 
 /** Most days one opened range may span (a year and a day: a leap year plus the day it ends). */
 export const MAX_OPEN_DAYS = 367;
-
-function isNotFound(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-async function entries(dir: string) {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    if (isNotFound(e)) return [];
-    throw e;
-  }
-}
 
 /** Client ids with a monitoring folder in the datastore, sorted. */
 export async function storeClients(datastore: string): Promise<string[]> {
