@@ -1,19 +1,26 @@
 /**
  * Cells of the engine's windows as the workbench shows and copies them: times (epoch ms in
- * `timestamp` columns) as ISO 8601 UTC, numbers as they are (integers past 2^53 arrive as their
- * digits in text and stay exact), nested values (JSON text) compact in the grid and
- * pretty-printed in the details pane. The same text forms as the page's other tables
- * (lib/table/cell-text.ts), so what is on screen is what a filter matches and what an export
- * writes. No DOM.
+ * `timestamp` columns) as ISO 8601 in the zone of the time zone setting, numbers rounded for
+ * the eye in the grid as in the page's other tables (lib/table/number-text.ts: `1.18`, a
+ * `*Percent` column as a percent) with the full value in the tooltip, the details, copies,
+ * value counts, filters and exports (integers past 2^53 arrive as their digits in text and stay
+ * exact), nested values (JSON text) compact in the grid and pretty-printed in the details pane.
+ * No DOM.
  */
 import type { TableCell, TableColumn } from '../../../main/ipc/contract.ts';
 import { cellText, isoTime, jsonText } from '../table/cell-text.ts';
 import { timeText } from '../settings/time-zone.ts';
+import { displayText } from '../table/number-text.ts';
 
-/** A cell's text in the grid. */
+/** A cell's text in the grid: numbers rounded for the eye (percent columns as percents). */
 export function cellDisplay(cell: TableCell | undefined, column: TableColumn): string {
   if (cell === null || cell === undefined) return '';
-  // In the zone of the time zone setting (UTC by default: lib/settings/time-zone.ts).
+  return displayText(cell, column);
+}
+
+/** A cell's whole text: numbers as they are, times in the zone of the time zone setting (UTC by default). */
+export function cellFullText(cell: TableCell | undefined, column: TableColumn): string {
+  if (cell === null || cell === undefined) return '';
   if (column.type === 'timestamp' && typeof cell === 'number') return timeText(cell);
   return cellText(cell, column.type);
 }
