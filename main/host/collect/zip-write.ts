@@ -43,6 +43,16 @@ function dos(t: Date | null | undefined): [number, number] {
   return [time, date];
 }
 
+/** The extended-timestamp extra field (0x5455) holding the modification time. */
+function unixTimeExtra(seconds: number): Buffer {
+  const t = Buffer.alloc(9);
+  t.writeUInt16LE(0x5455, 0);
+  t.writeUInt16LE(5, 2);
+  t.writeUInt8(1, 4);
+  t.writeUInt32LE(seconds, 5);
+  return t;
+}
+
 function unixSeconds(t: Date | null | undefined): number | null {
   if (!t) return null;
   const s = Math.floor(t.getTime() / 1000);
@@ -78,14 +88,7 @@ export class ZipWriter {
       z.writeUInt16LE(16, 2);
       extras.push(z); // sizes patched later
     }
-    if (w.unixTime !== null) {
-      const t = Buffer.alloc(9);
-      t.writeUInt16LE(0x5455, 0);
-      t.writeUInt16LE(5, 2);
-      t.writeUInt8(1, 4);
-      t.writeUInt32LE(w.unixTime, 5);
-      extras.push(t);
-    }
+    if (w.unixTime !== null) extras.push(unixTimeExtra(w.unixTime));
     const extra = Buffer.concat(extras);
     const h = Buffer.alloc(30);
     h.writeUInt32LE(0x04034b50, 0);
@@ -234,14 +237,7 @@ export class ZipWriter {
       fields.forEach((f, i) => z.writeBigUInt64LE(f, 4 + i * 8));
       extras.push(z);
     }
-    if (w.unixTime !== null) {
-      const t = Buffer.alloc(9);
-      t.writeUInt16LE(0x5455, 0);
-      t.writeUInt16LE(5, 2);
-      t.writeUInt8(1, 4);
-      t.writeUInt32LE(w.unixTime, 5);
-      extras.push(t);
-    }
+    if (w.unixTime !== null) extras.push(unixTimeExtra(w.unixTime));
     const extra = Buffer.concat(extras);
     const h = Buffer.alloc(46);
     h.writeUInt32LE(0x02014b50, 0);

@@ -23,6 +23,27 @@ function expose(v: MaybePromise<Value>): Value {
   return v instanceof Promise ? new Lazy(() => v) : v;
 }
 
+/**
+ * The members a struct and an array both have: their size, start and end (Velociraptor's
+ * `SizeOf`/`Size`, `StartOf`/`Start`/`OffsetOf`, `EndOf`/`End`), or ABSENT for another name.
+ */
+function placement(name: string, start: number, size: () => MaybePromise<number>): Value | Absent {
+  switch (name) {
+    case 'SizeOf':
+    case 'Size':
+      return expose(size());
+    case 'StartOf':
+    case 'Start':
+    case 'OffsetOf':
+      return start;
+    case 'EndOf':
+    case 'End':
+      return expose(then(size(), (s) => start + s));
+    default:
+      return ABSENT;
+  }
+}
+
 /** The size in bytes of a parsed value (array elements are laid out back to back by it). */
 export function valueSize(v: Value): MaybePromise<number> {
   if (v instanceof StructObject) return v.size();
@@ -129,17 +150,9 @@ export class StructObject implements HostObject {
 
   [GET_MEMBER](name: string): Value | Absent {
     if (this.def.byName.has(name)) return expose(this.field(name));
+    const placed = placement(name, this.start, () => this.size());
+    if (placed !== ABSENT) return placed;
     switch (name) {
-      case 'SizeOf':
-      case 'Size':
-        return expose(this.size());
-      case 'StartOf':
-      case 'Start':
-      case 'OffsetOf':
-        return this.start;
-      case 'EndOf':
-      case 'End':
-        return expose(then(this.size(), (s) => this.start + s));
       case 'ParentOf':
       case 'Parent':
         return this.parent;
@@ -236,17 +249,9 @@ export class ArrayObject extends Array<Value> implements HostObject {
   }
 
   [GET_MEMBER](name: string): Value | Absent {
+    const placed = placement(name, this.start, () => this.size());
+    if (placed !== ABSENT) return placed;
     switch (name) {
-      case 'SizeOf':
-      case 'Size':
-        return expose(this.size());
-      case 'StartOf':
-      case 'Start':
-      case 'OffsetOf':
-        return this.start;
-      case 'EndOf':
-      case 'End':
-        return expose(then(this.size(), (s) => this.start + s));
       case 'Value':
       case 'ContentsOf':
         return Array.from(this);
