@@ -2,14 +2,18 @@
  * Where the app's "Collect to zip" puts its container, and how the page gets it: the zip is
  * written into a download folder of its own (main/app/downloads.ts) and, when the run ends,
  * registered for the web host to hand over once (`GET /exports/<id>`, as `table:export`'s
- * downloads); `vql:done` carries that address with the zip's size and counts. The desktop shell
- * gets the same result. Named as Velociraptor's offline collector names its zips
- * (`Collection-%Hostname%-%TIMESTAMP%`, characters outside `[0-9A-Za-z-]` as `_`).
+ * downloads); `vql:done` carries that address with the zip's size and counts. A browser
+ * downloads it at once; the desktop app, which cannot download, saves it where the user
+ * chooses (`collection:save`, `saveCollection` here), so a finished zip waits for that until
+ * the app closes (not the downloads' ten minutes). Named as Velociraptor's offline collector
+ * names its zips (`Collection-%Hostname%-%TIMESTAMP%`, characters outside `[0-9A-Za-z-]` as `_`).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { constants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFile, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CollectionDownload } from '../ipc/contract.ts';
+import type { CollectionDownload, CollectionSaved, CollectionSaveRequest, Result } from '../ipc/contract.ts';
+import { checkSavePath } from './save-path.ts';
 import { removeTempDir } from '../host/collect/run-files.ts';
 import { sharedDownloads, type Downloads } from './downloads.ts';
 import type { ContainerTarget, JobEnd } from './query-job.ts';
@@ -55,7 +59,35 @@ export class PendingCollection {
       return undefined;
     }
     const bytes = statSync(this.target.output).size;
-    const id = this.downloads.add(this.root, { path: this.target.output, name: this.name, contentType: 'application/zip' });
+    const id = this.downloads.add(this.root, { path: this.target.output, name: this.name, contentType: 'application/zip' }, true);
     return { download: `/exports/${id}`, name: this.name, bytes, rows: c.rows, uploads: c.uploads, uploadedBytes: c.uploadedBytes, sessionId: c.sessionId };
   }
+}
+
+const DOWNLOAD = /^\/exports\/([0-9a-f]{32})$/;
+
+/**
+ * `collection:save`: copies a finished "Collect to zip" to the path the user chose (a new file
+ * unless `overwrite`), then drops the waiting copy. Errors: `BadRequest`, `Exists` (ask, then
+ * send `overwrite`), `NotFound` (already saved or downloaded), `SaveFailed` (the copy failed:
+ * the waiting zip is kept, so another place can be tried).
+ */
+export async function saveCollection(req: CollectionSaveRequest, downloads: Downloads = sharedDownloads()): Promise<Result<CollectionSaved>> {
+  const m = typeof req?.download === 'string' ? DOWNLOAD.exec(req.download) : null;
+  if (!m) return { ok: false, error: { code: 'BadRequest', message: 'collection:save needs the download address of a finished collection' } };
+  const file = downloads.peek(m[1]!);
+  if (!file) return { ok: false, error: { code: 'NotFound', message: 'this collection zip is no longer waiting: it was saved or downloaded already (collect again for another copy)' } };
+  const checked = await checkSavePath(req.path, req.overwrite === true);
+  if ('problem' in checked) return { ok: false, error: checked.problem };
+  try {
+    await copyFile(file.path, checked.path, req.overwrite === true ? 0 : constants.COPYFILE_EXCL);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EEXIST') return { ok: false, error: { code: 'Exists', message: `${checked.path} exists: choose another name, or confirm to replace it` } };
+    await rm(checked.path, { force: true }).catch(() => {});
+    return { ok: false, error: { code: 'SaveFailed', message: `could not save the collection to ${checked.path}: ${err.message}; the zip is still waiting, choose another place` } };
+  }
+  const bytes = (await stat(checked.path)).size;
+  downloads.take(m[1]!)?.done();
+  return { ok: true, value: { path: checked.path, bytes } };
 }

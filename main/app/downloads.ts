@@ -32,7 +32,7 @@ export function safeFileName(name: unknown, fallback: string): string {
 }
 
 export class Downloads {
-  private readonly files = new Map<string, DownloadFile & { root: string; timer: ReturnType<typeof setTimeout> }>();
+  private readonly files = new Map<string, DownloadFile & { root: string; timer: ReturnType<typeof setTimeout> | undefined }>();
 
   constructor(private readonly ttlMs = DOWNLOAD_TTL_MS) {}
 
@@ -43,14 +43,24 @@ export class Downloads {
     return dir;
   }
 
-  /** Registers a file written into `newFolder(root)`; returns its id. */
-  add(root: string, file: DownloadFile): string {
+  /**
+   * Registers a file written into `newFolder(root)`; returns its id. `keep`: the file waits
+   * until it is taken or the process ends (a collection may be hours of work), not the TTL.
+   */
+  add(root: string, file: DownloadFile, keep = false): string {
     if (!holds(root, file.path)) throw new Error(`${file.path} is not in a download folder of ${root}`);
     const id = randomBytes(16).toString('hex');
-    const timer = setTimeout(() => this.discard(id), this.ttlMs);
-    timer.unref?.();
+    const timer = keep ? undefined : setTimeout(() => this.discard(id), this.ttlMs);
+    timer?.unref?.();
     this.files.set(id, { ...file, root, timer });
     return id;
+  }
+
+  /** The file waiting under `id`, left waiting (null when there is none). */
+  peek(id: string): DownloadFile | null {
+    if (typeof id !== 'string' || !ID.test(id)) return null;
+    const f = this.files.get(id);
+    return f ? { path: f.path, name: f.name, contentType: f.contentType } : null;
   }
 
   /** Takes a download (it is then gone from the registry): the caller serves it, then calls `done`. */

@@ -17,7 +17,7 @@ import type {
   SerializedError,
 } from '../ipc/contract.ts';
 import { createEngine, jobRows, pumpRows, runJob, toSerialized, type Batching, type JobEnd, type QueryJob } from './query-job.ts';
-import { PendingCollection } from './collect-download.ts';
+import { PendingCollection, saveCollection } from './collect-download.ts';
 import { sharedWorkerPool, type WorkerPool } from './worker-pool.ts';
 import { eventsHandlers, type AppCollector } from './events.ts';
 import { packHandlers } from './packs.ts';
@@ -165,6 +165,7 @@ export class AppService {
         return started;
       },
       'docs:completions': () => ok(this.completions()),
+      'collection:save': (req) => saveCollection(req),
       ...events.invoke,
       ...packHandlers(ctx),
       ...fileHandlers(),

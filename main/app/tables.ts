@@ -21,6 +21,7 @@ import { parseRange } from '../logs/range.ts';
 import { tidxByteRange } from '../logs/tidx.ts';
 import { suggest } from '../vql/args.ts';
 import { safeFileName, sharedDownloads, type Downloads } from './downloads.ts';
+import { checkSavePath } from './save-path.ts';
 import { defaultMemoryLimit, sharedTableEngine, type TableEngine } from '../tables/engine.ts';
 import type { LoadSource, LogFile } from '../tables/load.ts';
 import { MAX_VIEWS, OpenTable, TableError } from '../tables/table.ts';
@@ -161,12 +162,9 @@ export function tableHandlers(ctx: ServiceContext, engine: TableEngine = sharedT
       if (resolve(dirname(src)) === dirname(path)) throw new TableError('Refused', `${dirname(path)} holds the evidence this table was read from: exports are never written next to it, choose another folder`);
     }
     if (inside(engine.folder, path)) throw new TableError('Refused', `${path} is inside the engine's temporary folder: choose another folder`);
-    const dir = await stat(dirname(path)).catch(() => null);
-    if (!dir?.isDirectory()) throw new TableError('BadRequest', `the folder ${dirname(path)} does not exist`);
-    const existing = await stat(path).catch(() => null);
-    if (existing?.isDirectory()) throw new TableError('BadRequest', `${path} is a folder: give a file name`);
-    if (existing && !req.overwrite) throw new TableError('Exists', `${path} exists: choose another name, or confirm to replace it`);
-    return path;
+    const checked = await checkSavePath(path, req.overwrite === true);
+    if ('problem' in checked) throw new TableError(checked.problem.code, checked.problem.message);
+    return checked.path;
   }
 
   return {

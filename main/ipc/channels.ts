@@ -18,7 +18,7 @@ const INVOKE: Record<keyof Invoke, true> = {
   'store:clients': true, 'store:artifacts': true, 'store:datastore': true, 'store:flows': true,
   'packs:export': true, 'packs:preview': true, 'packs:import': true,
   'files:list': true,
-  'collection:list': true,
+  'collection:list': true, 'collection:save': true,
   'table:open': true, 'table:info': true, 'table:window': true, 'table:view': true, 'table:locate': true, 'table:groups': true,
   'table:values': true, 'table:timeline': true, 'table:tag': true, 'table:sql': true, 'table:export': true, 'table:problems': true,
   'table:close': true, 'table:settings': true,

@@ -60,6 +60,22 @@ export interface CollectionDownload {
   sessionId: string;
 }
 
+/** `collection:save`: where the desktop app puts a finished "Collect to zip" (the user's choice). */
+export interface CollectionSaveRequest {
+  /** The run's `CollectionDownload.download`. */
+  download: string;
+  /** The absolute path to write. */
+  path: string;
+  /** Replace an existing file (default false: the reply is an `Exists` error). */
+  overwrite?: boolean;
+}
+
+/** What `collection:save` wrote. */
+export interface CollectionSaved {
+  path: string;
+  bytes: number;
+}
+
 /** A problem in VQL or artifact YAML, positioned for the editor. */
 export interface Problem {
   line: number;
@@ -707,6 +723,8 @@ export interface Invoke {
   'files:list': (req?: FileListRequest) => Result<FileListing>;
   /** Lists a collection zip (Velociraptor's offline collection, `vql artifacts collect --output`, flow and hunt exports) from its central directory; writes nothing. */
   'collection:list': (path: string) => Result<CollectionListing>;
+  /** Saves a finished "Collect to zip" where the user chose (the desktop app; a browser downloads it); the waiting copy is then gone. */
+  'collection:save': (req: CollectionSaveRequest) => Result<CollectionSaved>;
   /**
    * The log workbench's tables (DuckDB in the main process). `table:open` replies once the
    * preview (the first rows) is there; `table:progress` pushes follow until the load ends.

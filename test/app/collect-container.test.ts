@@ -260,3 +260,57 @@ test('Collect to zip refused or failing: a clear error, no download left behind'
 test('the zip is named as Velociraptor\'s offline collector names its zips', () => {
   assert.equal(collectionFileName('host.example:1', new Date('2026-12-07T04:05:06.789Z')), 'Collection-host_example_1-2026-12-07T04_05_06Z.zip');
 });
+
+test('the desktop app saves the finished zip where the user chose (collection:save): a new file, Exists before a replace, then the waiting copy is gone', async () => {
+  const { s, done } = service();
+  const r = await s.invoke('artifacts:collect', { artifact: 'Test.App.Upload', args: { File: FILE }, container: true });
+  assert.ok(r.ok);
+  const end = await done(r.value);
+  const c = end.collection;
+  assert.ok(c, JSON.stringify(end));
+  const m = /^\/exports\/([0-9a-f]{32})$/.exec(c.download)!;
+  const waiting = sharedDownloads().peek(m[1]!);
+  assert.ok(waiting, 'the zip waits for its save');
+
+  const out = mkdtempSync(join(TMP, 'saved-'));
+  const target = join(out, c.name);
+  // Bad places are refused with what to do; nothing is written and the zip keeps waiting.
+  assert.deepEqual(await s.invoke('collection:save', { download: c.download, path: 'relative.zip' }), { ok: false, error: { code: 'BadRequest', message: 'saving needs the absolute path of the file to write' } });
+  const missing = await s.invoke('collection:save', { download: c.download, path: join(out, 'no-such-folder', 'x.zip') });
+  assert.equal(!missing.ok && missing.error.code, 'BadRequest');
+  assert.match(!missing.ok ? missing.error.message : '', /the folder .*no-such-folder does not exist/);
+  const folder = await s.invoke('collection:save', { download: c.download, path: out });
+  assert.match(!folder.ok ? folder.error.message : '', /is a folder: give a file name/);
+  writeFileSync(target, 'an older file');
+  const exists = await s.invoke('collection:save', { download: c.download, path: target });
+  assert.equal(!exists.ok && exists.error.code, 'Exists');
+  assert.equal(readFileSync(target, 'utf8'), 'an older file', 'not replaced without the user\'s yes');
+  assert.ok(existsSync(waiting.path), 'still waiting after the refusals');
+
+  const saved = await s.invoke('collection:save', { download: c.download, path: target, overwrite: true });
+  assert.deepEqual(saved, { ok: true, value: { path: target, bytes: c.bytes } });
+  checkContainer(unzipSync(readFileSync(target)), c);
+  assert.equal(existsSync(dirname(waiting.path)), false, 'the waiting copy is removed once saved');
+  const again = await s.invoke('collection:save', { download: c.download, path: join(out, 'second.zip') });
+  assert.equal(!again.ok && again.error.code, 'NotFound');
+  assert.equal(existsSync(join(out, 'second.zip')), false);
+  assert.deepEqual(await s.invoke('collection:save', { download: '/exports/../../etc/passwd', path: join(out, 'p.zip') }), { ok: false, error: { code: 'BadRequest', message: 'collection:save needs the download address of a finished collection' } });
+});
+
+test('a finished collection waits for its save past the downloads\' ten minutes (a table export does not)', async () => {
+  const { Downloads } = await import('../../main/app/downloads.ts');
+  const d = new Downloads(1);
+  const root = mkdtempSync(join(TMP, 'dl-'));
+  const keep = join(d.newFolder(root), 'c.zip');
+  const drop = join(d.newFolder(root), 'e.csv');
+  writeFileSync(keep, 'zip');
+  writeFileSync(drop, 'csv');
+  const kept = d.add(root, { path: keep, name: 'c.zip', contentType: 'application/zip' }, true);
+  const dropped = d.add(root, { path: drop, name: 'e.csv', contentType: 'text/csv' });
+  // The 1 ms timer of the export fires; wait for the event loop to run it (and a few turns more).
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(d.peek(dropped), null, 'the export expired');
+  assert.equal(existsSync(drop), false);
+  assert.ok(d.peek(kept), 'the collection still waits');
+  assert.equal(readFileSync(keep, 'utf8'), 'zip');
+});

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { e2eSkip, openApp, type App } from './harness.ts';
+import { desktopBridge } from './desktop-bridge.ts';
 
 const T = { timeout: 90_000 };
 
@@ -71,5 +72,81 @@ sources:
     assert.match(new URL(download.url()).pathname, /^\/exports\/[0-9a-f]{32}$/);
     const again = await page.evaluate(async (url) => (await fetch(url)).status, download.url());
     assert.equal(again, 404);
+  });
+});
+
+describe('e2e: collect to zip in the desktop app (a preload\'s bridge in the page)', { skip: e2eSkip() }, () => {
+  let app: App;
+  let evidence = '';
+  before(async () => {
+    app = await openApp('collect-zip-desktop');
+    evidence = join(app.dir, 'evidence');
+    mkdirSync(evidence, { recursive: true });
+    for (const [name, text] of Object.entries(FILES)) writeFileSync(join(evidence, name), text);
+    mkdirSync(join(app.dir, 'artifacts'), { recursive: true });
+    writeFileSync(join(app.dir, 'artifacts', 'Custom.Collect.Files.yaml'), `name: Custom.Collect.Files
+parameters:
+  - name: Root
+    default: ${evidence}
+sources:
+  - query: |
+      SELECT OSPath.Basename AS Name, Size, upload(file=OSPath) AS Upload
+      FROM glob(globs='*', root=Root) ORDER BY Name
+`);
+    await app.page.addInitScript({ content: desktopBridge });
+    await app.page.reload();
+  });
+  after(async () => app?.close());
+  const libraryView = () => app.page.getByRole('region', { name: 'Artifacts' });
+
+  test('no download: "Save as…" puts the zip where the user picks, asks before replacing, and says where it went', T, async () => {
+    const { page } = app;
+    assert.equal(await page.evaluate(() => 'vqlBridge' in window), true);
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    const out = join(app.dir, 'saved');
+    mkdirSync(out);
+    await page.getByRole('tab', { name: 'Artifacts' }).click();
+    await libraryView().getByLabel('Search artifacts').fill('Custom.Collect');
+    await libraryView().getByRole('button', { name: 'Run Custom.Collect.Files' }).click();
+    const form = libraryView().getByRole('form', { name: 'Run Custom.Collect.Files' });
+    await form.getByRole('button', { name: 'Collect to zip' }).click();
+    await form.getByText(/^Collected Collection-.*\.zip · 3 rows, 3 uploads/).waitFor({ timeout: 60_000 });
+    await form.getByText('kept until the app closes').waitFor();
+    await app.screenshot('desktop-collected');
+    await app.docsShot('run-collect-zip-desktop-1440x900');
+
+    // Save as… opens the host's picker in save mode with the collection's name.
+    const save = async () => {
+      await form.getByRole('button', { name: 'Save as…' }).click();
+      const picker = page.getByRole('dialog', { name: 'Save the collection' });
+      await picker.getByLabel('Path').fill(out);
+      await picker.getByRole('button', { name: 'Go' }).click();
+      await picker.getByRole('listbox', { name: `Files in ${out}` }).waitFor();
+      const name = await picker.getByLabel('File name').inputValue();
+      assert.match(name, /^Collection-[0-9A-Za-z_-]+\.zip$/);
+      await picker.getByLabel('File name').fill('case-42.zip');
+      await app.screenshot('desktop-save-picker');
+      await picker.getByRole('button', { name: 'Save here' }).click();
+    };
+    writeFileSync(join(out, 'case-42.zip'), 'older');
+    await save();
+    // The name is taken: a yes is needed; No keeps the older file and the zip waiting.
+    await form.getByRole('alert').filter({ hasText: 'case-42.zip exists. Replace it?' }).waitFor();
+    await form.getByRole('button', { name: 'No' }).click();
+    assert.equal(readFileSync(join(out, 'case-42.zip'), 'utf8'), 'older');
+    await save();
+    await form.getByRole('button', { name: 'Replace' }).click();
+    await form.getByRole('status').filter({ hasText: `to ${join(out, 'case-42.zip')}` }).waitFor();
+    await app.screenshot('desktop-saved');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await app.docsShot('run-collect-zip-desktop-saved-1024x700');
+
+    const zip = unzipSync(readFileSync(join(out, 'case-42.zip')));
+    const rows = strFromU8(zip['results/Custom.Collect.Files.json']!).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(rows.map((r) => r.Name), Object.keys(FILES).sort());
+    for (const m of ['log.json', 'uploads.json', 'collection_context.json']) assert.ok(zip[m], `${m} is in the saved zip`);
+    assert.equal(downloads, 0, 'the desktop app downloads nothing');
+    assert.deepEqual(app.errors, []);
   });
 });
