@@ -18,16 +18,14 @@ const FILES: Record<string, string> = {
   'notes.txt': 'collected with vql\n',
 };
 
-describe('e2e: collect to zip', { skip: e2eSkip() }, () => {
-  let app: App;
-  let evidence = '';
-  before(async () => {
-    app = await openApp('collect-zip');
-    evidence = join(app.dir, 'evidence');
-    mkdirSync(evidence, { recursive: true });
-    for (const [name, text] of Object.entries(FILES)) writeFileSync(join(evidence, name), text);
-    mkdirSync(join(app.dir, 'artifacts'), { recursive: true });
-    writeFileSync(join(app.dir, 'artifacts', 'Custom.Collect.Files.yaml'), `name: Custom.Collect.Files
+/** The app with the evidence folder and an artifact that uploads its files (written after the page loaded its list). */
+async function openWithEvidence(suite: string): Promise<App> {
+  const app = await openApp(suite);
+  const evidence = join(app.dir, 'evidence');
+  mkdirSync(evidence, { recursive: true });
+  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(evidence, name), text);
+  mkdirSync(join(app.dir, 'artifacts'), { recursive: true });
+  writeFileSync(join(app.dir, 'artifacts', 'Custom.Collect.Files.yaml'), `name: Custom.Collect.Files
 description: Lists the files of a folder and uploads each one.
 parameters:
   - name: Root
@@ -37,6 +35,13 @@ sources:
       SELECT OSPath.Basename AS Name, Size, upload(file=OSPath) AS Upload
       FROM glob(globs='*', root=Root) ORDER BY Name
 `);
+  return app;
+}
+
+describe('e2e: collect to zip', { skip: e2eSkip() }, () => {
+  let app: App;
+  before(async () => {
+    app = await openWithEvidence('collect-zip');
   });
   after(async () => app?.close());
   const libraryView = () => app.page.getByRole('region', { name: 'Artifacts' });
@@ -77,22 +82,8 @@ sources:
 
 describe('e2e: collect to zip in the desktop app (a preload\'s bridge in the page)', { skip: e2eSkip() }, () => {
   let app: App;
-  let evidence = '';
   before(async () => {
-    app = await openApp('collect-zip-desktop');
-    evidence = join(app.dir, 'evidence');
-    mkdirSync(evidence, { recursive: true });
-    for (const [name, text] of Object.entries(FILES)) writeFileSync(join(evidence, name), text);
-    mkdirSync(join(app.dir, 'artifacts'), { recursive: true });
-    writeFileSync(join(app.dir, 'artifacts', 'Custom.Collect.Files.yaml'), `name: Custom.Collect.Files
-parameters:
-  - name: Root
-    default: ${evidence}
-sources:
-  - query: |
-      SELECT OSPath.Basename AS Name, Size, upload(file=OSPath) AS Upload
-      FROM glob(globs='*', root=Root) ORDER BY Name
-`);
+    app = await openWithEvidence('collect-zip-desktop');
     await app.page.addInitScript({ content: desktopBridge });
     await app.page.reload();
   });
