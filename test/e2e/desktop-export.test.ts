@@ -1,0 +1,78 @@
+// The workbench's Export… as the desktop app shows it (issue 12's exports; the Electron preload
+// stood in by test/e2e/desktop-bridge.ts): no download, "Save as…" with the host's picker, a
+// path next to the evidence refused with what to do, an existing file replaced only after a
+// yes, and the saved CSV equal to the view's rows.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { e2eSkip, openApp, type App } from './harness.ts';
+import { desktopBridge } from './desktop-bridge.ts';
+
+const T = { timeout: 90_000 };
+
+describe('e2e: workbench export in the desktop app', { skip: e2eSkip() }, () => {
+  let app: App;
+  let evidence = '';
+  let out = '';
+  before(async () => {
+    app = await openApp('desktop-export');
+    evidence = join(app.dir, 'evidence');
+    out = join(app.dir, 'case');
+    mkdirSync(evidence);
+    mkdirSync(out);
+    const rows = Array.from({ length: 50 }, (_, i) => `${i + 1},${i % 2 ? 'alice' : 'bob'},=cmd|' /C calc'!A${i}`);
+    writeFileSync(join(evidence, 'auth.csv'), ['id,User,Note', ...rows].join('\n') + '\n');
+    await app.page.addInitScript({ content: desktopBridge });
+    await app.page.reload();
+  });
+  after(async () => app?.close());
+  const view = () => app.page.getByRole('region', { name: 'Logs workbench' });
+
+  test('Save as… writes the filtered view where the user picks; never next to the evidence; replace only after a yes', T, async () => {
+    const { page } = app;
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await page.getByRole('tab', { name: 'Logs workbench' }).click();
+    await view().getByRole('button', { name: 'Open file…' }).click();
+    const open = page.getByRole('dialog');
+    await open.getByLabel('Path').fill(join(evidence, 'auth.csv'));
+    await open.getByLabel('Path').press('Enter');
+    await page.waitForFunction(() => (document.querySelector('[aria-label="Table summary"]')?.textContent ?? '').includes('loaded in'), undefined, { timeout: 60_000 });
+    await view().getByRole('grid', { name: 'Workbench rows' }).getByLabel('Filter User', { exact: true }).fill('=alice');
+    await page.waitForFunction(() => document.querySelector('[aria-label="Row count"]')?.textContent?.trim() === '25 of 50 rows', undefined, { timeout: 60_000 });
+
+    const dialog = page.getByRole('dialog', { name: 'Export the view' });
+    const saveTo = async (folder: string, name: string) => {
+      await view().getByRole('button', { name: 'Export…' }).click();
+      await dialog.getByRole('button', { name: 'Save as…' }).click();
+      const picker = page.getByRole('dialog', { name: 'Save the export' });
+      await picker.getByLabel('Path').fill(folder);
+      await picker.getByRole('button', { name: 'Go' }).click();
+      await picker.getByRole('listbox', { name: `Files in ${folder}` }).waitFor();
+      assert.equal(await picker.getByLabel('File name').inputValue(), 'auth-view.csv', 'never the opened file\'s own name');
+      await picker.getByLabel('File name').fill(name);
+      await picker.getByRole('button', { name: 'Save here' }).click();
+    };
+
+    // Next to the evidence: refused, with what to do; nothing written there.
+    await saveTo(evidence, 'auth-view.csv');
+    await dialog.getByRole('alert').filter({ hasText: 'holds the evidence this table was read from: exports are never written next to it, choose another folder' }).waitFor();
+    await app.screenshot('refused-next-to-evidence');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    writeFileSync(join(out, 'alice.csv'), 'older');
+    await saveTo(out, 'alice.csv');
+    await dialog.getByRole('alert').filter({ hasText: 'alice.csv exists. Replace it?' }).waitFor();
+    await dialog.getByRole('button', { name: 'Replace' }).click();
+    await view().getByRole('status').filter({ hasText: `Exported 25 rows` }).filter({ hasText: `to ${join(out, 'alice.csv')}` }).waitFor();
+
+    const lines = readFileSync(join(out, 'alice.csv'), 'utf8').trim().split(/\r?\n/);
+    assert.equal(lines[0], 'id,User,Note');
+    assert.equal(lines.length, 26);
+    assert.ok(lines.slice(1).every((l) => l.includes(',alice,')));
+    assert.match(lines[1]!, /^2,alice,'=cmd/, 'formulas neutralized by default');
+    assert.equal(downloads, 0, 'the desktop app downloads nothing');
+    assert.deepEqual(app.errors, []);
+  });
+});
