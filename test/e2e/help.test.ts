@@ -37,6 +37,10 @@ describe('e2e: in-app help', { skip: e2eSkip() }, () => {
     await page.keyboard.press('Escape');
     await sheet().waitFor({ state: 'hidden' });
 
+    // The tab list holds the views' tabs only; the help controls are buttons beside it (a11y).
+    const tablist = page.getByRole('tablist', { name: 'Views' });
+    assert.deepEqual(await tablist.locator(':scope > *').evaluateAll((els) => els.map((e) => e.getAttribute('role'))), Array(7).fill('tab'));
+    assert.equal(await tablist.getByRole('button').count(), 0);
     await page.getByRole('button', { name: 'Shortcuts' }).click();
     await sheet().waitFor();
     await sheet().getByRole('button', { name: 'Close' }).click();
