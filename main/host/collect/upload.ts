@@ -10,16 +10,22 @@
 import type { FunctionDef, Value } from '../../vql/index.ts';
 import { VDict, VTime } from '../../vql/index.ts';
 import { accessorFor, type Accessor } from '../files/accessors.ts';
-import { OSPath, pathText } from '../files/ospath.ts';
+import { OSPath, nativePathType, pathText } from '../files/ospath.ts';
 import { runState } from './run-files.ts';
 import { errorResponse } from './upload-store.ts';
 
-/** The path `name=` (or `file=`) is stored under, parsed as the accessor parses paths. */
-function storePath(accessor: Accessor, v: Value): OSPath {
+/**
+ * The path a file is stored under: `name=` as its components say (a relative name such as
+ * `heap.bin` is stored as `uploads/<accessor>/heap.bin`, never resolved against the working
+ * directory, as in Velociraptor), else `file=` parsed as the accessor parses paths.
+ */
+function storePath(accessor: Accessor, file: Value, name: Value): OSPath {
+  const named = name !== undefined && name !== null && name !== '';
+  const v = named ? name : file;
   if (v instanceof OSPath) return v;
   // Accessors whose "path" is the data itself (data, scope) store under a parsed name.
   if (!accessor.lstat) return OSPath.parse(pathText(v), 'generic');
-  return accessor.path(v);
+  return named ? OSPath.parse(pathText(v), nativePathType()) : accessor.path(v);
 }
 
 export const upload: FunctionDef = {
@@ -55,7 +61,7 @@ export const upload: FunctionDef = {
     let stored: OSPath;
     try {
       src = accessor.path(args.file);
-      stored = storePath(accessor, args.name === undefined || args.name === null || args.name === '' ? args.file : args.name);
+      stored = storePath(accessor, args.file, args.name);
     } catch (e) {
       log('error', `file ${pathText(args.file)}: ${(e as Error).message}`);
       return null;

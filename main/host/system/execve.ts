@@ -64,6 +64,11 @@ async function* execRows(call: PluginCall): AsyncGenerator<Row> {
     log('error', 'argv is empty');
     return;
   }
+  // A program looked up by an earlier query that found nothing (FetchBinary without its tool) arrives as NULL.
+  if (argv[0] === '' || argv[0] === undefined) {
+    log('error', `argv[0] (the program) is empty${argv.length > 1 ? `: nothing runs for ${JSON.stringify(argv.slice(1)).slice(0, 200)}` : ''}; check the query that was to find the program`);
+    return;
+  }
   const length = Math.max(1, Number(args.length ?? 0) || DEFAULT_LENGTH);
   const sep = typeof args.sep === 'string' && args.sep !== '' ? Buffer.from(args.sep) : null;
   const splitters = { Stdout: new Splitter(sep, length), Stderr: new Splitter(sep, length) };

@@ -64,6 +64,16 @@ test('upload: odd names (.., unicode, spaces, a Windows pathspec) never leave th
   assert.ok(!existsSync(join(t.dir, 'etc')) && !existsSync(join(t.files.uploadDir!, '..', 'evil.txt')));
 });
 
+test('upload(name=) relative: stored as its components say, never resolved against the working directory', async () => {
+  const { rows, logs } = await t.query(`SELECT upload(file=F, name='heap.bin') AS A, upload(file=F, name='profiles/../../cpu.bin') AS B FROM scope()`, { F: join(src, 'a.txt') });
+  assert.deepEqual(logs, []);
+  assert.equal((rows[0]!.A as Record<string, unknown>).StoredName, '/uploads/auto/heap.bin');
+  assert.deepEqual((rows[0]!.A as Record<string, unknown>).Components, ['uploads', 'auto', 'heap.bin']);
+  // `..` never climbs out of the upload folder (nor names the working directory's parents).
+  assert.match(String((rows[0]!.B as Record<string, unknown>).StoredName), /^\/uploads\/auto\/(profiles\/)?cpu\.bin$/);
+  assert.equal(readFileSync(join(t.files.uploadDir!, 'uploads', 'auto', 'heap.bin'), 'utf8'), 'hello\n');
+});
+
 test('upload: the same file twice is stored once (deduplication); a directory is a folder entry', async () => {
   const before = UploadStore.readIndex(t.files.uploadDir!).length;
   const { rows } = await t.query(`SELECT upload(file=F) AS U1, upload(file=F) AS U2, upload(file=D) AS Dir FROM scope()`, { F: join(src, 'a.txt'), D: join(src, 'sub dir') });

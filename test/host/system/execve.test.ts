@@ -48,6 +48,15 @@ test('execve of a missing program logs an error and emits nothing', async () => 
   assert.match(logs.join('\n'), /^error: execve: no-such-program-vql-test: .*ENOENT/);
 });
 
+test('execve of an empty or NULL program (a lookup that found nothing) says argv[0] is empty, once', async () => {
+  for (const argv of ["[NULL, '--json', 'select 1']", "['', '--json']"]) {
+    const { rows, logs } = await query(`SELECT * FROM execve(argv=${argv})`, systemRegistry(true));
+    assert.deepEqual(rows, []);
+    assert.equal(logs.length, 1, logs.join('\n'));
+    assert.match(logs[0]!, /^error: execve: argv\[0\] \(the program\) is empty: nothing runs for \["--json".*check the query that was to find the program$/);
+  }
+});
+
 /** Is `pid` a live process (not gone, not a zombie waiting to be reaped)? */
 function alive(pid: number): boolean {
   try {
