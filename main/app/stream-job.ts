@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { Session, VqlError, abortableSleep, type LogLevel, type Registry, type Value } from '../vql/index.ts';
 import { encodeRows, type WireRows } from './row-wire.ts';
 import type { RunFiles } from '../host/collect/run-files.ts';
+import type { ToolsConfig } from '../artifacts/tools.ts';
 
 /** The engine of a stream worker. */
 export interface StreamEngineOptions {
@@ -35,6 +36,8 @@ export interface StreamEngineOptions {
   readonly heartbeatMs?: number;
   /** Where the job's uploads and temp files go (the CLI's run: main/cli/collection.ts). */
   readonly files?: RunFiles;
+  /** The CLI's `--tools` / `--tool` (main/artifacts/tools.ts); absent: `<datastore>/tools`. */
+  readonly tools?: ToolsConfig;
 }
 
 /** workerData of a stream worker. */
@@ -46,7 +49,7 @@ export type StreamJob =
   /** `vql query`: the texts' statements, each a result stream captioned with its text. */
   | { readonly kind: 'statements'; readonly texts: readonly string[]; readonly env: Record<string, string> }
   /** `vql artifacts collect`: the artifacts with their `--args` (name → [parameter, text]). */
-  | { readonly kind: 'artifacts'; readonly names: readonly string[]; readonly args: ReadonlyArray<[string, ReadonlyArray<[string, string]>]> }
+  | { readonly kind: 'artifacts'; readonly names: readonly string[]; readonly args: ReadonlyArray<[string, ReadonlyArray<[string, string]>]>; readonly sessionId?: string }
   /** A collector's event query: the artifact's YAML as the collector loaded it, and its parameters. */
   | { readonly kind: 'event'; readonly raw: string; readonly file: string; readonly builtIn: boolean; readonly params: ReadonlyArray<[string, string]> };
 
@@ -228,7 +231,7 @@ async function runJob(
     flow.finish();
     post(error === undefined ? { type: 'end' } : { type: 'end', error });
   };
-  const flags = { definitions: [...opts.definitions], allowExecve: opts.allowExecve, env: {} as Record<string, string>, files: opts.files };
+  const flags = { definitions: [...opts.definitions], allowExecve: opts.allowExecve, env: {} as Record<string, string>, files: opts.files, tools: opts.tools };
   // The CLI modules are loaded only by the jobs that use them.
   if (job.kind === 'statements') {
     const { registryFor, runTexts } = await import('../cli/query.ts');
@@ -256,7 +259,7 @@ async function runJob(
       return a;
     });
     const given = new Map(job.args.map(([n, kv]) => [n, new Map<string, Value>(kv)]));
-    await collectAll(repo, engine.registry, loaded, given, signal, log, emit);
+    await collectAll(repo, engine.registry, loaded, given, signal, log, emit, job.sessionId);
     await (await import('../host/collect/run-files.ts')).finishRun(engine.registry);
     return 0;
   }

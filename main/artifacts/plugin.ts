@@ -6,7 +6,7 @@
  */
 import { didYouMean, truthy, type PluginDef, type Registry, type Value } from '../vql/index.ts';
 import type { Repository } from './repository.ts';
-import { ArtifactCallError, artifactStack, runArtifact } from './run.ts';
+import { ArtifactCallError, artifactStack, artifactTools, runArtifact } from './run.ts';
 
 const PREFIX = 'Artifact.';
 
@@ -28,6 +28,8 @@ function artifactPlugin(repo: Repository, name: string): PluginDef {
       given.delete('source');
       const pre = given.get('preconditions');
       given.delete('preconditions');
+      // A nested artifact is part of its caller's flow: it sees the same _SessionId (as in Velociraptor, where it runs in a subscope).
+      const sessionId = await scope.lookup('_SessionId');
       try {
         yield* runArtifact(repo, loaded, given, {
           registry: scope.env.registry,
@@ -36,6 +38,8 @@ function artifactPlugin(repo: Repository, name: string): PluginDef {
           source: source === undefined || source === null ? undefined : String(source),
           preconditions: pre === undefined ? false : await truthy(pre, scope),
           stack: artifactStack(scope),
+          tools: artifactTools(scope),
+          ...(typeof sessionId === 'string' && sessionId !== '' ? { sessionId } : {}),
         });
       } catch (e) {
         if (!(e instanceof ArtifactCallError)) throw e;

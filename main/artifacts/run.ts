@@ -11,19 +11,28 @@ import { compileArtifact, ArtifactError, type CompiledRequest } from './compile.
 import { parameterEnv, ParameterError } from './parameters.ts';
 import type { Repository } from './repository.ts';
 import type { LoadedArtifact } from './loader.ts';
+import { newFlowId } from '../host/collect/container.ts';
+import { toolEnv } from './tools.ts';
 
 /** Nested Artifact.X() calls deeper than this are refused (Velociraptor's limit). */
 export const MAX_ARTIFACT_DEPTH = 10;
 
 /** The artifacts being run above a scope; a scope layer invisible to VQL. */
 export class ArtifactFrame {
-  constructor(readonly stack: readonly string[]) {}
+  /** `tools`: the run's tool variables (tools.ts), inherited by nested Artifact.X() runs. */
+  constructor(readonly stack: readonly string[], readonly tools?: VDict) {}
 }
 
 /** The call stack of artifacts around `scope` (empty at top level). */
 export function artifactStack(scope: Scope | null): readonly string[] {
   for (let s = scope; s; s = s.parent) if (s.layer instanceof ArtifactFrame) return s.layer.stack;
   return [];
+}
+
+/** The tool variables of the artifact run around `scope` (undefined at top level). */
+export function artifactTools(scope: Scope | null): VDict | undefined {
+  for (let s = scope; s; s = s.parent) if (s.layer instanceof ArtifactFrame) return s.layer.tools;
+  return undefined;
 }
 
 export interface RunArtifactOptions {
@@ -36,6 +45,13 @@ export interface RunArtifactOptions {
   readonly source?: string;
   /** The call stack above this run. */
   readonly stack?: readonly string[];
+  /**
+   * The flow id VQL sees as `_SessionId` (Velociraptor's client sets it for every flow; the
+   * stateful shell artifacts key their session off it). Default: a new `F.` id per run.
+   */
+  readonly sessionId?: string;
+  /** The caller's tool variables (a nested run: artifactTools of the calling scope). */
+  readonly tools?: VDict;
 }
 
 /** Thrown before any row when the call itself is wrong (unknown parameter, bad value, depth). */
@@ -62,12 +78,16 @@ export async function* runArtifact(repo: Repository, loaded: LoadedArtifact, giv
   let requests: CompiledRequest[];
   try {
     env = parameterEnv(params, given);
+    if (!env.has('_SessionId')) env.set('_SessionId', opts.sessionId ?? newFlowId());
     requests = compileArtifact(artifact, repo, { source: opts.source });
   } catch (e) {
     if (e instanceof ParameterError || e instanceof ArtifactError) throw new ArtifactCallError(`${artifact.name}: ${e.message}`);
     throw e;
   }
-  const frame = new ArtifactFrame(stack);
+  // Tool_<Name>_* variables of the declared tools (tools.ts); parameters keep their names.
+  const tools = await toolEnv(repo, loaded, opts.registry, opts.tools, opts.log, opts.signal);
+  for (const [k, v] of tools.entries()) if (!env.has(k)) env.set(k, v);
+  const frame = new ArtifactFrame(stack, tools);
   // resources.timeout (seconds) and resources.max_rows bound the run, as on a client.
   const limits = artifact.resources ?? {};
   const link = new LinkedAbort(opts.signal);

@@ -87,9 +87,10 @@ function collectArgs(raw: string[], artifacts: LoadedArtifact[]): Map<string, Ma
  * We are the endpoint here, so preconditions are evaluated, as a client does for a flow. The
  * same loop runs on this thread and on a worker (isolated.ts).
  */
-export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit): Promise<void> {
+export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit, sessionId?: string): Promise<void> {
   for (const a of loaded) {
-    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: true });
+    // One collection is one flow: its artifacts see its flow id as _SessionId (a container's session_id).
+    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: true, ...(sessionId ? { sessionId } : {}) });
     try {
       await emit(stream as AsyncIterable<VDict[]>, a.artifact.name);
     } catch (e) {
@@ -120,16 +121,17 @@ async function collect(args: string[]): Promise<number> {
   const run = new RunContext(zip ? { ...out, output: undefined } : out);
   const log = files instanceof ContainerRun ? files.logger(run) : run.log;
   const emit: Emit = files instanceof ContainerRun ? files.emitter(run) : (stream, caption) => run.emit(stream, caption);
+  const sessionId = files instanceof ContainerRun ? files.sessionId : undefined;
   let status = 0;
   try {
     // With --timeout the artifacts run on a worker thread that is terminated at the deadline.
     const isolated = out.timeout > 0 ? await import('./isolated.ts') : null;
     const thread = isolated?.threadFor(run);
     if (thread) {
-      const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]) };
+      const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]), ...(sessionId ? { sessionId } : {}) };
       status = await isolated!.runIsolated(run, thread, job, { ...flags, files: files.files }, { emit, log });
     } else {
-      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit);
+      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit, sessionId);
       await finishRun(engine.registry);
     }
   } finally {

@@ -29,6 +29,11 @@ export class ContainerRun {
     return this.run.files;
   }
 
+  /** The collection's flow id (collection_context.json's session_id), which its artifacts see as _SessionId. */
+  get sessionId(): string {
+    return this.run.container.sessionId;
+  }
+
   /** The run's logger: the terminal's, and the container's log.json. */
   logger(run: RunContext): (level: Parameters<RunContext['log']>[0], message: string) => void {
     return (level, message) => {

@@ -1,11 +1,13 @@
 /**
  * The engine the commands run: builtins, host plugins and `Artifact.<name>` plugins backed
- * by the repository (built-ins plus `--definitions`), created when first needed.
+ * by the repository (built-ins plus `--definitions`), created when first needed, and the tools
+ * inventory artifacts' `tools:` resolve against (main/artifacts/tools.ts).
  */
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, formatProblem } from '../artifacts/index.ts';
 import type { Registry } from '../vql/index.ts';
-import type { EngineFlags } from './flags.ts';
+import { defaultToolsDir, type EngineFlags } from './flags.ts';
+import { ToolInventory, attachTools } from '../artifacts/tools.ts';
 
 export interface Engine {
   readonly registry: Registry;
@@ -25,5 +27,6 @@ export function createEngine(flags: EngineFlags, log: (m: string) => void = (m) 
     return repo;
   };
   installArtifactPlugins(registry, repository);
+  attachTools(registry, new ToolInventory(flags.tools ?? { dir: defaultToolsDir() }));
   return { registry, repository };
 }

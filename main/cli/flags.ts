@@ -1,10 +1,15 @@
 /**
  * Flags shared by the commands: output (`--format`, `--max_wait`, `--timeout`, `--output`)
- * and engine (`--definitions`, `--allow-execve`, `--env`), parsed with node:util parseArgs.
+ * and engine (`--definitions`, `--allow-execve`, `--env`, `--tools`, `--tool`), parsed with
+ * node:util parseArgs.
  */
 import { UsageError } from './run-context.ts';
 import { FORMATS, type OutputFormat } from './output.ts';
 import type { RunFiles } from '../host/collect/run-files.ts';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseToolFlags, type ToolsConfig } from '../artifacts/tools.ts';
+import { defaultDatastore } from '../collector/paths.ts';
 
 export function fail(message: string): never {
   throw new UsageError(message);
@@ -22,6 +27,8 @@ export const ENGINE_OPTIONS = {
   definitions: { type: 'string', multiple: true, default: [] as string[] },
   'allow-execve': { type: 'boolean', default: false },
   env: { type: 'string', multiple: true, default: [] as string[] },
+  tools: { type: 'string' },
+  tool: { type: 'string', multiple: true, default: [] as string[] },
 } as const;
 
 export interface OutputFlags {
@@ -39,6 +46,8 @@ export interface EngineFlags {
   env: Record<string, string>;
   /** Where the run's uploads and temp files go (main/cli/collection.ts sets it). */
   files?: RunFiles;
+  /** `--tools DIR` and `--tool NAME=PATH` (main/artifacts/tools.ts); absent: `<datastore>/tools`. */
+  tools?: ToolsConfig;
 }
 
 /** Validates the output flags. */
@@ -62,5 +71,23 @@ export function engineFlags(values: Record<string, unknown>): EngineFlags {
     if (eq <= 0) fail(`--env takes KEY=VALUE, not '${kv}'`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { definitions: (values.definitions as string[] | undefined) ?? [], allowExecve: values['allow-execve'] === true, env };
+  const flags: EngineFlags = { definitions: (values.definitions as string[] | undefined) ?? [], allowExecve: values['allow-execve'] === true, env };
+  const toolFiles = (values.tool as string[] | undefined) ?? [];
+  if (values.tools !== undefined || toolFiles.length) flags.tools = toolsFlags(values.tools as string | undefined, toolFiles);
+  return flags;
+}
+
+/** `--tools DIR` (must be a folder) and `--tool NAME=PATH` (must be files); the folder defaults to `<datastore>/tools`. */
+function toolsFlags(dir: string | undefined, tool: string[]): ToolsConfig {
+  if (dir !== undefined && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) fail(`--tools ${dir}: not a folder (it holds one file per tool, named after the tool)`);
+  try {
+    return { dir: dir === undefined ? defaultToolsDir() : resolve(dir), files: parseToolFlags(tool) };
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+/** The default tools folder: `<datastore>/tools`, the datastore the app and `vql monitor` use. */
+export function defaultToolsDir(): string {
+  return join(defaultDatastore(), 'tools');
 }

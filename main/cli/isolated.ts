@@ -48,7 +48,7 @@ export async function runIsolated(run: RunContext, entry: WorkerEntry, job: Stre
   const log = sink?.log ?? run.log;
   const thread = new StreamThread({
     entry,
-    engine: { definitions: flags.definitions, allowExecve: flags.allowExecve, files: flags.files },
+    engine: { definitions: flags.definitions, allowExecve: flags.allowExecve, files: flags.files, tools: flags.tools },
     log,
     stderr: (text) => process.stderr.write(text),
   });

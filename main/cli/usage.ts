@@ -13,6 +13,8 @@ export const QUERY_USAGE = `query flags:
   -f, --from_files     the arguments are files containing VQL
   --definitions DIR    also load artifacts from DIR (repeatable)
   --allow-execve       let queries run programs (execve)
+  --tools DIR          the tools folder artifacts' tools: come from (default <datastore>/tools)
+  --tool NAME=PATH     the file of tool NAME (Tool_NAME_PATH for Generic.Utils.FetchBinary); repeatable
 `;
 
 export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definitions DIR, repeatable):
@@ -21,7 +23,9 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
   artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
                                   run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y);
                                   --output X.zip writes a Velociraptor collection container (rows, log, uploads) instead;
-                                  otherwise upload() stores files in a folder uploads-<time> named on stderr
+                                  otherwise upload() stores files in a folder uploads-<time> named on stderr;
+                                  tools (Generic.Utils.FetchBinary): a file <tools>/NAME or <tools>/NAME/<one file>,
+                                  --tools DIR (default <datastore>/tools), --tool NAME=PATH (repeatable)
   artifacts verify PATH... [--strict]
                                   load, validate and parse every artifact under PATH; ends with N passed, N failed
   artifacts reach [DIR...] [--os linux|darwin|windows] [--json]

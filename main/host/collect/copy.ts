@@ -53,7 +53,7 @@ export function copyFunction(allowed: boolean): FunctionDef {
       filename: { type: 'any', required: true, doc: 'The source (read through accessor)' },
       accessor: { type: 'string', doc: 'How to read the source (auto, data...)', default: 'auto' },
       dest: { type: 'string', required: true, doc: 'The destination: a path of this machine' },
-      permissions: { type: 'string', doc: 'Mode of the destination: 0755 or rwxr-xr-x', default: '0600' },
+      permissions: { type: 'string', doc: 'Mode of the destination: 0755, rwxr-xr-x, or x (0700), r (0400), w (0600)', default: '0600' },
       dir_permissions: { type: 'string', doc: 'Mode of folders made by create_directories', default: '0700' },
       append: { type: 'bool', doc: 'Append to the destination, which must exist' },
       create_directories: { type: 'bool', doc: 'Create the destination\'s folder (mkdir -p)' },
@@ -66,10 +66,12 @@ export function copyFunction(allowed: boolean): FunctionDef {
         log('error', 'dest is empty');
         return null;
       }
-      const mode = parsePermissions(String(args.permissions ?? '0600'));
+      const perm = String(args.permissions ?? '0600');
+      // Also tempfile()'s letters (Velociraptor's FetchBinary passes "x"): x 0700, r 0400, w 0600.
+      const mode = /^[rwx]+$/.test(perm) ? (perm.includes('x') ? 0o700 : perm.includes('w') ? 0o600 : 0o400) : parsePermissions(perm);
       const dirMode = parsePermissions(String(args.dir_permissions ?? '0700'));
       if (mode === undefined || dirMode === undefined) {
-        log('error', `permissions must be octal (0755) or like rwxr-xr-x, not ${JSON.stringify(mode === undefined ? args.permissions : args.dir_permissions)}`);
+        log('error', `permissions must be octal (0755), like rwxr-xr-x, or letters (x, r, w), not ${JSON.stringify(mode === undefined ? args.permissions : args.dir_permissions)}`);
         return null;
       }
       if (process.platform === 'win32' && mode & 0o111 && !dest.toLowerCase().endsWith('.exe')) dest += '.exe';
