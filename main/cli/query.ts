@@ -23,6 +23,13 @@ function needsHost(script: Script, builtins: Registry): boolean {
         if (!builtins.plugins.has(name)) found = true;
       } else if (node.kind === 'Symbol' && node.args !== undefined && !builtins.functions.has(node.parts[0]!.name)) {
         found = true;
+      } else if (node.kind === 'Symbol' && node.args !== undefined && node.parts[0]!.name === 'version') {
+        // version(function=X) / version(plugin=X) looks X up in the registry: a host name (or
+        // one computed at run time) needs the host registry, or the answer would be NULL.
+        found = node.args.some((a) => {
+          const names = a.name.name === 'function' ? builtins.functions : a.name.name === 'plugin' ? builtins.plugins : null;
+          return names !== null && (a.value.kind !== 'String' || typeof a.value.value !== 'string' || !names.has(a.value.value));
+        });
       }
       return !found;
     });

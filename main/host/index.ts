@@ -14,6 +14,10 @@ import { registerEvents } from './events/index.ts';
 import { registerTracker } from './tracker/index.ts';
 import { registerYara } from './yara/index.ts';
 import { registerMore } from './more/index.ts';
+import { registerJournald } from './journald/index.ts';
+import { registerProfile } from './profile/index.ts';
+import { registerLeveldb } from './leveldb/index.ts';
+import { registerShell } from './shell/index.ts';
 
 export type { HostOptions } from './options.ts';
 
@@ -28,6 +32,10 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerTracker(registry, opts);
   registerYara(registry, opts);
   registerMore(registry, opts);
+  registerJournald(registry, opts);
+  registerProfile(registry, opts);
+  registerLeveldb(registry, opts);
+  registerShell(registry, opts);
   return registry;
 }
 

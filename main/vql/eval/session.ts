@@ -13,6 +13,7 @@ import { compileExpr, compileParams, isAbort } from './expression.ts';
 import { compileSelect } from './select.ts';
 import { normalizeRow } from './normalize.ts';
 import { asStream, type RowStream } from './stream.ts';
+import { queryStarted, teeLogger } from './recent.ts';
 
 /** The recursion guard default (SPEC 5.5: the exact limit does not matter). */
 export const DEFAULT_MAX_DEPTH = 200;
@@ -37,7 +38,8 @@ export class Session {
   constructor(opts: SessionOptions) {
     this.env = {
       registry: opts.registry,
-      log: opts.log ?? (() => {}),
+      // Recent log lines are kept for profile(logs=TRUE) (recent.ts).
+      log: teeLogger(opts.log ?? (() => {})),
       maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
       context: new Map(),
     };
@@ -62,11 +64,17 @@ export class Session {
    * nothing. A plugin error ends this statement with a VqlError.
    */
   async *execute(stmt: Statement): RowStream {
-    if (stmt.kind === 'Let') {
-      await this.let(stmt);
-      return;
+    // Queries that do work are logged while they run, for profile(queries=TRUE) (recent.ts).
+    const ended = stmt.kind === 'Select' || stmt.materialize ? queryStarted(stmt) : null;
+    try {
+      if (stmt.kind === 'Let') {
+        await this.let(stmt);
+        return;
+      }
+      yield* this.select(stmt);
+    } finally {
+      ended?.();
     }
-    yield* this.select(stmt);
   }
 
   private async *select(stmt: Select): RowStream {
