@@ -8,7 +8,9 @@
  * which is Go's definition (`\s` is `[\t\n\f\r ]`, not JavaScript's wider class). Those
  * patterns never match the empty string and their matches are maximal runs (`+`) or single
  * characters, so the scan is equivalent to leftmost-first matching (the tests compare both
- * on random text). No RegExp is built from a user's pattern.
+ * on random text). Without a count, a record is split by V8's native String.prototype.split
+ * with the same separator (a one-character string, or a RegExp built from the table's code
+ * units). No RegExp is built from a user's pattern.
  */
 import type { Scope } from '../../vql/index.ts';
 import type { Regex } from '../../vql/regex/engine.ts';
@@ -27,6 +29,10 @@ export interface Finder {
   search(s: string): Search;
   /** Go's Split(s, n), when the finder has a faster way than searching match by match. */
   split?(s: string, n: number): string[];
+  /** Go's Split(s.slice(start, end), n): split_records splits records in place in its window. */
+  splitRange?(s: string, start: number, end: number, n: number): string[];
+  /** For a scanned pattern that is one character and no run (`\n`, `,`...): that character. */
+  readonly char?: string;
 }
 
 const GO_SPACE = new Set([9, 10, 12, 13, 32]);
@@ -78,37 +84,57 @@ function scanFinder(pattern: string, chars: ReadonlySet<number>, run: boolean): 
       return [i, j];
     };
   };
-  const isSep = (c: number) => c < 128 && table[c] === 1;
-  // splitN's loop without a match object per separator (the matches are never empty).
-  const split = (s: string, n: number): string[] => {
-    if (n === 0) return [];
-    if (s === '') return [''];
-    const len = s.length;
+  const code = single !== null ? single.charCodeAt(0) : -1;
+  // Most characters are above the table's highest code: one comparison rejects them.
+  const max = Math.max(...chars);
+  // Go's Split(s, -1) is JavaScript's split by the same separator when it never matches the
+  // empty string (pieces between leftmost matches, an empty first or last piece kept, [''] for
+  // ''), and V8's split runs in native code. The RegExp is built from the table's code units
+  // (\u escapes), never from the user's text.
+  const cls = [...chars].map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('');
+  const jsSep: string | RegExp = single !== null && !run ? single : new RegExp(`[${cls}]${run ? '+' : ''}`);
+  // With a count: splitN's loop without a match object per separator (the matches are never
+  // empty), a bounded charCodeAt loop (indexOf would run past `end` when the record lacks the
+  // separator).
+  const splitRange = (s: string, start: number, end: number, n: number): string[] => {
+    if (n < 0) return (start === 0 && end === s.length ? s : s.slice(start, end)).split(jsSep);
     const out: string[] = [];
-    let beg = 0;
-    let end = 0;
-    for (let i = 0; i < len; ) {
-      let ms: number;
-      if (single !== null) {
-        ms = s.indexOf(single, i);
-        if (ms < 0) break;
+    if (n === 0) return out;
+    if (start === end) {
+      out.push('');
+      return out;
+    }
+    let beg = start;
+    let last = start;
+    for (let i = start; i < end; ) {
+      let ms = i;
+      if (code >= 0) {
+        while (ms < end && s.charCodeAt(ms) !== code) ms++;
       } else {
-        ms = i;
-        while (ms < len && !isSep(s.charCodeAt(ms))) ms++;
-        if (ms >= len) break;
+        for (; ms < end; ms++) {
+          const c = s.charCodeAt(ms);
+          if (c <= max && table[c] === 1) break;
+        }
       }
+      if (ms >= end) break;
       let me = ms + 1;
-      if (run) while (me < len && isSep(s.charCodeAt(me))) me++;
+      if (run) {
+        for (; me < end; me++) {
+          const c = s.charCodeAt(me);
+          if (c > max || table[c] !== 1) break;
+        }
+      }
       if (n > 0 && out.length === n - 1) break;
-      end = ms;
-      out.push(s.slice(beg, end));
+      last = ms;
+      out.push(s.slice(beg, ms));
       beg = me;
       i = me;
     }
-    if (end !== len) out.push(s.slice(beg));
+    if (last !== end) out.push(s.slice(beg, end));
     return out;
   };
-  return { pattern, engine: 'scan', search, split };
+  const split = (s: string, n: number): string[] => splitRange(s, 0, s.length, n);
+  return { pattern, engine: 'scan', search, split, splitRange, ...(single !== null && !run ? { char: single } : {}) };
 }
 
 function regexFinder(re: Regex): Finder {

@@ -13,12 +13,12 @@
  *   branch   = piece*
  *   piece    = atom | group | atom ('*' | '+' | '?')
  *   group    = '(' ('?:' | '?P<' name '>' | '?<' name '>')? atom* ('|' atom*)* ')'
- *   atom     = literal | '.' | class | '\d' | '\D' | '^' | '$' | '\A' | '\z'
- *   class    = '[' '^'? (literal | literal '-' literal | '\d')+ ']'
+ *   atom     = literal | '.' | class | '\d' | '\D' | '\w' | '\s' | '^' | '$' | '\A' | '\z'
+ *   class    = '[' '^'? (literal | literal '-' literal | '\d' | '\w' | '\s')+ ']'   ('-' first or last is literal)
  * with three global limits: no group inside a group, at most ONE alternation in the whole
  * pattern (a top-level '|' or one group with '|'), and at most ONE quantifier, which needs no
  * alternation anywhere and the pattern to begin with '^' or '\A' (flags aside). No counted
- * repeats, lazy quantifiers, word boundaries, Perl or Unicode classes, (?m) or (?U).
+ * repeats, lazy quantifiers, word boundaries, \W \S or Unicode classes, (?m) or (?U).
  *
  * Proof of linearity. A backtracking matcher only does extra work at choice points: a
  * quantifier (how many times) or an alternation (which branch). Every other construct here
@@ -40,7 +40,8 @@
  * Equivalence with Go's regexp (checked against re2js by test/vql/regex.test.ts): the
  * translation uses the `u` flag, so matching is by code point and `i` uses Unicode simple case
  * folding, the same equivalence classes as Go's (?i) (k, K and the Kelvin sign K; s, S and ſ).
- * Go's '.' is `[^\n]` (JS's '.' also stops at \r, U+2028, U+2029), '\d' is ASCII, '$' without
+ * Go's '.' is `[^\n]` (JS's '.' also stops at \r, U+2028, U+2029), '\d', '\w' and '\s' are
+ * ASCII (written out as classes: JS's \s is wider), '$' without
  * (?m) is the end of the text. Every literal is emitted as a `\u{...}` escape (or as itself
  * when alphanumeric), so no user text reaches the RegExp syntax unquoted.
  */
@@ -54,36 +55,42 @@ export interface NativeTranslation {
 }
 
 const PUNCT = /[!-/:-@[-`{-~]/;
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SIMPLE_ESCAPES: Record<string, number> = { a: 7, f: 12, t: 9, n: 10, r: 13, v: 11 };
+/**
+ * Go's Perl classes (ASCII only, unlike JavaScript's \s), as class contents. Under (?i) both
+ * engines fold the letters the same way, so `\w` also takes the Kelvin sign and the long s.
+ */
+const PERL_CLASSES: Record<string, string> = { d: '0-9', w: '0-9A-Za-z_', s: '\\u{9}\\u{a}\\u{c}\\u{d}\\u{20}' };
 
 /** Thrown (and caught below) when the pattern leaves the class. */
-class Outside extends Error {}
+export class Outside extends Error {}
 
-function outside(): never {
+export function outside(): never {
   throw new Outside();
 }
 
 /** A code point as JS RegExp source that means exactly that code point (in and out of classes). */
-function literal(cp: number): string {
+export function literal(cp: number): string {
   if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a)) return String.fromCharCode(cp);
   return `\\u{${cp.toString(16)}}`;
 }
 
-class Translator {
-  private pos = 0;
-  private out = '';
-  private caseInsensitive: boolean;
-  private dotAll = false;
+/** The class's parser; record-subset.ts parses its own grammar with the same atoms. */
+export class Translator {
+  protected pos = 0;
+  protected out = '';
+  protected caseInsensitive: boolean;
+  protected dotAll = false;
   private quantifiers = 0;
   private alternations = 0;
-  private readonly groupNames: string[] = [''];
+  protected readonly groupNames: string[] = [''];
   private anchoredAtStart = false;
-  private sawAtom = false;
-  private inGroup = false;
-  private readonly names = new Set<string>();
+  protected sawAtom = false;
+  protected inGroup = false;
+  protected readonly names = new Set<string>();
 
-  constructor(private readonly p: string, caseInsensitive: boolean) {
+  constructor(protected readonly p: string, caseInsensitive: boolean) {
     this.caseInsensitive = caseInsensitive;
   }
 
@@ -94,11 +101,11 @@ class Translator {
     return { source: this.out, flags: this.caseInsensitive ? 'iu' : 'u', groupNames: this.groupNames };
   }
 
-  private peek(offset = 0): number | undefined {
+  protected peek(offset = 0): number | undefined {
     return this.p.codePointAt(this.pos + offset);
   }
 
-  private next(): number {
+  protected next(): number {
     const cp = this.p.codePointAt(this.pos);
     if (cp === undefined || (cp >= 0xd800 && cp <= 0xdfff)) outside(); // a lone surrogate: re2js decides
     this.pos += cp > 0xffff ? 2 : 1;
@@ -202,7 +209,7 @@ class Translator {
   }
 
   /** One atom; true when it matches exactly one code point (so it may take a quantifier). */
-  private atom(): boolean {
+  protected atom(): boolean {
     const first = !this.sawAtom;
     this.sawAtom = true;
     const c = this.next();
@@ -244,6 +251,10 @@ class Translator {
     }
     if (ch === 'd' || ch === 'D') {
       this.out += ch === 'd' ? '[0-9]' : '[^0-9]';
+      return true;
+    }
+    if (ch === 'w' || ch === 's') {
+      this.out += `[${PERL_CLASSES[ch]}]`;
       return true;
     }
     if (ch === 'Q') {
@@ -295,10 +306,19 @@ class Translator {
         this.pos++;
         break;
       }
-      if (c === 0x5b || c === 0x2d) outside(); // '[' (POSIX classes), a '-' not in a range
-      if (c === 0x5c && this.p[this.pos + 1] === 'd') {
+      if (c === 0x5b) outside(); // '[' (POSIX classes)
+      if (c === 0x2d) {
+        // A '-' is literal first or last (Go's and JavaScript's rule), else it leaves the class.
+        if (items > 0 && this.p[this.pos + 1] !== ']') outside();
+        this.pos++;
+        src += literal(0x2d);
+        items++;
+        continue;
+      }
+      const perl = c === 0x5c ? this.p[this.pos + 1] : undefined;
+      if (perl === 'd' || perl === 'w' || perl === 's') {
         this.pos += 2;
-        src += '0-9';
+        src += PERL_CLASSES[perl];
         items++;
         continue;
       }
