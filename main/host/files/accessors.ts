@@ -16,6 +16,7 @@ import { textBytes } from './text.ts';
 import { statFromNode, type FileStat } from './fileinfo.ts';
 import { OSPath, nativePathType, pathText, toOSPath } from './ospath.ts';
 import { listLocal } from './local-list.ts';
+import { LocalLister, type DirLister } from './local-prefetch.ts';
 
 /** An open file: random-access reads. */
 export interface FileReader {
@@ -44,6 +45,8 @@ export interface Accessor {
    * when the caller has it (glob), which saves asking for it again.
    */
   readDir?(dir: OSPath, scope?: Scope, self?: FileStat): Promise<FileStat[]>;
+  /** Listings for one walk (glob), which may be made ahead of need (local-prefetch.ts). */
+  lister?(scope?: Scope): DirLister | null;
 }
 
 /** A reader over bytes held in memory. */
@@ -103,6 +106,9 @@ const fileAccessor: Accessor = {
   async readDir(dir, scope, self) {
     // Vanished or unreadable entries are skipped (local-list.ts).
     return listLocal(dir, localPath(dir), dir.type === 'windows' ? '\\' : '/', self, scope?.signal);
+  },
+  lister(scope) {
+    return process.platform === 'linux' ? new LocalLister(localPath, scope?.signal) : null;
   },
 };
 

@@ -228,6 +228,19 @@ export class GlobMachine {
     return this.reachesEnd({ p: s.p, i: s.i + 1, used: 0 });
   }
 
+  /**
+   * How many levels below an entry with these states a walk enters whatever their names are
+   * (under a `**`: its depth left; 0 when none). A lister may list them ahead (local-prefetch.ts).
+   */
+  levels(states: readonly GlobState[]): number {
+    let most = 0;
+    for (const s of states) {
+      const seg = this.patterns[s.p]![s.i];
+      if (seg?.kind === 'recurse' && seg.depth - s.used > most) most = seg.depth - s.used;
+    }
+    return most;
+  }
+
   /** Whether any state can still match something below the entry. */
   live(states: readonly GlobState[]): boolean {
     return states.some((s) => s.i < this.patterns[s.p]!.length);

@@ -16,6 +16,7 @@ import type { FileStat } from './fileinfo.ts';
 import { GlobHit } from './glob-hit.ts';
 import { GlobMachine, compileSegments, expandBraces, type GlobState } from './glob-pattern.ts';
 import { lambdaArg } from './lambdas.ts';
+import type { DirLister } from './local-prefetch.ts';
 import { textOf } from './text.ts';
 import { OSPath, parseComponents, type PathType } from './ospath.ts';
 
@@ -35,6 +36,8 @@ interface WalkOptions {
   readonly callback: VqlLambda | null;
   /** Paths already emitted (only when several roots could overlap). */
   readonly emitted: Set<string> | null;
+  /** The accessor's listings for this walk (ahead of need: local-prefetch.ts), if it has them. */
+  readonly lister: DirLister | null;
   log(message: string): void;
 }
 
@@ -117,7 +120,7 @@ interface Listing {
 async function visit(dir: OSPath, self: FileStat | undefined, states: GlobState[], opts: WalkOptions): Promise<Listing> {
   let entries: FileStat[];
   try {
-    entries = await opts.accessor.readDir!(dir, opts.scope, self);
+    entries = await (opts.lister ? opts.lister.readDir(dir, self) : opts.accessor.readDir!(dir, opts.scope, self));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     // A directory that does not exist is silent; an unreadable one is said (at debug level:
@@ -137,6 +140,12 @@ async function visit(dir: OSPath, self: FileStat | undefined, states: GlobState[
       hits.push(new GlobHit(entry, globs));
     }
     if (live && (entry.isDir || entry.isLink)) descend.push({ entry, next });
+  }
+  // The walk enters these next, in this order (unless the recursion callback says no).
+  if (opts.lister && !opts.callback && descend.length) {
+    let levels = Infinity;
+    for (const d of descend) levels = Math.min(levels, machine.levels(d.next));
+    opts.lister.want(descend.map((d) => d.entry), levels);
   }
   return { hits, descend };
 }
@@ -186,7 +195,10 @@ async function* walkGroup(start: OSPath, startStat: FileStat | undefined, opts: 
     }
     const { entry, next } = frame.descend[frame.i++]!;
     const dir = await target(entry, opts, ancestors);
-    if (!dir) continue;
+    if (!dir) {
+      opts.lister?.drop(entry.path);
+      continue;
+    }
     const id = dir.identity ?? dir.fullPath;
     ancestors.add(id);
     const listing = await visit(entry.path, dir, next, opts);
@@ -231,22 +243,27 @@ export const glob: PluginDef = {
     const callback = args.recursion_callback ? lambdaArg(String(args.recursion_callback), scope) : null;
     if (args.recursion_callback && !callback) return; // Its parse error is logged.
     const emitted = groups.size > 1 ? new Set<string>() : null;
-    for (const { root: start, patterns, sources } of groups.values()) {
-      if (signal.aborted) return;
-      let startStat: FileStat | undefined;
-      if (accessor.stat) {
-        try {
-          startStat = await accessor.stat(start, scope);
-        } catch {
-          continue; // The starting directory does not exist.
+    const lister = accessor.lister?.(scope) ?? null;
+    try {
+      for (const { root: start, patterns, sources } of groups.values()) {
+        if (signal.aborted) return;
+        let startStat: FileStat | undefined;
+        if (accessor.stat) {
+          try {
+            startStat = await accessor.stat(start, scope);
+          } catch {
+            continue; // The starting directory does not exist.
+          }
         }
+        yield* walkGroup(start, startStat, {
+          accessor, machine: new GlobMachine(patterns.map(compileSegments)), sources, scope, signal, emitted, callback, lister,
+          nosymlink: args.nosymlink === true,
+          oneFilesystem: args.one_filesystem === true,
+          log: (m) => log('debug', m),
+        });
       }
-      yield* walkGroup(start, startStat, {
-        accessor, machine: new GlobMachine(patterns.map(compileSegments)), sources, scope, signal, emitted, callback,
-        nosymlink: args.nosymlink === true,
-        oneFilesystem: args.one_filesystem === true,
-        log: (m) => log('debug', m),
-      });
+    } finally {
+      lister?.close();
     }
   },
 };

@@ -22,7 +22,7 @@ const CHECK_EVERY = 64;
 const ASYNC_BATCH = 128;
 
 /** Data.FSType of an entry: its own filesystem when it is a mount point, else its directory's. */
-function fsTypeOf(st: StatRecord, dirDev: bigint, dirFs: FsInfo | undefined): string | undefined {
+export function fsTypeOf(st: StatRecord, dirDev: bigint, dirFs: FsInfo | undefined): string | undefined {
   if (st.dev === dirDev) return dirFs?.type;
   return knownFs(st.dev)?.type ?? dirFs?.type;
 }
