@@ -27,7 +27,9 @@ const CORPUS = fileURLToPath(new URL('../../shared/velociraptor-artifacts/', imp
 /** The corpus artifacts that call only what this engine implements. */
 export function runnableArtifacts(corpus = CORPUS): { repo: Repository; runnable: LoadedArtifact[]; total: number } {
   const registry = createHostRegistry();
-  const repo = new Repository({ builtinDir: null, definitions: [corpus] });
+  // With the built-in artifacts: Generic.Utils.FetchBinary and Linux.Sys.Users, which corpus
+  // artifacts call, are in the other half of Velociraptor's library (artifacts.md#tools).
+  const repo = new Repository({ definitions: [corpus] });
   const files = artifactFiles(corpus);
   const runnable: LoadedArtifact[] = [];
   for (const f of files) {

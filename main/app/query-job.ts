@@ -8,6 +8,8 @@ import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError, type LoadedArtifact } from '../artifacts/index.ts';
 import type { ContainerSummary } from '../host/collect/container.ts';
+import { ToolInventory, attachTools } from '../artifacts/tools.ts';
+import { dirname, join } from 'node:path';
 import type { RowJson, SerializedError } from '../ipc/contract.ts';
 
 /** What to run: ad-hoc VQL (`vql:run`) or an artifact by name (`artifacts:collect`). */
@@ -57,6 +59,9 @@ export function createEngine(opts: EngineOptions): Engine {
   // The folders the user added in the app (artifacts/folders.ts) load before their own artifacts.
   const repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts], foldersFile: artifactFoldersFile(opts.userArtifacts) });
   installArtifactPlugins(registry, repo);
+  // Artifacts' tools: come from the tools folder beside the user's artifacts (both live in the
+  // datastore: <datastore>/artifacts and <datastore>/tools), as for the CLI (main/artifacts/tools.ts).
+  attachTools(registry, new ToolInventory({ dir: join(dirname(opts.userArtifacts), 'tools') }));
   return { registry, repo };
 }
 

@@ -328,3 +328,23 @@ test('--tool NAME=PATH: bad forms are clear errors', () => {
   assert.throws(() => parseToolFlags([`X=${join(TMP, 'absent')}`]), /does not exist/);
   assert.throws(() => parseToolFlags([`X=${TOOLS}`]), /is not a file/);
 });
+
+test('the app: an artifact run in the app finds its tools in <datastore>/tools, beside the user artifacts', async () => {
+  const { createEngine, jobRows } = await import('../../main/app/query-job.ts');
+  const datastore = join(TMP, 'app-datastore');
+  mkdirSync(join(datastore, 'artifacts'), { recursive: true });
+  mkdirSync(join(datastore, 'tools'));
+  writeFileSync(join(datastore, 'tools', 'AppTool'), 'app tool');
+  writeFileSync(join(datastore, 'artifacts', 'Test.App.Tool.yaml'), [
+    'name: Test.App.Tool',
+    'tools:',
+    '  - name: AppTool',
+    'sources:',
+    '  - query: SELECT Tool_AppTool_PATH AS Path, Tool_AppTool_HASH AS Hash FROM scope()',
+    '',
+  ].join('\n'));
+  const engine = createEngine({ userArtifacts: join(datastore, 'artifacts') });
+  const rows: VDict[] = [];
+  for await (const batch of jobRows({ kind: 'collect', artifact: 'Test.App.Tool', args: {} }, engine, new AbortController().signal, () => {})) rows.push(...batch);
+  assert.deepEqual(rows.map((r) => [r.get('Path'), r.get('Hash')]), [[join(datastore, 'tools', 'AppTool'), sha256('app tool')]]);
+});
