@@ -17,6 +17,7 @@ import { asStream } from '../../vql/eval/stream.ts';
 import { accessorFor, type Accessor } from '../files/accessors.ts';
 import { OSPath } from '../files/ospath.ts';
 import { FileFollower } from './follow.ts';
+import { PollWait } from './poll-wait.ts';
 
 /** Velociraptor's `defaults.watch_plugin_frequency`, in ms. */
 export const POLL_MS = 3000;
@@ -52,13 +53,8 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
   }
   const followers = new Map<string, FileFollower>();
   const watchers = new Map<string, FSWatcher>();
-  let wake: (() => void) | null = null;
-  let woken = false;
-  const poke = () => {
-    woken = true;
-    wake?.();
-  };
-  signal.addEventListener('abort', poke, { once: true });
+  const pause = new PollWait();
+  signal.addEventListener('abort', pause.poke, { once: true });
 
   const add = async (name: Value, fromStart: boolean) => {
     let path: OSPath;
@@ -79,7 +75,7 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
       const dir = dirname(local);
       if (!watchers.has(dir)) {
         try {
-          const w = watch(dir, { persistent: false }, poke);
+          const w = watch(dir, { persistent: false }, pause.poke);
           w.on('error', () => w.close());
           watchers.set(dir, w);
         } catch {
@@ -128,7 +124,7 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
   try {
     while (!signal.aborted) {
       await refresh();
-      woken = false;
+      pause.polling();
       for (const f of followers.values()) {
         let lines: string[];
         try {
@@ -142,18 +138,10 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
           yield [f, line];
         }
       }
-      if (woken || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
+      await pause.wait(POLL_MS);
     }
   } finally {
-    signal.removeEventListener('abort', poke);
+    signal.removeEventListener('abort', pause.poke);
     for (const w of watchers.values()) w.close();
     for (const f of followers.values()) await f.close();
   }

@@ -23,6 +23,7 @@ import { JournalFormatError } from './format.ts';
 import { JournalReader } from './reader.ts';
 import { entryRow } from './rows.ts';
 import { isLocal, openJournal, type OpenJournal } from './source.ts';
+import { PollWait } from '../events/poll-wait.ts';
 
 /** How often the file is looked at when no change is reported. */
 export const JOURNAL_POLL_MS = 1000;
@@ -181,18 +182,13 @@ export const watchJournald: PluginDef = {
     const follower = new JournalFollower(accessor, args.filename, scope, log, args.raw === true);
     await follower.start();
 
-    let wake: (() => void) | null = null;
-    let woken = false;
-    const poke = () => {
-      woken = true;
-      wake?.();
-    };
-    signal.addEventListener('abort', poke, { once: true });
+    const pause = new PollWait();
+    signal.addEventListener('abort', pause.poke, { once: true });
     let watcher: FSWatcher | null = null;
     const local = follower.localFile;
     if (local) {
       try {
-        watcher = watch(dirname(local), { persistent: false }, poke);
+        watcher = watch(dirname(local), { persistent: false }, pause.poke);
         watcher.on('error', () => watcher?.close());
       } catch {
         // No such folder yet, or no inotify: polling alone.
@@ -200,23 +196,15 @@ export const watchJournald: PluginDef = {
     }
     try {
       while (!signal.aborted) {
-        woken = false;
+        pause.polling();
         for await (const row of follower.poll(signal)) {
           if (signal.aborted) return;
           yield row;
         }
-        if (woken || signal.aborted) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, JOURNAL_POLL_MS);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
+        await pause.wait(JOURNAL_POLL_MS);
       }
     } finally {
-      signal.removeEventListener('abort', poke);
+      signal.removeEventListener('abort', pause.poke);
       watcher?.close();
       await follower.close();
     }

@@ -5,15 +5,14 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRegistry, run, toJSON } from '../../../main/vql/index.ts';
+import { createRegistry } from '../../../main/vql/index.ts';
+import { WAIT_MS, follow as followQuery } from './follow.ts';
 import { registerFiles } from '../../../main/host/files/index.ts';
 import { registerEvents } from '../../../main/host/events/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vql-watch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Generous: a loaded machine may only see the 3 s poll. */
-const WAIT_MS = 20_000;
 
 function registry() {
   const r = createRegistry();
@@ -22,34 +21,9 @@ function registry() {
   return r;
 }
 
-/** Runs an event query in the background, collecting its rows and logs until stopped. */
+/** An event query running in the background (follow.ts). */
 function follow(text: string, vars: Record<string, unknown> = {}) {
-  const controller = new AbortController();
-  const rows: Array<Record<string, any>> = [];
-  const logs: string[] = [];
-  const done = (async () => {
-    for await (const row of run(text, { registry: registry(), vars, signal: controller.signal, log: (l, m) => logs.push(`${l}: ${m}`) })) {
-      rows.push(JSON.parse(toJSON(row)));
-    }
-  })();
-  return {
-    rows,
-    logs,
-    async waitRows(n: number): Promise<void> {
-      const end = Date.now() + WAIT_MS;
-      while (rows.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(rows.length >= n, `waited for ${n} rows, have ${rows.length}: ${JSON.stringify(rows)}\n${logs.join('\n')}`);
-    },
-    async waitLog(re: RegExp): Promise<void> {
-      const end = Date.now() + WAIT_MS;
-      while (!logs.some((l) => re.test(l)) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(logs.some((l) => re.test(l)), `no log ${re}: ${logs.join('\n')}`);
-    },
-    async stop(): Promise<void> {
-      controller.abort();
-      await done;
-    },
-  };
+  return followQuery(registry, text, vars);
 }
 
 test('watch_syslog starts after the last complete line, finishes a partial one, keeps \\r, and ends on cancel', async () => {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRegistry, run, toJSON } from '../../../main/vql/index.ts';
+import { createRegistry } from '../../../main/vql/index.ts';
+import { follow as followQuery } from '../events/follow.ts';
 import { registerFiles } from '../../../main/host/files/index.ts';
 import { registerJournald } from '../../../main/host/journald/index.ts';
 import { EXPECTED, unpack } from './fixtures.ts';
@@ -15,8 +16,6 @@ import { NO_TOOL, writeJournal, type ExportEntry } from './export.ts';
 const dir = mkdtempSync(join(tmpdir(), 'vql-watch-journald-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Generous: a loaded machine may only see the 1 s poll, late. */
-const WAIT_MS = 20_000;
 
 function registry() {
   const r = createRegistry();
@@ -25,34 +24,9 @@ function registry() {
   return r;
 }
 
-/** Runs an event query in the background, collecting its rows and logs until stopped. */
+/** An event query running in the background (follow.ts). */
 function follow(text: string, vars: Record<string, unknown> = {}) {
-  const controller = new AbortController();
-  const rows: Array<Record<string, any>> = [];
-  const logs: string[] = [];
-  const done = (async () => {
-    for await (const row of run(text, { registry: registry(), vars, signal: controller.signal, log: (l, m) => logs.push(`${l}: ${m}`) })) {
-      rows.push(JSON.parse(toJSON(row)));
-    }
-  })();
-  return {
-    rows,
-    logs,
-    async waitRows(n: number): Promise<void> {
-      const end = Date.now() + WAIT_MS;
-      while (rows.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(rows.length >= n, `waited for ${n} rows, have ${rows.length}: ${JSON.stringify(rows)}\n${logs.join('\n')}`);
-    },
-    async waitLog(re: RegExp): Promise<void> {
-      const end = Date.now() + WAIT_MS;
-      while (!logs.some((l) => re.test(l)) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(logs.some((l) => re.test(l)), `no log ${re}: ${logs.join('\n')}`);
-    },
-    async stop(): Promise<void> {
-      controller.abort();
-      await done;
-    },
-  };
+  return followQuery(registry, text, vars);
 }
 
 function entries(prefix: string, n: number): ExportEntry[] {

@@ -2,9 +2,12 @@
 // shell functions, a query runner that also returns the log lines, and process checks.
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { collect, createRegistry, type Registry, type VDict } from '../../../main/vql/index.ts';
+import { createRegistry, type Registry, type VDict } from '../../../main/vql/index.ts';
 import { registerShell } from '../../../main/host/shell/index.ts';
 import { queryPlugins } from '../../../main/host/files/queries.ts';
+import { query as queryWith, waitFor } from '../system/helpers.ts';
+
+export { waitFor };
 
 export function shellRegistry(allowExecve = true): Registry {
   const registry = createRegistry();
@@ -13,10 +16,8 @@ export function shellRegistry(allowExecve = true): Registry {
   return registry;
 }
 
-export async function query(text: string, registry = shellRegistry(), signal?: AbortSignal): Promise<{ rows: VDict[]; logs: string[] }> {
-  const logs: string[] = [];
-  const rows = await collect(text, { registry, signal, log: (level, message) => logs.push(`${level}: ${message}`) });
-  return { rows, logs };
+export function query(text: string, registry = shellRegistry(), signal?: AbortSignal): Promise<{ rows: VDict[]; logs: string[] }> {
+  return queryWith(text, registry, signal);
 }
 
 /** A session name no other test uses (the store is shared by the whole test process). */
@@ -31,16 +32,6 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Polls `cond` every 20 ms until it holds or `ms` pass; returns whether it held. */
-export async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
 }
 
 /** The text of a transcript column over all rows. */
