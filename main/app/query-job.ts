@@ -59,9 +59,11 @@ export function createEngine(opts: EngineOptions): Engine {
   // The folders the user added in the app (artifacts/folders.ts) load before their own artifacts.
   const repo = new Repository({ definitions: [...(opts.definitions ?? []), opts.userArtifacts], foldersFile: artifactFoldersFile(opts.userArtifacts) });
   installArtifactPlugins(registry, repo);
-  // Artifacts' tools: come from the tools folder beside the user's artifacts (both live in the
-  // datastore: <datastore>/artifacts and <datastore>/tools), as for the CLI (main/artifacts/tools.ts).
-  attachTools(registry, new ToolInventory({ dir: join(dirname(opts.userArtifacts), 'tools') }));
+  // Artifacts' tools come from the tools folder beside the user's artifacts, and their local
+  // state (the local hash database) goes to the local folder: all in the datastore
+  // (<datastore>/artifacts, /tools, /local), as for the CLI (main/artifacts/tools.ts).
+  const datastore = dirname(opts.userArtifacts);
+  attachTools(registry, new ToolInventory({ dir: join(datastore, 'tools'), localDir: join(datastore, 'local') }));
   return { registry, repo };
 }
 

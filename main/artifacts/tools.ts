@@ -14,11 +14,14 @@
  * one request env holds them in Velociraptor), so `Generic.Utils.FetchBinary` finds the tool
  * its caller declared. Two workbench variables are added: `Tool_<Name>_GITHUB_PROJECT` (a tool
  * declared with github_project only, which nothing here downloads) and `_ToolsFolder`, so
- * FetchBinary can say where to put a missing tool.
+ * FetchBinary can say where to put a missing tool. A third, `_LocalFolder`, names the
+ * workbench's folder for artifacts' local state (`<datastore>/local`: the local hash database of
+ * Generic.Forensic.LocalHashes.Init), where sqlite() may write (main/host/parsers/sqlite.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { defaultDatastore } from '../collector/paths.ts';
 import { VDict, type LogLevel, type Registry, type Value } from '../vql/index.ts';
 import { scanArtifact } from './pack-refs.ts';
 import type { Repository } from './repository.ts';
@@ -31,6 +34,8 @@ export interface ToolsConfig {
   readonly dir?: string;
   /** `--tool NAME=PATH`: name → absolute path. */
   readonly files?: Readonly<Record<string, string>>;
+  /** The folder for artifacts' local state (`_LocalFolder`); absent: the default datastore's `local`. */
+  readonly localDir?: string;
 }
 
 /** The variable prefix of tool `name`. */
@@ -40,6 +45,9 @@ export function toolPrefix(name: string): string {
 
 /** The workbench variable naming the tools folder. */
 export const TOOLS_FOLDER_VAR = '_ToolsFolder';
+
+/** The workbench variable naming the local state folder (ToolsConfig.localDir). */
+export const LOCAL_FOLDER_VAR = '_LocalFolder';
 
 /** Parses `--tool NAME=PATH` values; throws an Error saying what is wrong with one. */
 export function parseToolFlags(values: readonly string[]): Record<string, string> {
@@ -73,6 +81,11 @@ export class ToolInventory {
 
   get dir(): string | undefined {
     return this.config.dir;
+  }
+
+  /** The local state folder (not created here: its first writer makes it, mode 0700). */
+  get localDir(): string {
+    return this.config.localDir ? resolve(this.config.localDir) : join(defaultDatastore(), 'local');
   }
 
   /** Names given with `--tool` (always defined, declared or not). */
@@ -133,6 +146,11 @@ export function attachTools(registry: Registry, inventory: ToolInventory): void 
 /** The inventory attached to `registry`, if any. */
 export function toolsOf(registry: Registry): ToolInventory | undefined {
   return inventories.get(registry);
+}
+
+/** The local state folder of the runs of `registry`; undefined when it has no inventory (no datastore). */
+export function localFolderOf(registry: Registry): string | undefined {
+  return inventories.get(registry)?.localDir;
 }
 
 /** `Artifact.X` names an artifact refers to, plus its imports (cached: a loaded artifact never changes). */
@@ -198,8 +216,8 @@ export function toolVariables(name: string, declared: Tool | undefined, local: L
 
 /**
  * The tool variables of a run of `loaded`: the caller's (`inherited`, a nested run) plus those
- * of the tools it declares that the caller did not define; at top level also every `--tool`
- * and `_ToolsFolder`. Problems (an unreadable file) are logged, never thrown.
+ * of the tools it declares that the caller did not define; at top level also every `--tool`,
+ * `_ToolsFolder` and `_LocalFolder`. Problems (an unreadable file) are logged, never thrown.
  */
 export async function toolEnv(
   repo: Repository,
@@ -212,6 +230,7 @@ export async function toolEnv(
   const env = new VDict(inherited ? inherited.entries() : []);
   const inventory = toolsOf(registry);
   if (!inherited && inventory?.dir) env.set(TOOLS_FOLDER_VAR, inventory.dir);
+  if (!inherited && inventory) env.set(LOCAL_FOLDER_VAR, inventory.localDir);
   const wanted: Map<string, Tool | undefined> = declaredTools(repo, loaded);
   if (!inherited && inventory) for (const name of inventory.explicitNames()) if (!wanted.has(name)) wanted.set(name, undefined);
   for (const [name, declared] of wanted) {

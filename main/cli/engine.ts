@@ -8,6 +8,8 @@ import { Repository, installArtifactPlugins, formatProblem } from '../artifacts/
 import type { Registry } from '../vql/index.ts';
 import { defaultToolsDir, type EngineFlags } from './flags.ts';
 import { ToolInventory, attachTools } from '../artifacts/tools.ts';
+import { defaultDatastore } from '../collector/paths.ts';
+import { join } from 'node:path';
 
 export interface Engine {
   readonly registry: Registry;
@@ -27,6 +29,7 @@ export function createEngine(flags: EngineFlags, log: (m: string) => void = (m) 
     return repo;
   };
   installArtifactPlugins(registry, repository);
-  attachTools(registry, new ToolInventory(flags.tools ?? { dir: defaultToolsDir() }));
+  // The local state folder (_LocalFolder: the local hash database) is the default datastore's.
+  attachTools(registry, new ToolInventory({ dir: defaultToolsDir(), ...flags.tools, localDir: join(defaultDatastore(), 'local') }));
   return { registry, repository };
 }

@@ -8,16 +8,18 @@ import { splitRecords } from './split_records.ts';
 import { parseRecordsWithRegex } from './parse_records_with_regex.ts';
 import { parseBinary } from './parse_binary.ts';
 import { grok } from './grok.ts';
-import { sqlite } from './sqlite.ts';
+import { sqlitePlugin } from './sqlite.ts';
 import { parseXml } from './parse_xml.ts';
 import { plistFunction, plistPlugin } from './plist.ts';
 
-export const parserPlugins: readonly PluginDef[] = [splitRecords, parseRecordsWithRegex, sqlite, plistPlugin];
+/** The parser plugins; sqlite() writes outside the run's temp and local folders only when `allowExecve` (sqlite.ts). */
+export function parserPlugins(allowExecve = false): PluginDef[] {
+  return [splitRecords, parseRecordsWithRegex, sqlitePlugin(allowExecve), plistPlugin];
+}
 
 export const parserFunctions: readonly FunctionDef[] = [parseBinary, grok, parseXml, plistFunction];
 
 export function registerParsers(registry: Registry, opts: HostOptions): void {
-  void opts;
-  for (const p of parserPlugins) registry.registerPlugin(p);
+  for (const p of parserPlugins(opts.allowExecve === true)) registry.registerPlugin(p);
   for (const f of parserFunctions) registry.registerFunction(f);
 }
