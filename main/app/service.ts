@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
+import { isInside } from '../host/files/inside.ts';
 import { randomUUID } from 'node:crypto';
 import { describeRegistry, formatScript, parseScript, signature, type Registry, type VDict } from '../vql/index.ts';
 import { loadArtifactText, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
@@ -72,12 +73,6 @@ export interface ServiceContext {
   readonly opts: ServiceOptions;
   readonly registry: Registry;
   readonly repo: Repository;
-}
-
-/** True when `file` is inside `dir`. */
-function isInside(dir: string, file: string): boolean {
-  const rel = relative(resolve(dir), resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 export function ok<T>(value: T): Result<T> {

@@ -11,8 +11,9 @@
  * cannot lead out of the temp folder.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { landsWithin } from '../files/inside.ts';
 import type { FunctionDef } from '../../vql/index.ts';
 import { accessorFor } from '../files/accessors.ts';
 import { pathText } from '../files/ospath.ts';
@@ -34,14 +35,8 @@ export function parsePermissions(text: string): number | undefined {
 }
 
 /** Whether `dest`'s folder, links resolved, is the temp folder or inside it. */
-async function landsInTemp(run: RunState, dest: string): Promise<boolean> {
-  try {
-    const [dir, temp] = await Promise.all([realpath(dirname(dest)), realpath(run.files.tempDir)]);
-    const rel = relative(temp, dir);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  } catch {
-    return false;
-  }
+function landsInTemp(run: RunState, dest: string): Promise<boolean> {
+  return landsWithin(run.files.tempDir, dest);
 }
 
 export function copyFunction(allowed: boolean): FunctionDef {

@@ -14,7 +14,8 @@
 import { lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, relative, isAbsolute, resolve } from 'node:path';
+import { join } from 'node:path';
+import { isInside } from '../files/inside.ts';
 import type { Registry, Scope } from '../../vql/index.ts';
 import { UploadStore } from './upload-store.ts';
 
@@ -62,8 +63,7 @@ export class RunState {
 
   /** Whether `path` is inside the temp folder (after resolving `..`). */
   inTempFolder(path: string): boolean {
-    const rel = relative(resolve(this.files.tempDir), resolve(path));
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    return isInside(this.files.tempDir, path);
   }
 
   /** The upload store, or null when this run has no upload folder. */

@@ -34,9 +34,10 @@
  */
 import { createRequire } from 'node:module';
 import { rmSync, existsSync } from 'node:fs';
-import { open as fsOpen, mkdtemp, mkdir, lstat, realpath } from 'node:fs/promises';
+import { open as fsOpen, mkdtemp, mkdir, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isInside, landsWithin } from '../files/inside.ts';
 import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
 import { VBytes, VDict, VTime, normInt, toJSON, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { bytesToValue } from '../../vql/values/kinds.ts';
@@ -286,21 +287,6 @@ function isBusy(e: unknown): boolean {
   return /database is locked|SQLITE_BUSY|database table is locked/i.test(errorText(e));
 }
 
-/** Whether `path` is `dir` or inside it (both absolute, `..` resolved). */
-function isInside(dir: string, path: string): boolean {
-  const rel = relative(resolve(dir), resolve(path));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-/** Whether `path`'s folder, links resolved, is inside `dir` (links resolved). */
-async function landsInside(dir: string, path: string): Promise<boolean> {
-  try {
-    const [d, root] = await Promise.all([realpath(dirname(path)), realpath(dir)]);
-    return isInside(root, d);
-  } catch {
-    return false;
-  }
-}
 
 /** How to allow sqlite() to write anywhere (as rm() and copy()). */
 export const SQLITE_WRITE_DISABLED =
@@ -415,7 +401,7 @@ async function* writeQuery(c: Ctx): AsyncGenerator<VDict[]> {
   const run = runState(scope);
   const local = localFolderOf(scope.env.registry);
   const inTemp = run.inTempFolder(path);
-  const inLocal = local !== undefined && isInside(local, path) && resolve(local) !== path;
+  const inLocal = local !== undefined && isInside(local, path);
   if (!allowed && !inTemp && !inLocal) {
     fail(`${SQLITE_WRITE_DISABLED} (the temp folder is ${run.files.tempDir}${local ? `, the local folder ${local}` : ''})`);
     return;
@@ -427,7 +413,7 @@ async function* writeQuery(c: Ctx): AsyncGenerator<VDict[]> {
     if (!allowed) {
       const root = inTemp ? run.files.tempDir : local!;
       const st = await lstat(path).catch(() => null);
-      if (!(await landsInside(root, path)) || st?.isSymbolicLink()) {
+      if (!(await landsWithin(root, path)) || st?.isSymbolicLink()) {
         fail(`${SQLITE_WRITE_DISABLED} (${path} leads out of ${root} through a link)`);
         return;
       }
