@@ -107,6 +107,63 @@ test('split_records: the one-character fast path and the general (searched) path
   }
 });
 
+/**
+ * The records of a whole text as split_records defines them, whatever its window: up to the next
+ * `sep` if that lies within `bufferSize` characters, else `bufferSize` characters, and the
+ * rest of the file as the last record.
+ */
+function modelRecords(text: string, sep: string, bufferSize: number): string[] {
+  const out: string[] = [];
+  for (let pos = 0; pos < text.length; ) {
+    const next = text.indexOf(sep, pos);
+    if (next >= 0 && next + 1 - pos <= bufferSize) {
+      out.push(text.slice(pos, next));
+      pos = next + 1;
+    } else if (text.length - pos > bufferSize) {
+      out.push(text.slice(pos, pos + bufferSize));
+      pos += bufferSize;
+    } else {
+      out.push(text.slice(pos));
+      pos = text.length;
+    }
+  }
+  return out;
+}
+
+test('split_records: records longer than a read chunk or than buffer_size, in both paths, are cut where the whole text says', async () => {
+  // Lengths around the 32 KiB window chunk, the 64 KiB default buffer_size and the 256 KiB
+  // read size; two-byte and surrogate-pair characters make the window a two-byte string, and a cut
+  // may fall inside a pair (both sides count UTF-16 units). The last line has no newline.
+  const lengths = [0, 10, 32_767, 32_768, 32_769, 47_000, 49_152, 3, 60_000, 65_535, 65_536, 65_537, 70_000, 0, 130_000, 5, 200_000, 280_000, 12, 100_000];
+  const alphabet = ['a', 'b', ' ', '  ', 'é', '€', '😀', '\t', 'xyz'];
+  const lines = lengths.map((n) => {
+    let l = '';
+    while (l.length < n) l += pick(alphabet);
+    return l;
+  });
+  const text = lines.join('\n');
+  const F = join(dir, 'long-lines.txt');
+  await writeFile(F, text);
+  for (const bufferSize of [65_536, 1000, 50_000, 100_000, 300_000]) {
+    const want = modelRecords(text, '\n', bufferSize);
+    const extra = bufferSize === 65_536 ? {} : { buffer_size: bufferSize };
+    // One column, the record itself (\x00 never occurs); then the default columns.
+    for (const record_regex of ['\\n', '(?:\\n)']) {
+      const whole = await run('split_records', 'filenames', F, { ...extra, record_regex, regex: '\\x00', columns: ['L'] });
+      assert.deepEqual(whole.rows.map((r) => r.L), want, `buffer_size=${bufferSize} record_regex=${record_regex}`);
+      const { rows } = await run('split_records', 'filenames', F, { ...extra, record_regex });
+      const width = goFields(want[0]!).length;
+      assert.equal(rows.length, want.length);
+      want.forEach((rec, i) => {
+        const items = goFields(rec);
+        const row: Record<string, unknown> = {};
+        for (let c = 0; c < width; c++) row[`Column${c}`] = c < items.length ? items[c] : null;
+        assert.deepEqual(rows[i], row, `buffer_size=${bufferSize} record_regex=${record_regex} record ${i}`);
+      });
+    }
+  }
+});
+
 test('split_records: repeated column names keep one column each, where it first appears, with the last value', async () => {
   const { rows } = await query(`SELECT * FROM split_records(filenames='1 2 3\n4', accessor='data', columns=['a', 'b', 'a'])`);
   assert.deepEqual(rows, [{ a: '3', b: '2' }, { a: null, b: null }]);

@@ -40,6 +40,14 @@ test('split_records: columns, regex, count (the last item keeps the rest)', asyn
   assert.deepEqual(c[0], { Name: 'snd', Rest: '163840 1 - Live 0x0000000000000000' });
   const { rows: r } = await query(`SELECT * FROM split_records(filenames='a1b22c', accessor='data', regex='[0-9]+')`);
   assert.deepEqual(r, [{ Column0: 'a', Column1: 'b', Column2: 'c' }]);
+  // A record with more items than columns: the extra ones are dropped (the split's array is
+  // the row's values, cut to the columns), in both paths; a short one gets NULLs.
+  for (const R of ['\\n', '(?:\\n)']) {
+    const { rows: long } = await query(`SELECT * FROM split_records(filenames='a b c d\ne\nf g h', accessor='data', columns=['x', 'y'], record_regex=R)`, { R });
+    assert.deepEqual(long, [{ x: 'a', y: 'b' }, { x: 'e', y: null }, { x: 'f', y: 'g' }], R);
+    const { rows: gen } = await query(`SELECT * FROM split_records(filenames='a b\nc d e f\ng', accessor='data', record_regex=R)`, { R });
+    assert.deepEqual(gen, [{ Column0: 'a', Column1: 'b' }, { Column0: 'c', Column1: 'd' }, { Column0: 'g', Column1: null }], R);
+  }
 });
 
 test('split_records: first_row_is_headers numbers repeats and sanitises; names persist across files', async () => {
