@@ -274,3 +274,17 @@ test('collect --output x.zip: a path that cannot be written fails at once', () =
   assert.equal(r.status, 1);
   assert.match(r.stderr, /vql: error: cannot write .*x\.zip: ENOENT/);
 });
+
+test('collect --output x.zip: every artifact of the collection sees the collection\'s flow id as _SessionId (as on a client)', () => {
+  writeFileSync(join(DEFS, 'Test.Collect.Session.yaml'), `name: Test.Collect.Session
+sources:
+  - query: SELECT _SessionId AS Session FROM scope()
+`);
+  const zipPath = join(TMP, 'session.zip');
+  const r = vql(['artifacts', 'collect', 'Test.Collect.Session', 'Test.Collect.Empty', '--definitions', DEFS, '--output', zipPath]);
+  assert.equal(r.status, 0, r.stderr);
+  const zip = unzipSync(readFileSync(zipPath));
+  const context = JSON.parse(strFromU8(zip['collection_context.json']!)) as { session_id: string };
+  assert.match(context.session_id, /^F\.[A-Z0-9]+$/);
+  assert.deepEqual(lines(zip['results/Test.Collect.Session.json']!).map((row) => row.Session), [context.session_id]);
+});
