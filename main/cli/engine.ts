@@ -29,7 +29,8 @@ export function createEngine(flags: EngineFlags, log: (m: string) => void = (m) 
     return repo;
   };
   installArtifactPlugins(registry, repository);
-  // The local state folder (_LocalFolder: the local hash database) is the default datastore's.
-  attachTools(registry, new ToolInventory({ dir: defaultToolsDir(), ...flags.tools, localDir: join(defaultDatastore(), 'local') }));
+  // The default datastore's tools and local state folders (_LocalFolder: the local hash
+  // database), unless the run names others (--tools; the collector: its datastore's).
+  attachTools(registry, new ToolInventory({ dir: defaultToolsDir(), localDir: join(defaultDatastore(), 'local'), ...flags.tools }));
   return { registry, repository };
 }

@@ -18,6 +18,7 @@ import { StreamThread } from '../app/stream-thread.ts';
 import type { WorkerEntry } from '../app/worker-script.ts';
 import type { DayStore } from './day-store.ts';
 import type { MonitorLog } from './monitor-log.ts';
+import type { ToolsConfig } from '../artifacts/tools.ts';
 
 export type QueryState = 'starting' | 'running' | 'paused' | 'backoff' | 'stopped';
 
@@ -30,6 +31,8 @@ export interface QueryIsolation {
   readonly allowExecve: boolean;
   /** Modules adding plugins to the worker's engine (main/app/stream-job.ts). */
   readonly pluginModules?: readonly string[];
+  /** Where artifacts' tools and local state are (the collector's datastore: main/artifacts/tools.ts). */
+  readonly tools?: ToolsConfig;
   /** A worker not heard from for this long (ms) is terminated, and the query restarted. */
   readonly watchdogMs: number;
   /** The worker's heap limit (MB); a worker that runs out is terminated, and the query restarted. */
@@ -199,6 +202,7 @@ export class EventQuery {
         definitions: iso.definitions,
         allowExecve: iso.allowExecve,
         pluginModules: iso.pluginModules,
+        tools: iso.tools,
         // Several heartbeats per watchdog period: one late message is not a stuck worker.
         heartbeatMs: Math.max(10, Math.min(1000, Math.floor(iso.watchdogMs / 5))),
       },

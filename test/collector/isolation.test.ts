@@ -210,3 +210,28 @@ test('rows crossing the thread are written byte for byte as on the collector\'s 
   for (const cell of cells.map((c) => c.replaceAll('~', '"'))) assert.ok(text.includes(cell), `the CSV holds ${cell}:\n${text}`);
   assert.match(text, /,2023-11-14T22:13:20\.\d+Z,/);
 });
+
+test('an event artifact in the collector finds its tools and local folder in the collector\'s datastore (worker threads too)', { timeout: 90_000 }, async () => {
+  const s = setup({
+    'tool.yaml': `name: Test.Tool.Event
+type: CLIENT_EVENT
+tools:
+  - name: EventTool
+sources:
+  - query: SELECT Tool_EventTool_PATH AS Path, _LocalFolder AS Local FROM clock(ms=200)
+`,
+  });
+  events(s.datastore, ['Test.Tool.Event']);
+  mkdirSync(join(s.datastore, 'tools'), { recursive: true });
+  writeFileSync(join(s.datastore, 'tools', 'EventTool'), 'a tool');
+  const c = new Collector({ datastore: s.datastore, definitions: [s.defs], echo: s.echo, maxWaitMs: 100, watch: false });
+  assert.ok(c.isolation, 'event queries run on worker threads');
+  await c.start();
+  try {
+    await until(() => linesOf(c, 'Test.Tool.Event').length >= 1, 60_000, `the first row (log: ${JSON.stringify(s.logs)})`);
+    assert.deepEqual(linesOf(c, 'Test.Tool.Event')[0]!.split(',').slice(0, 2), [join(s.datastore, 'tools', 'EventTool'), join(s.datastore, 'local')]);
+  } finally {
+    await c.stop();
+    rmSync(s.root, { recursive: true, force: true });
+  }
+});
