@@ -13,12 +13,18 @@
  * middle of a line; searching in place keeps each regex's last result valid while the
  * position has not passed it, which makes several regexes over a large file linear.)
  *
- * The file is streamed through a text window of one to two `buffer_size` reads ahead of the
- * search position (memory stays flat): a record up to `buffer_size` long is always found, one
- * longer than twice that never is. Where Velociraptor drops a buffer that has no
- * match, and so can lose a record that straddles two buffers, the window keeps its last
- * `buffer_size` characters; a match that reaches the window's edge is searched again once
- * more text is read, so it is not cut short.
+ * The file is streamed through a text window of more than `buffer_size` characters ahead of
+ * the search position, and at most one read more (memory stays flat): a record up to
+ * `buffer_size` long is always found, one longer than twice that never is.
+ * Where Velociraptor drops a buffer that has no match, and so can lose a record that straddles
+ * two buffers, the window keeps its last `buffer_size` characters; a match that reaches the
+ * window's edge is searched again with more text read, until it ends before the edge or runs
+ * past `buffer_size` characters, so a match up to `buffer_size` long is not cut short. The
+ * window also keeps the character before the search position, so that `^`, `(?m)^` and `\b`
+ * see the file's text there, not the start of a window.
+ *
+ * The window is refilled WINDOW_CHUNK bytes at a time with the default `buffer_size` (see
+ * there): the window string then stays below V8's large-object size.
  *
  * Speed: a pattern outside the engine's native subset that is in one of record-subset.ts's two
  * classes (Linux.Mounts' `(?m)^(?P<Device>[^ ]+) ...`, strings carving's `[ -~]+`) is searched
@@ -34,6 +40,16 @@ import { RecordRow, RowColumns, TextWindow, errorText, fileError, isIoError, val
 
 const DEFAULT_BUFFER = 65536;
 const BATCH = 1000;
+/**
+ * Bytes decoded per refill of the window with a `buffer_size` up to the default, as
+ * split_records' (split_records.ts): V8 puts a string of more than 128 KiB (one-byte characters;
+ * 64K two-byte ones) in its large-object space, fresh memory each time, and decoding and joining
+ * such windows cost more than the search. The window is then `buffer_size` characters kept and
+ * at most one chunk. A smaller `buffer_size` reads chunks of its size (a record never
+ * exceeds twice it); a larger one too (the window is large anyway, and smaller chunks would
+ * copy what it keeps more often).
+ */
+const WINDOW_CHUNK = 32 * 1024;
 
 interface Compiled {
   readonly re: Regex;
@@ -92,14 +108,25 @@ export const parseRecordsWithRegex: PluginDef = {
       }
       const fullPath = accessor.path(filename);
       try {
-        // Reads of buffer_size: the window holds between one and two buffers ahead.
-        const win = new TextWindow(reader, bufferSize, signal);
+        const win = new TextWindow(reader, bufferSize <= DEFAULT_BUFFER ? Math.min(bufferSize, WINDOW_CHUNK) : bufferSize, signal);
+        /**
+         * Reads until `min` characters follow the search position, keeping the character before
+         * it (two units for a surrogate pair) as the window's first: a refill then never makes
+         * the search position the start of the text, where `^` would match.
+         */
+        const fill = async (min: number): Promise<void> => {
+          const pos = win.pos;
+          if (win.eof || win.remaining >= min) return;
+          const keep = pos === 0 ? 0 : pos >= 2 && isLow(win.text.charCodeAt(pos - 1)) && isHigh(win.text.charCodeAt(pos - 2)) ? 2 : 1;
+          win.pos = pos - keep;
+          await win.fill(min + keep);
+          win.pos += keep;
+        };
         let version = -1;
         let batch: Array<VDict | RecordRow> = [];
-        let extended = false;
         for (;;) {
           if (signal.aborted) return;
-          if (!win.eof && win.remaining <= bufferSize) await win.fill(bufferSize + 1);
+          if (!win.eof && win.remaining <= bufferSize) await fill(bufferSize + 1);
           if (win.remaining === 0) break;
           if (version !== win.version) {
             for (const c of compiled) {
@@ -127,17 +154,16 @@ export const parseRecordsWithRegex: PluginDef = {
             if (win.eof) break;
             // Nothing here: keep the tail (a record may start in it) and read on.
             win.discardBefore(Math.max(pos, win.text.length - bufferSize));
-            await win.fill(win.remaining + 1);
+            await fill(win.remaining + 1);
             continue;
           }
           const end = m.index + m[0]!.length;
-          // A match that reaches the edge may go on in the next chunk: read more, search again.
-          if (end >= win.text.length && !win.eof && !extended) {
-            extended = true;
-            await win.fill(win.remaining + 1);
+          // A match that reaches the edge may go on in the next chunk: read more, search again,
+          // until the window holds more than buffer_size characters from the match's start.
+          if (end >= win.text.length && !win.eof && win.text.length - m.index <= bufferSize) {
+            await fill(win.remaining + 1);
             continue;
           }
-          extended = false;
           let row: VDict | RecordRow;
           if (fixed) {
             const values = new Array<Value>(columns.names.length).fill('');
@@ -179,3 +205,6 @@ export const parseRecordsWithRegex: PluginDef = {
     }
   },
 };
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;

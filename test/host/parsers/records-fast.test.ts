@@ -195,6 +195,46 @@ test('parse_records_with_regex: the native searches and re2js give the same rows
   }
 });
 
+test('parse_records_with_regex: records across the 32 KiB read chunks, up to buffer_size long, multi-byte, are those of the whole text; ^ anchors at the file start only', async () => {
+  // Lines around the 32 KiB window chunk and the 64 KiB default buffer_size, each no longer than
+  // the buffer_size used, of one- and two-byte characters and surrogate pairs (the window is then
+  // a two-byte string). The rows must be those of a search over the whole text: the window's
+  // edges and starts (each refill) must not show, neither in a match nor in where ^ matches.
+  const base = [0, 10, 32_767, 32_768, 32_769, 47_000, 49_152, 3, 60_000, 65_535, 65_536, 5, 12, 40_000, 999, 1000, 1, 64, 65_000];
+  const alphabet = ['a', 'b', ' ', 'é', '€', '😀', '\t', 'xyz', '/dev/sda1'];
+  const line = (n: number) => {
+    let l = '';
+    while (l.length < n) l += pick(alphabet);
+    return l.slice(0, n).replace(/[\ud800-\udbff]$/, 'q');
+  };
+  // Each pattern: native (one of record-subset.ts's classes or not), re2js (in a group), and the
+  // same search by V8 over the whole text.
+  const patterns: Array<[string, string, RegExp]> = [
+    ['(?P<L>[^\n]+)', '(?:(?P<L>[^\n]+))', /[^\n]+/gu],
+    ['(?m)^(?P<L>[^ \n]+) ', '(?m)(?:^(?P<L>[^ \n]+) )', /^([^ \n]+) /gmu],
+    ['^(?P<L>[^\n]+)', '(?:^(?P<L>[^\n]+))', /^[^\n]+/gu],
+    ['(?P<L>[^ \n]+)$', '(?:(?P<L>[^ \n]+)$)', /[^ \n]+$/gu],
+  ];
+  for (const bufferSize of [65_536, 50_000, 1000]) {
+    const lengths = [...base.filter((n) => n <= bufferSize), ...(bufferSize < 32_768 ? Array.from({ length: 300 }, () => int(bufferSize + 1)) : [])];
+    const text = ['first line', ...lengths.map(line)].join('\n');
+    const F = join(dir, `chunks-${bufferSize}.txt`);
+    await writeFile(F, text);
+    const extra = bufferSize === 65_536 ? {} : { buffer_size: bufferSize };
+    for (const [fast, general, js] of patterns) {
+      const want: string[] = [];
+      js.lastIndex = 0;
+      for (let m; (m = js.exec(text)); ) want.push(m[1] ?? m[0]);
+      for (const regex of [fast, general]) {
+        const { rows } = await run('parse_records_with_regex', 'file', F, { regex, ...extra });
+        const got = rows.map((r) => r.L as string);
+        assert.equal(got.length, want.length, `buffer_size=${bufferSize} ${regex}`);
+        got.forEach((g, i) => assert.ok(g === want[i], `buffer_size=${bufferSize} ${regex} row ${i}: ${g.length} vs ${want[i]!.length} characters`));
+      }
+    }
+  }
+});
+
 test('parse_records_with_regex: an unnamed group is a column only when it took part (rows stay dicts there)', async () => {
   const { rows } = await query(`SELECT * FROM parse_records_with_regex(file='a=1 b c=2', accessor='data', regex='(?P<K>[a-z])(=[0-9])?')`);
   assert.deepEqual(rows.map((r) => ({ ...r, FullPath: undefined })), [

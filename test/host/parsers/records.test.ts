@@ -171,6 +171,18 @@ test('parse_records_with_regex: records across window edges are found; buffer_si
   assert.deepEqual(dflt.rows, [{ X: 'x'.repeat(100) }]);
 });
 
+test('parse_records_with_regex: ^ matches at the file start and (?m)^ at line starts only, not where a refill starts the window', async () => {
+  // 400 KB with no line break: many refills, each starting at the last match's end or at a
+  // kept tail; none is the start of the file or of a line.
+  const T = 'a1' + 'a5'.repeat(200_000) + '\nb c\n';
+  for (const R of ['^a(?P<N>\\d)', '(?m)^a(?P<N>\\d)', '(?:^a(?P<N>\\d))']) {
+    const { rows } = await query(`SELECT N FROM parse_records_with_regex(file=T, accessor='data', regex=R)`, { T, R });
+    assert.deepEqual(rows, [{ N: '1' }], R);
+  }
+  const { rows } = await query(`SELECT N FROM parse_records_with_regex(file=T, accessor='data', regex='(?m)^(?P<N>[^ ]+) ')`, { T });
+  assert.deepEqual(rows, [{ N: 'b' }]);
+});
+
 test('parse_records_with_regex: a bad regex and a missing file are logged; the query goes on', async () => {
   const bad = await query(`SELECT * FROM parse_records_with_regex(file='x', accessor='data', regex=['a', '(b'])`);
   assert.deepEqual(bad.rows, []);
