@@ -8,8 +8,8 @@ import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError, type LoadedArtifact } from '../artifacts/index.ts';
 import type { ContainerSummary } from '../host/collect/container.ts';
-import { ToolInventory, attachTools } from '../artifacts/tools.ts';
-import { dirname, join } from 'node:path';
+import { ToolInventory, attachTools, datastoreTools } from '../artifacts/tools.ts';
+import { dirname } from 'node:path';
 import type { RowJson, SerializedError } from '../ipc/contract.ts';
 
 /** What to run: ad-hoc VQL (`vql:run`) or an artifact by name (`artifacts:collect`). */
@@ -62,8 +62,7 @@ export function createEngine(opts: EngineOptions): Engine {
   // Artifacts' tools come from the tools folder beside the user's artifacts, and their local
   // state (the local hash database) goes to the local folder: all in the datastore
   // (<datastore>/artifacts, /tools, /local), as for the CLI (main/artifacts/tools.ts).
-  const datastore = dirname(opts.userArtifacts);
-  attachTools(registry, new ToolInventory({ dir: join(datastore, 'tools'), localDir: join(datastore, 'local') }));
+  attachTools(registry, new ToolInventory(datastoreTools(dirname(opts.userArtifacts))));
   return { registry, repo };
 }
 

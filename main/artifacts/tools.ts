@@ -38,6 +38,11 @@ export interface ToolsConfig {
   readonly localDir?: string;
 }
 
+/** A datastore's tools and local state folders (`<datastore>/tools`, `<datastore>/local`): the app, the collector and the CLI's default. */
+export function datastoreTools(datastore: string = defaultDatastore()): ToolsConfig {
+  return { dir: join(datastore, 'tools'), localDir: join(datastore, 'local') };
+}
+
 /** The variable prefix of tool `name`. */
 export function toolPrefix(name: string): string {
   return `Tool_${name}_`;
@@ -85,7 +90,7 @@ export class ToolInventory {
 
   /** The local state folder (not created here: its first writer makes it, mode 0700). */
   get localDir(): string {
-    return this.config.localDir ? resolve(this.config.localDir) : join(defaultDatastore(), 'local');
+    return resolve(this.config.localDir ?? datastoreTools().localDir!);
   }
 
   /** Names given with `--tool` (always defined, declared or not). */
@@ -187,6 +192,11 @@ export function declaredTools(repo: Repository, loaded: LoadedArtifact): Map<str
   return out;
 }
 
+/** The sha256 a declaration expects (`expected_hash`, or the older `hash`), lower case; '' when none. */
+function declaredHash(declared: Tool | undefined): string {
+  return (declared?.expected_hash || declared?.hash || '').toLowerCase();
+}
+
 /** The last path segment of a URL ('' when it has none). */
 function urlBasename(url: string): string {
   try {
@@ -205,7 +215,7 @@ export function toolVariables(name: string, declared: Tool | undefined, local: L
   const url = declared?.url ?? '';
   const out: Array<[string, Value]> = [
     [`${p}FILENAME`, declared?.filename || (local ? basename(local.path) : url ? urlBasename(url) : '')],
-    [`${p}HASH`, local ? local.sha256 : (declared?.expected_hash || declared?.hash || '').toLowerCase()],
+    [`${p}HASH`, local ? local.sha256 : declaredHash(declared)],
     [`${p}VERSION`, declared?.version ?? ''],
   ];
   if (local) out.push([`${p}PATH`, local.path]);
@@ -244,7 +254,7 @@ export async function toolEnv(
         if (signal.aborted) return env;
         inventory!.warnOnce(log, `tools: cannot read ${path} (the tool ${name}): ${(e as Error).message}`);
       }
-      const expected = (declared?.expected_hash || declared?.hash || '').toLowerCase();
+      const expected = declaredHash(declared);
       if (local && expected && expected !== local.sha256) {
         inventory!.warnOnce(log, `tools: ${path} (the tool ${name}) has sha256 ${local.sha256}, but ${loaded.artifact.name} or an artifact it calls declares ${expected}: using the local file`);
       }

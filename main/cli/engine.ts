@@ -6,10 +6,8 @@
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, formatProblem } from '../artifacts/index.ts';
 import type { Registry } from '../vql/index.ts';
-import { defaultToolsDir, type EngineFlags } from './flags.ts';
-import { ToolInventory, attachTools } from '../artifacts/tools.ts';
-import { defaultDatastore } from '../collector/paths.ts';
-import { join } from 'node:path';
+import type { EngineFlags } from './flags.ts';
+import { ToolInventory, attachTools, datastoreTools } from '../artifacts/tools.ts';
 
 export interface Engine {
   readonly registry: Registry;
@@ -31,6 +29,6 @@ export function createEngine(flags: EngineFlags, log: (m: string) => void = (m) 
   installArtifactPlugins(registry, repository);
   // The default datastore's tools and local state folders (_LocalFolder: the local hash
   // database), unless the run names others (--tools; the collector: its datastore's).
-  attachTools(registry, new ToolInventory({ dir: defaultToolsDir(), localDir: join(defaultDatastore(), 'local'), ...flags.tools }));
+  attachTools(registry, new ToolInventory({ ...datastoreTools(), ...flags.tools }));
   return { registry, repository };
 }

@@ -7,9 +7,8 @@ import { UsageError } from './run-context.ts';
 import { FORMATS, type OutputFormat } from './output.ts';
 import type { RunFiles } from '../host/collect/run-files.ts';
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseToolFlags, type ToolsConfig } from '../artifacts/tools.ts';
-import { defaultDatastore } from '../collector/paths.ts';
+import { resolve } from 'node:path';
+import { datastoreTools, parseToolFlags, type ToolsConfig } from '../artifacts/tools.ts';
 
 export function fail(message: string): never {
   throw new UsageError(message);
@@ -81,13 +80,8 @@ export function engineFlags(values: Record<string, unknown>): EngineFlags {
 function toolsFlags(dir: string | undefined, tool: string[]): ToolsConfig {
   if (dir !== undefined && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) fail(`--tools ${dir}: not a folder (it holds one file per tool, named after the tool)`);
   try {
-    return { dir: dir === undefined ? defaultToolsDir() : resolve(dir), files: parseToolFlags(tool) };
+    return { dir: dir === undefined ? datastoreTools().dir : resolve(dir), files: parseToolFlags(tool) };
   } catch (e) {
     fail((e as Error).message);
   }
-}
-
-/** The default tools folder: `<datastore>/tools`, the datastore the app and `vql monitor` use. */
-export function defaultToolsDir(): string {
-  return join(defaultDatastore(), 'tools');
 }

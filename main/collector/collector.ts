@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Registry, Value } from '../vql/index.ts';
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, cliArgValue, formatProblem, type ArtifactProblem, type LoadedArtifact } from '../artifacts/index.ts';
-import { ToolInventory, attachTools, type ToolsConfig } from '../artifacts/tools.ts';
+import { ToolInventory, attachTools, datastoreTools } from '../artifacts/tools.ts';
 import { openStore, type LogFormat } from './stores.ts';
 import type { DayStore } from './day-store.ts';
 import { MonitorLog, monitorLogPath, type MonitorLogEntry } from './monitor-log.ts';
@@ -129,7 +129,7 @@ export class Collector {
     this.repo = new Repository({ definitions: opts.definitions ?? [], foldersFile: opts.foldersFile });
     installArtifactPlugins(this.registry, this.repo);
     // Artifacts' tools and local state live in this datastore (<datastore>/tools, /local).
-    const tools: ToolsConfig = { dir: join(opts.datastore, 'tools'), localDir: join(opts.datastore, 'local') };
+    const tools = datastoreTools(opts.datastore);
     if (!opts.registry) attachTools(this.registry, new ToolInventory(tools));
     const entry = this.wantsWorkers ? resolveWorkerEntry(opts.workerScript) : null;
     if (entry) {
