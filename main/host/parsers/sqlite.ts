@@ -277,6 +277,11 @@ export function writesByKeyword(sql: string): boolean {
   return false;
 }
 
+/** Whether the first bytes of a file are SQLite's header (`SQLite format 3`). */
+function isSqliteHeader(head: Uint8Array): boolean {
+  return head.length >= 12 && Buffer.compare(Buffer.from(head.subarray(0, 12)), HEADER.subarray(0, 12)) === 0;
+}
+
 /** SQLite's refusal of a write on a database opened with `query_only` (or read-only). */
 function refusedAsWrite(e: unknown): boolean {
   return /attempt to write a readonly database/i.test(errorText(e));
@@ -329,7 +334,7 @@ async function* readQuery(c: Ctx): AsyncGenerator<VDict[], 'write' | undefined> 
     log('warn', fileError('file', accessor, filename, errorText(e)));
     return;
   }
-  if (head.length < 12 || Buffer.compare(Buffer.from(head.subarray(0, 12)), HEADER.subarray(0, 12)) !== 0) {
+  if (!isSqliteHeader(head)) {
     log('warn', fileError('file', accessor, filename, head.length === 0 ? 'the file is empty: not an SQLite database' : 'not an SQLite database (no "SQLite format 3" header)'));
     return;
   }
@@ -410,22 +415,20 @@ async function* writeQuery(c: Ctx): AsyncGenerator<VDict[]> {
     // The folders sqlite() may write in are made on first use, private (0700).
     if (inTemp) run.tempFolder();
     else if (inLocal && dirname(path) === resolve(local!)) await mkdir(local!, { recursive: true, mode: 0o700 });
+    const st = await lstat(path).catch(() => null);
     if (!allowed) {
       const root = inTemp ? run.files.tempDir : local!;
-      const st = await lstat(path).catch(() => null);
       if (!(await landsWithin(root, path)) || st?.isSymbolicLink()) {
         fail(`${SQLITE_WRITE_DISABLED} (${path} leads out of ${root} through a link)`);
         return;
       }
     }
-    const st = await lstat(path).catch(() => null);
     if (st && !st.isFile()) {
       fail(st.isDirectory() ? 'is a directory' : 'not a regular file');
       return;
     }
     if (st && st.size > 0) {
-      const head = await header(accessor, filename, scope);
-      if (head.length < 12 || Buffer.compare(Buffer.from(head.subarray(0, 12)), HEADER.subarray(0, 12)) !== 0) {
+      if (!isSqliteHeader(await header(accessor, filename, scope))) {
         fail('not an SQLite database (no "SQLite format 3" header): the file is left as it is');
         return;
       }
