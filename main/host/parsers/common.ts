@@ -99,6 +99,13 @@ export class RecordRow implements HostObject {
   }
 }
 
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
  * Incremental UTF-8 decoding in large pieces, with the results of a streaming TextDecoder
  * (WHATWG: one U+FFFD per maximal invalid subpart, a leading BOM dropped) but several times
@@ -118,13 +125,8 @@ export class ChunkDecoder {
 
   /** The characters of `bytes` that can be told now (the rest is kept for the next call). */
   decode(bytes: Uint8Array): string {
-    let b = bytes;
-    if (this.carry) {
-      b = new Uint8Array(this.carry.length + bytes.length);
-      b.set(this.carry);
-      b.set(bytes, this.carry.length);
-      this.carry = null;
-    }
+    const b = this.carry ? concatBytes(this.carry, bytes) : bytes;
+    this.carry = null;
     let start = 0;
     if (!this.started) {
       // The BOM is looked for once three bytes are there (or at the end, in finish).
@@ -166,13 +168,6 @@ export class ChunkDecoder {
 
 /** Bytes read from the file at a time, at least (the window's chunks are cut from them). */
 const READ_AHEAD = 256 * 1024;
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /**
  * A file as a text window that grows by chunks: `fill(min)` makes sure that at least `min`
