@@ -39,6 +39,7 @@ function artifactPlugin(repo: Repository, name: string): PluginDef {
           preconditions: pre === undefined ? false : await truthy(pre, scope),
           stack: artifactStack(scope),
           tools: artifactTools(scope),
+          mocks: scope.env.mocks,
           ...(typeof sessionId === 'string' && sessionId !== '' ? { sessionId } : {}),
         });
       } catch (e) {
@@ -49,11 +50,19 @@ function artifactPlugin(repo: Repository, name: string): PluginDef {
   };
 }
 
+const repositories = new WeakMap<Registry, () => Repository>();
+
+/** The repository whose artifacts `registry` runs (installArtifactPlugins), if any. */
+export function repositoryOf(registry: Registry): Repository | undefined {
+  return repositories.get(registry)?.();
+}
+
 /**
  * Makes `Artifact.<name>(...)` callable in VQL run with `registry`. `repo` may be a function,
  * so the repository is only loaded when an artifact is first called.
  */
 export function installArtifactPlugins(registry: Registry, repo: Repository | (() => Repository)): void {
   const get = typeof repo === 'function' ? repo : () => repo;
+  repositories.set(registry, get);
   registry.pluginResolvers.push((name) => (name.startsWith(PREFIX) ? artifactPlugin(get(), name.slice(PREFIX.length)) : undefined));
 }

@@ -4,7 +4,7 @@
  * artifacts run their requests one after another; event artifacts run them concurrently.
  */
 import {
-  Session, VDict, LinkedAbort, type LogLevel, type Registry, type Scope, type Statement, type Value,
+  Session, VDict, LinkedAbort, type LogLevel, type Mocks, type Registry, type Scope, type Statement, type Value,
 } from '../vql/index.ts';
 import { isEventType } from './schema.ts';
 import { compileArtifact, ArtifactError, type CompiledRequest } from './compile.ts';
@@ -52,6 +52,8 @@ export interface RunArtifactOptions {
   readonly sessionId?: string;
   /** The caller's tool variables (a nested run: artifactTools of the calling scope). */
   readonly tools?: VDict;
+  /** The caller's mock() replacements (a nested run). */
+  readonly mocks?: Mocks;
 }
 
 /** Thrown before any row when the call itself is wrong (unknown parameter, bad value, depth). */
@@ -121,7 +123,7 @@ async function* sequential(makers: Array<() => AsyncGenerator<VDict[]>>): AsyncG
 }
 
 async function* runRequest(req: CompiledRequest, env: VDict, frame: ArtifactFrame, opts: RunArtifactOptions): AsyncGenerator<VDict[]> {
-  const session = new Session({ registry: opts.registry, vars: new VDict(env.entries()), layers: [frame], signal: opts.signal, log: opts.log });
+  const session = new Session({ registry: opts.registry, vars: new VDict(env.entries()), layers: [frame], signal: opts.signal, log: opts.log, mocks: opts.mocks });
   if (opts.preconditions && req.precondition) {
     if (!(await anyRow(session, req.precondition))) {
       opts.log('info', `Skipping query due to preconditions: ${req.queries.map((q) => q.name).join(', ')}`);

@@ -25,7 +25,7 @@ export { VqlError, LexError, ParseError, formatError, serializeError, positionAt
 export { Registry, type PluginDef, type FunctionDef, type PluginCall, type FunctionCall } from './registry.ts';
 export type { ArgSpec, ArgSchema, ArgType } from './args.ts';
 export { Session, type SessionOptions } from './eval/session.ts';
-export type { Logger, LogLevel, Scope } from './eval/scope.ts';
+export type { Logger, LogLevel, Mocks, Scope } from './eval/scope.ts';
 export { VDict, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, toValue, normInt, makeFloat, isHostObject, stringerText, type Value, type HostObject, type Absent } from './values/types.ts';
 export { toJSON, fromJSON } from './values/json.ts';
 export { goText, sprintf } from './values/gofmt.ts';

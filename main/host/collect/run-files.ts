@@ -39,6 +39,8 @@ export class RunState {
   private store: UploadStore | null = null;
   /** Files rm() could not remove yet. */
   private readonly retry = new Set<string>();
+  /** atexit() queries, in the order they were registered. */
+  private readonly exits: Array<() => Promise<void>> = [];
 
   constructor(readonly files: RunFiles) {}
 
@@ -77,8 +79,14 @@ export class RunState {
     this.retry.add(path);
   }
 
-  /** Ends the run: failed removals tried again, the temp folder removed. */
+  /** Asks for `fn` to run when the run ends (atexit()): before the temp folder goes. */
+  atExit(fn: () => Promise<void>): void {
+    this.exits.push(fn);
+  }
+
+  /** Ends the run: atexit() queries run (last registered first), failed removals tried again, the temp folder removed. */
   async finish(): Promise<void> {
+    for (let fn = this.exits.pop(); fn; fn = this.exits.pop()) await fn();
     for (let round = 0; round < MAX_REMOVE_TRIES && this.retry.size; round++) {
       if (round > 0) await new Promise((r) => setTimeout(r, 50));
       for (const path of [...this.retry]) {

@@ -90,7 +90,7 @@ async function* runText(text: string, vars: VDict, inherit: boolean, scope: Scop
     scope.log('error', `query: ${formatError(e as Error)}`);
     return;
   }
-  const session = new Session({ registry: scope.env.registry, layers: inherit ? [scope] : [], vars, signal, log: scope.env.log });
+  const session = new Session({ registry: scope.env.registry, layers: inherit ? [scope] : [], vars, signal, log: scope.env.log, mocks: scope.env.mocks });
   for await (const { rows } of session.executeAll(statements)) yield rows;
 }
 

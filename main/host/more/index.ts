@@ -12,6 +12,12 @@ import { generate } from './generate.ts';
 import { registerFileNocase } from './file-nocase.ts';
 import { registerProcessAccessor } from './process-memory.ts';
 import { procYara } from './proc-yara.ts';
+import { mock } from './mock.ts';
+import { pipe, registerPipeAccessor } from './pipe.ts';
+import { evalFunction } from './eval.ts';
+import { atexit } from './atexit.ts';
+import { similarity } from './similarity.ts';
+import { pkFunctions } from './pk.ts';
 
 export function registerMore(registry: Registry, opts: HostOptions): void {
   void opts;
@@ -22,4 +28,11 @@ export function registerMore(registry: Registry, opts: HostOptions): void {
   registerFileNocase(registry);
   registerProcessAccessor(registry);
   registry.registerPlugin(procYara);
+  registry.registerFunction(mock);
+  registry.registerFunction(pipe);
+  registerPipeAccessor(registry);
+  registry.registerFunction(evalFunction);
+  registry.registerFunction(atexit);
+  registry.registerFunction(similarity);
+  for (const f of pkFunctions) registry.registerFunction(f);
 }

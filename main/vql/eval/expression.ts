@@ -385,7 +385,8 @@ function compileCall(first: string, rest: string[], argsAst: readonly Arg[]): Co
   const fullName = [first, ...rest].join('.');
   if (rest.length === 0) {
     return (s) => {
-      const def = s.env.registry.functions.get(first);
+      const mocks = s.env.mocks;
+      const def = (mocks === undefined ? undefined : mocks.functions.get(first)) ?? s.env.registry.functions.get(first);
       if (def) return callFunction(def, args, s, site);
       return then(s.lookup(first), (v) => {
         if (v === ABSENT) {

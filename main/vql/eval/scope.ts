@@ -3,7 +3,7 @@
  * per-run environment (registry, logger, cancellation) and the aggregate context.
  */
 import { ABSENT, GET_MEMBER, VDict, isHostObject, type Absent, type HostObject, type Value } from '../values/types.ts';
-import type { Registry } from '../registry.ts';
+import type { FunctionDef, PluginDef, Registry } from '../registry.ts';
 import type { MaybePromise } from './maybe.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -19,6 +19,17 @@ export interface Env {
   readonly maxDepth: number;
   /** Per-session key/value store that VQL cannot see (compiled regex cache, rate() state). */
   readonly context: Map<unknown, unknown>;
+  /**
+   * Plugins and functions replaced by mock() for this session and the sessions it starts
+   * (query(), Artifact.X()): looked up before the registry. Absent until mock() is called.
+   */
+  mocks?: Mocks;
+}
+
+/** What mock() installed: these names resolve here before the registry. */
+export interface Mocks {
+  readonly plugins: Map<string, PluginDef>;
+  readonly functions: Map<string, FunctionDef>;
 }
 
 /** Aggregate state keyed by call site (SPEC 11.1). */

@@ -7,7 +7,7 @@ import type { Let, Select, Statement } from '../ast/nodes.ts';
 import { VDict, toValue, type Value } from '../values/types.ts';
 import { VqlError } from '../errors.ts';
 import type { Registry } from '../registry.ts';
-import { AggContext, Bindings, Scope, type Env, type Logger } from './scope.ts';
+import { AggContext, Bindings, Scope, type Env, type Logger, type Mocks } from './scope.ts';
 import { MaterializedQuery, StoredExpression, StoredQuery, collectRows, isQuery } from './query-values.ts';
 import { compileExpr, compileParams, isAbort } from './expression.ts';
 import { compileSelect } from './select.ts';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   readonly log?: Logger;
   readonly signal?: AbortSignal;
   readonly maxDepth?: number;
+  /** The caller's mock() replacements (a nested session: query(), Artifact.X()). */
+  readonly mocks?: Mocks;
 }
 
 
@@ -42,6 +44,7 @@ export class Session {
       log: teeLogger(opts.log ?? (() => {})),
       maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
       context: new Map(),
+      mocks: opts.mocks,
     };
     const signal = opts.signal ?? new AbortController().signal;
     // Concurrent workers each listen on the query's signal: no listener cap.

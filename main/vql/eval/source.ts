@@ -41,7 +41,7 @@ export function compileSource(src: Source): SourceFn {
   }
   const args = compileArgs(src.args);
   return (s) => {
-    const plugin = s.env.registry.findPlugin(full);
+    const plugin = s.env.mocks?.plugins.get(full) ?? s.env.registry.findPlugin(full);
     if (plugin) return callPlugin(plugin, args, s);
     return deferred(async () => {
       const v = names.length === 1 ? await s.lookup(first) : await resolvePath(s);

@@ -70,7 +70,8 @@ export function stringBytes(v: string | VBytes): Uint8Array {
 }
 
 const ENCODER = new TextEncoder();
-const DECODER = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading EF BB BF is part of the value (unhex('efbbbf41') is 4 bytes), not a marker to drop.
+const DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** True when `s` is pure ASCII (byte offsets equal UTF-16 offsets). */
 export function isAscii(s: string): boolean {

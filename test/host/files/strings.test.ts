@@ -70,6 +70,9 @@ test('encodings: base64, unhex, gunzip, utf16, xor, entropy', async () => {
   assert.equal(await value(`base64decode(string='aGVsbG8')`), 'hello');
   assert.equal(await value(`base64decode(string='%%%')`), null);
   assert.equal(await value(`unhex(string='4142')`), 'AB');
+  // A leading UTF-8 byte order mark is data, not dropped: 4 bytes stay 4 bytes.
+  assert.equal(await value(`len(list=unhex(string='efbbbf41'))`), 4);
+  assert.equal(await value(`base64encode(string=base64decode(string='77u/QQ=='))`), '77u/QQ==');
   assert.equal(await value(`unhex(string='2y')`), null);
   assert.equal(await value(`gunzip(string=base64decode(string='H4sICHEBVGMAA3RleHQudHh0AMtIzcnJVyjPL8pJ4QIALTsIrwwAAAA='))`), 'hello world\n');
   assert.equal(await value(`utf16(string=utf16_encode(string='hé'))`), 'hé');
