@@ -1,7 +1,8 @@
 /**
- * Plugins over queries: `switch`, `column_filter`, `batch`, `query`, `delay`, `combine`.
+ * Plugins over queries: `switch`, `column_filter`, `batch`, `query`, `delay`, `combine`,
+ * `sample`, `dedup`.
  */
-import { ABSENT, VDict, Session, parseScript, formatError, abortableSleep, openArgQuery, truthy, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
+import { ABSENT, VDict, Session, parseScript, formatError, abortableSleep, openArgQuery, toJSON, truthy, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { Channel, LinkedAbort, asStream, type RowStream } from '../../vql/eval/stream.ts';
 import { cachedRegex } from '../../vql/protocols/regex.ts';
 import type { Regex } from '../../vql/regex/engine.ts';
@@ -235,4 +236,65 @@ export const combine: PluginDef = {
   },
 };
 
-export const queryPlugins: readonly PluginDef[] = [switchPlugin, columnFilter, batch, queryPlugin, delay, combine];
+export const sample: PluginDef = {
+  name: 'sample',
+  doc: 'Pass every n-th row of a query through (rows n, 2n, 3n...), to thin out a busy event query.',
+  args: {
+    query: { type: 'query', required: true, doc: 'The rows' },
+    n: { type: 'int', required: true, doc: 'Keep one row in n' },
+  },
+  batched: true,
+  async *run({ args, scope, log }) {
+    const n = Number(args.n);
+    if (!(n >= 1)) {
+      log('error', `argument n: must be 1 or more (got ${String(args.n)})`);
+      return;
+    }
+    let seen = 0;
+    for await (const b of rowsOf(args.query, scope)) {
+      const kept = b.filter(() => ++seen % n === 0);
+      if (kept.length) yield kept;
+    }
+  },
+};
+
+/** Key values seen, each until it expires; the oldest go first when `size` is reached. */
+class SeenKeys {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly ttlMs: number, private readonly size: number) {}
+  /** Whether `key` was seen within the timeout; marks it seen now either way. */
+  check(key: string, now: number): boolean {
+    const until = this.until.get(key);
+    const fresh = until !== undefined && until > now;
+    this.until.delete(key);
+    this.until.set(key, now + this.ttlMs);
+    if (this.until.size > this.size) this.until.delete(this.until.keys().next().value!);
+    return fresh;
+  }
+}
+
+export const dedup: PluginDef = {
+  name: 'dedup',
+  doc: 'Pass a query\'s rows through, dropping a row whose `key` column was seen within the last `timeout` seconds.',
+  args: {
+    query: { type: 'query', required: true, doc: 'The rows' },
+    key: { type: 'string', required: true, doc: 'The column whose value identifies a duplicate' },
+    timeout: { type: 'float', doc: 'Seconds a key value is remembered', default: '60' },
+    size: { type: 'int', doc: 'Key values remembered at most (the oldest are forgotten first)', default: '10000' },
+  },
+  batched: true,
+  async *run({ args, scope }) {
+    const key = String(args.key);
+    const seen = new SeenKeys(Number(args.timeout ?? 60) * 1000, Number(args.size ?? 0) > 0 ? Number(args.size) : 10000);
+    for await (const b of rowsOf(args.query, scope)) {
+      const now = Date.now();
+      const kept = b.filter((row) => {
+        const v = (memberEntries(row) ?? []).find(([k]) => k === key)?.[1];
+        return !seen.check(toJSON(v ?? null), now);
+      });
+      if (kept.length) yield kept;
+    }
+  },
+};
+
+export const queryPlugins: readonly PluginDef[] = [switchPlugin, columnFilter, batch, queryPlugin, delay, combine, sample, dedup];

@@ -1,11 +1,11 @@
 /**
- * Process and system plugins and functions: pslist, info (plugin and function), getpid,
+ * Process and system plugins and functions: pslist, info (plugin and function), getpid, whoami,
  * environ, rate, diff, execve (only runs programs when `opts.allowExecve`).
  */
 import type { Registry } from '../../vql/index.ts';
 import type { HostOptions } from '../options.ts';
 import { pslist } from './pslist.ts';
-import { getpid } from './getpid.ts';
+import { getpid, whoami } from './getpid.ts';
 import { infoFunction, infoPlugin } from './info.ts';
 import { environ } from './environ.ts';
 import { rate } from './rate.ts';
@@ -17,6 +17,7 @@ export function registerSystem(registry: Registry, opts: HostOptions): void {
   registry.registerPlugin(infoPlugin);
   registry.registerFunction(infoFunction);
   registry.registerFunction(getpid);
+  registry.registerFunction(whoami);
   registry.registerPlugin(environ);
   registry.registerFunction(rate);
   registry.registerPlugin(diff);

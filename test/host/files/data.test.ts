@@ -106,3 +106,23 @@ test('delay and combine', async () => {
   const { rows: l } = await query(`SELECT * FROM combine(a={ SELECT * FROM range(end=1000000) }) LIMIT 2`);
   assert.equal(l.length, 2);
 });
+
+test('sample: rows n, 2n, 3n...; n below 1 is an error', async () => {
+  const { rows } = await query(`SELECT * FROM sample(query={ SELECT _value FROM range(start=1, end=11) }, n=3)`);
+  assert.deepEqual(rows.map((r) => r._value), [3, 6, 9]);
+  assert.deepEqual((await query(`SELECT * FROM sample(query={ SELECT _value FROM range(start=1, end=4) }, n=1)`)).rows.length, 3);
+  const bad = await query(`SELECT * FROM sample(query={ SELECT 1 FROM scope() }, n=0)`);
+  assert.deepEqual(bad.rows, []);
+  assert.ok(bad.logs.some((l) => /sample: argument n: must be 1 or more/.test(l)), bad.logs.join('\n'));
+});
+
+test('dedup: a row whose key was seen within the timeout is dropped; keys compare by value; size bounds what is remembered', async () => {
+  const rows = `foreach(row=[dict(A=1, B=1), dict(A=2, B=2), dict(A=1, B=3), dict(A=dict(x=1), B=4), dict(A=dict(x=1), B=5), dict(B=6), dict(B=7)])`;
+  const kept = await query(`SELECT B FROM dedup(query={ SELECT * FROM ${rows} }, key='A')`);
+  assert.deepEqual(kept.rows.map((r) => r.B), [1, 2, 4, 6]);
+  // timeout=0: nothing is remembered.
+  assert.deepEqual((await query(`SELECT B FROM dedup(query={ SELECT * FROM ${rows} }, key='A', timeout=0)`)).rows.length, 7);
+  // size=1: A=2 pushes A=1 out, so the second A=1 passes.
+  const small = await query(`SELECT B FROM dedup(query={ SELECT * FROM ${rows} }, key='A', size=1)`);
+  assert.deepEqual(small.rows.map((r) => r.B), [1, 2, 3, 4, 6]);
+});

@@ -56,3 +56,8 @@ test('environ() lists the environment; vars= selects variables', async () => {
   const some = (await query("SELECT * FROM environ(vars=['PATH', 'NO_SUCH_VARIABLE_XYZ'])")).rows;
   assert.deepEqual(some.map((r) => [r.get('Name'), r.get('Value')]), [['PATH', process.env.PATH]]);
 });
+
+test('whoami() is the account the engine runs as', async () => {
+  const { rows } = await query('SELECT whoami() AS W FROM scope()');
+  assert.equal(rows[0]!.get('W'), os.userInfo().username);
+});
