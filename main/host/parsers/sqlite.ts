@@ -23,9 +23,12 @@
  * copy(): without `allowExecve` only a file inside the run's temp folder (tempfile(), tempdir())
  * or the workbench's local folder (`<datastore>/local`, main/artifacts/tools.ts) is written,
  * with links checked as copy() checks them; elsewhere one error says how to allow it. Only a
- * file of this machine (accessor `file` or `auto`) is written. The read-write handle is closed
- * when the statement ends (never cached), and the cached read copies of that file are dropped,
- * so a later read in the same query sees the write.
+ * file of this machine (accessor `file` or `auto`) is written. The read-write handle is kept
+ * for the next write to the same file (LocalHashes.Glob writes once per hashed file: opening
+ * the database each time doubled the cost of an INSERT), closed after WRITE_IDLE_MS unused and
+ * when the run ends; every statement commits on its own, so the file is complete between
+ * statements. The cached read copies of that file are dropped on each write, so a later read
+ * in the same query sees it.
  *
  * Differences from Velociraptor: URI options after `?` in the file name are not passed to
  * SQLite (the VFS has no URI support: they are dropped, with a log line); a file that is not
@@ -45,7 +48,7 @@ import { accessorOrLog } from '../files/read.ts';
 import type { Accessor } from '../files/accessors.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { errorText, fileError } from './common.ts';
-import { runState } from '../collect/run-files.ts';
+import { runState, type RunState } from '../collect/run-files.ts';
 import { localFolderOf } from '../../artifacts/tools.ts';
 
 type SqliteModule = typeof import('node-sqlite3-wasm');
@@ -388,7 +391,86 @@ async function* readQuery(c: Ctx): AsyncGenerator<VDict[], 'write' | undefined> 
   return;
 }
 
-/** A write: on the file itself, opened read-write (created when missing), closed at the end. */
+/** How long a read-write handle stays open with no write (then the file is closed). */
+export const WRITE_IDLE_MS = 1000;
+
+interface WriteHandle {
+  readonly db: SqliteDatabase;
+  users: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * The read-write handles of one run, by file: opened on first write, kept while writes keep
+ * coming, closed after WRITE_IDLE_MS without one (the timer does not keep the process alive)
+ * and when the run ends (RunState.finish).
+ */
+class WriteHandles {
+  private readonly open = new Map<string, WriteHandle>();
+
+  acquire(path: string): WriteHandle {
+    let h = this.open.get(path);
+    if (!h) {
+      h = { db: new (sqlite3().Database)(path), users: 0, timer: null };
+      this.open.set(path, h);
+    }
+    if (h.timer) clearTimeout(h.timer);
+    h.timer = null;
+    h.users++;
+    return h;
+  }
+
+  release(path: string, h: WriteHandle, drop: boolean): void {
+    h.users--;
+    if (drop && this.open.get(path) === h) this.open.delete(path);
+    if (h.users > 0) return;
+    if (drop || this.open.get(path) !== h) {
+      closeQuietly(h.db);
+      return;
+    }
+    h.timer = setTimeout(() => {
+      if (this.open.get(path) === h && h.users === 0) {
+        this.open.delete(path);
+        closeQuietly(h.db);
+      }
+    }, WRITE_IDLE_MS);
+    h.timer.unref();
+  }
+
+  closeAll(): void {
+    for (const [path, h] of this.open) {
+      if (h.timer) clearTimeout(h.timer);
+      this.open.delete(path);
+      closeQuietly(h.db);
+    }
+  }
+}
+
+function closeQuietly(db: SqliteDatabase): void {
+  try {
+    db.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+const runWriters = new WeakMap<RunState, WriteHandles>();
+
+function writeHandles(run: RunState): WriteHandles {
+  let w = runWriters.get(run);
+  if (!w) {
+    const made = new WriteHandles();
+    runWriters.set(run, made);
+    run.atExit(async () => {
+      made.closeAll();
+      runWriters.delete(run);
+    });
+    w = made;
+  }
+  return w;
+}
+
+/** A write: on the file itself, opened read-write (created when missing); the handle is kept for the next write (WriteHandles). */
 async function* writeQuery(c: Ctx): AsyncGenerator<VDict[]> {
   const { accessor, filename, scope, signal, log, sql, allowed } = c;
   const fail = (m: string) => log('error', fileError('file', accessor, filename, `query ${quoted(sql)} writes to the database: ${m}`));
@@ -440,19 +522,21 @@ async function* writeQuery(c: Ctx): AsyncGenerator<VDict[]> {
   // Reads of this file in this query copy it again from now on.
   invalidate(handles(scope), path);
 
-  const { Database } = sqlite3();
+  const writers = writeHandles(run);
   let rows: VDict[] = [];
   for (let attempt = 0; ; attempt++) {
     if (signal.aborted) return;
-    let db: SqliteDatabase | null = null;
+    let handle: WriteHandle | null = null;
     let stmt: ReturnType<SqliteDatabase['prepare']> | null = null;
+    let failed = false;
     rows = [];
     try {
-      db = new Database(path);
-      stmt = db.prepare(sql);
+      handle = writers.acquire(path);
+      stmt = handle.db.prepare(sql);
       for (const row of stmt.iterate(c.values as never)) rows.push(toRow(row));
       break;
     } catch (e) {
+      failed = true;
       if (isBusy(e) && attempt < BUSY_RETRIES) {
         // Another program (or query) holds the file: wait a little and try again.
       } else {
@@ -466,11 +550,8 @@ async function* writeQuery(c: Ctx): AsyncGenerator<VDict[]> {
       } catch {
         // Already finalized.
       }
-      try {
-        db?.close();
-      } catch {
-        // Already closed.
-      }
+      // A handle whose statement failed is not trusted again: the next write opens the file anew.
+      if (handle) writers.release(path, handle, failed);
     }
     await sleep(BUSY_WAIT_MS);
   }

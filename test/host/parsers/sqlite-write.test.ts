@@ -6,12 +6,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRegistry } from '../../../main/host/index.ts';
 import { finishRun, type RunFiles } from '../../../main/host/collect/run-files.ts';
-import { writesByKeyword } from '../../../main/host/parsers/sqlite.ts';
+import { WRITE_IDLE_MS, writesByKeyword } from '../../../main/host/parsers/sqlite.ts';
 import { ToolInventory, attachTools } from '../../../main/artifacts/tools.ts';
 import { collect, toJSON, type Registry } from '../../../main/vql/index.ts';
 
@@ -253,4 +253,39 @@ test('sqlite read: unchanged, a copy is queried and nothing is written beside th
   writeFileSync(join(dir, 'empty.sqlite'), '');
   const empty = await query(engine(), `SELECT * FROM sqlite(file=F, query='SELECT 1')`, { F: join(dir, 'empty.sqlite') });
   assert.deepEqual(empty.logs, [`warn: sqlite: file=${join(dir, 'empty.sqlite')}: the file is empty: not an SQLite database`]);
+});
+
+/** Whether this process has `path` open (Linux: /proc/self/fd). */
+function isOpenHere(path: string): boolean {
+  return readdirSync('/proc/self/fd').some((fd) => {
+    try {
+      return readlinkSync(join('/proc/self/fd', fd)) === path;
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('sqlite write: one read-write handle serves successive writes, the file is complete between them, and it is closed when idle and when the run ends', { skip: process.platform !== 'linux' && 'reads /proc/self/fd' }, async () => {
+  const e = engine({ allowed: true });
+  const path = join(TMP, 'kept-open.sqlite');
+  const r = await query(e, `
+    LET _ <= SELECT * FROM sqlite(file=F, query='CREATE TABLE t(n INTEGER)')
+    SELECT * FROM foreach(row={ SELECT _value FROM range(start=0, end=50) }, query={
+      SELECT * FROM sqlite(file=F, query='INSERT INTO t(n) VALUES (?)', args=_value) })`, { F: path });
+  assert.deepEqual(problems(r.logs), []);
+  assert.ok(isOpenHere(path), 'the handle is kept for the next write');
+  // Another reader sees every row while the handle is open: each statement committed.
+  assert.deepEqual(direct(path, 'SELECT count(*) AS n, sum(n) AS s FROM t'), [{ n: 50, s: 1225 }]);
+  await finishRun(e.registry);
+  assert.equal(isOpenHere(path), false, 'closed when the run ends');
+
+  // A run nobody finishes: closed after WRITE_IDLE_MS without a write.
+  const idle = engine({ allowed: true });
+  await query(idle, `SELECT * FROM sqlite(file=F, query='INSERT INTO t(n) VALUES (1)')`, { F: path });
+  assert.ok(isOpenHere(path));
+  const deadline = Date.now() + 30_000;
+  while (isOpenHere(path) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+  assert.equal(isOpenHere(path), false, `closed once idle for ${WRITE_IDLE_MS} ms`);
+  assert.deepEqual(direct(path, 'SELECT count(*) AS n FROM t'), [{ n: 51 }]);
 });
