@@ -13,14 +13,13 @@
 import { constants } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { landsWithin } from '../files/inside.ts';
 import type { FunctionDef } from '../../vql/index.ts';
 import { accessorFor } from '../files/accessors.ts';
 import { pathText } from '../files/ospath.ts';
-import { runState, type RunState } from './run-files.ts';
+import { runState } from './run-files.ts';
+import { leadsOutOfTemp, outsideTemp } from './write-rule.ts';
 
-export const COPY_DISABLED =
-  "writing outside the query's temp folder is disabled: it needs --allow-execve (CLI) or 'Allow artifacts to run programs' in the app settings";
+export { COPY_DISABLED } from './write-rule.ts';
 
 const CHUNK = 1 << 20;
 
@@ -32,11 +31,6 @@ export function parsePermissions(text: string): number | undefined {
   let mode = 0;
   for (let i = 0; i < 9; i++) if (sym[i] !== '-' && sym[i] !== 'S' && sym[i] !== 'T') mode |= 1 << (8 - i);
   return mode;
-}
-
-/** Whether `dest`'s folder, links resolved, is the temp folder or inside it. */
-function landsInTemp(run: RunState, dest: string): Promise<boolean> {
-  return landsWithin(run.files.tempDir, dest);
 }
 
 export function copyFunction(allowed: boolean): FunctionDef {
@@ -72,8 +66,9 @@ export function copyFunction(allowed: boolean): FunctionDef {
       if (process.platform === 'win32' && mode & 0o111 && !dest.toLowerCase().endsWith('.exe')) dest += '.exe';
       dest = resolve(dest);
       const run = runState(scope);
-      if (!allowed && !run.inTempFolder(dest)) {
-        log('error', `${COPY_DISABLED} (dest ${dest}; the temp folder is ${run.files.tempDir})`);
+      const outside = outsideTemp(run, allowed, dest, 'dest');
+      if (outside) {
+        log('error', outside);
         return null;
       }
       let accessor;
@@ -85,8 +80,9 @@ export function copyFunction(allowed: boolean): FunctionDef {
       }
       try {
         if (args.create_directories === true) await mkdir(dirname(dest), { recursive: true, mode: dirMode });
-        if (!allowed && !(await landsInTemp(run, dest))) {
-          log('error', `${COPY_DISABLED} (dest ${dest} leads out of the temp folder)`);
+        const leads = await leadsOutOfTemp(run, allowed, dest, 'dest');
+        if (leads) {
+          log('error', leads);
           return null;
         }
         if (args.append === true) await stat(dest); // Velociraptor appends only to an existing file.
