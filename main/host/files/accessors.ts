@@ -108,7 +108,7 @@ const fileAccessor: Accessor = {
     return listLocal(dir, localPath(dir), dir.type === 'windows' ? '\\' : '/', self, scope?.signal);
   },
   lister(scope) {
-    return process.platform === 'linux' ? new LocalLister(localPath, scope?.signal) : null;
+    return process.platform === 'linux' ? new LocalLister(localPath, scope?.signal, { onFailure: (m) => scope?.log('warn', m) }) : null;
   },
 };
 

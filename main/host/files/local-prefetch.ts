@@ -43,10 +43,20 @@ export interface ListerOptions {
   readonly limit: number;
   /** Entries per result message. */
   readonly flushEntries: number;
+  /** Told why the lister thread stopped working when it failed (the walk goes on without it). */
+  readonly onFailure?: (message: string) => void;
 }
 
 /** Lister threads started and running now, and directories they listed for walks, in this process (for tests). */
 export const listerCounters = { started: 0, running: 0, threadedDirs: 0 };
+
+const idleWaiters: Array<() => void> = [];
+
+/** Resolves when no lister thread of this process runs (at once when none does). For tests. */
+export function whenListersStopped(): Promise<void> {
+  if (listerCounters.running === 0) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
 
 const DEFAULTS: ListerOptions = { startAfter: 4096, spareCoreOnly: true, limit: 8192, flushEntries: 512 };
 
@@ -216,6 +226,9 @@ export class LocalLister implements DirLister {
         this.taken++;
         return this.listHere(dir, key, self);
       }
+      // Being listed. Dropped before, it is needed after all (a later root of the glob): taken
+      // when it comes, not thrown away and listed again here.
+      slot.dropped = false;
       await this.wait(slot);
     } else {
       const y = maybeYield();
@@ -250,7 +263,8 @@ export class LocalLister implements DirLister {
   private async listHere(dir: OSPath, key: string, self?: FileStat): Promise<FileStat[]> {
     const out = await listLocal(dir, key, dir.type === 'windows' ? '\\' : '/', self, this.signal);
     this.listedHere += out.length;
-    if (this.listedHere >= this.options.startAfter && !this.worker && !this.closed && process.platform === 'linux') {
+    // Not once the walk is cancelled (listLocal returns early then): no abort event would come to stop it.
+    if (this.listedHere >= this.options.startAfter && !this.worker && !this.closed && !this.signal?.aborted && process.platform === 'linux') {
       if (this.options.spareCoreOnly && loadavg()[0] > availableParallelism() - 1) this.closed = true; // Not this time.
       else this.start();
     }
@@ -271,7 +285,7 @@ export class LocalLister implements DirLister {
       listerCounters.started++;
       listerCounters.running++;
       this.stopped = new Promise((resolve) => worker.once('exit', () => {
-        listerCounters.running--;
+        if (--listerCounters.running === 0) for (const r of idleWaiters.splice(0)) r();
         resolve();
       }));
       worker.on('online', () => {
@@ -280,7 +294,13 @@ export class LocalLister implements DirLister {
       });
       worker.on('message', (b: ListBatch) => this.receive(b));
       const fail = () => this.close();
-      worker.on('error', fail);
+      const failed = (why: string) => {
+        if (!this.closed) this.options.onFailure?.(`glob: the lister thread failed (${why}); the walk lists the rest itself`);
+        fail();
+      };
+      worker.on('error', (e: Error) => failed(e.message));
+      // A batch lost: a walk waiting for one of its directories would wait forever.
+      worker.on('messageerror', (e: Error) => failed(`a result could not be read: ${e.message}`));
       worker.on('exit', fail);
       this.worker = worker;
       this.port = port1;
@@ -324,7 +344,10 @@ export class LocalLister implements DirLister {
       const slot = this.slots.get(dir.dir);
       if (!slot || slot.listed || slot.dropped) {
         // Dropped by the walk while the lister was at it: so is what is below it.
-        if (slot?.dropped) this.slots.delete(dir.dir);
+        if (slot?.dropped) {
+          this.slots.delete(dir.dir);
+          slot.waiter?.(); // None from readDir (it takes a dropped slot back); whenListed's gets false.
+        }
         if (dir.subClaims) for (let i = 0; i < dir.subClaims.length; i++) Atomics.compareExchange(dir.subClaims, i, CLAIM_WANTED, CLAIM_WALK);
         this.consumed(dir);
         continue;
@@ -352,8 +375,11 @@ export class LocalLister implements DirLister {
       this.wake();
     }
     return new Promise<void>((resolve) => {
+      // Several may wait for one directory (whenListed and readDir): each is woken.
+      const before = slot.waiter;
       slot.waiter = () => {
         slot.waiter = undefined;
+        before?.();
         if (--this.waiting === 0) {
           this.worker?.unref();
           if (this.ctl) Atomics.store(this.ctl, CTL_WAITING, 0);
