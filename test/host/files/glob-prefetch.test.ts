@@ -236,15 +236,21 @@ async function settledSoon(p: Promise<unknown>): Promise<boolean> {
   return settled;
 }
 
+/** Two directories of the big tree wanted from `lister`'s thread (`levels` deep), the first claimed by it. */
+async function twoClaimed(lister: LocalLister, levels: number): Promise<[FileStat, FileStat]> {
+  const root = join(dir, 'big');
+  const top = await lister.readDir(pathOf(root), await statOf(root));
+  assert.equal(await lister.ready(), true);
+  const [d, e] = top.filter((x) => x.isDir && !x.isLink);
+  lister.want([d!, e!], levels);
+  untilClaimedByThread(lister, d!.fullPath);
+  return [d!, e!];
+}
+
 test('lister thread: a directory dropped while the thread lists it, then read after all, is not waited for forever', { skip }, async () => {
   const lister = new LocalLister(localPath, undefined, { startAfter: 0, spareCoreOnly: false });
   try {
-    const root = join(dir, 'big');
-    const top = await lister.readDir(pathOf(root), await statOf(root));
-    assert.equal(await lister.ready(), true);
-    const [d, e] = top.filter((x) => x.isDir && !x.isLink);
-    lister.want([d!, e!], 1);
-    untilClaimedByThread(lister, d!.fullPath);
+    const [d, e] = await twoClaimed(lister, 1);
     lister.drop(d!.path); // Being listed: dropped when its listing comes...
     const reading = lister.readDir(d!.path, d); // ...but the walk needs it after all (a later glob root).
     // The thread lists d (then its subdirectories), then e: once e's listing is here, so is d's.
@@ -264,12 +270,7 @@ test('lister thread: a directory dropped while the thread lists it, then read af
 test('lister thread: two waiters on one directory both get it', { skip }, async () => {
   const lister = new LocalLister(localPath, undefined, { startAfter: 0, spareCoreOnly: false });
   try {
-    const root = join(dir, 'big');
-    const top = await lister.readDir(pathOf(root), await statOf(root));
-    assert.equal(await lister.ready(), true);
-    const [d, e] = top.filter((x) => x.isDir && !x.isLink);
-    lister.want([d!, e!], 0);
-    untilClaimedByThread(lister, d!.fullPath);
+    const [d, e] = await twoClaimed(lister, 0);
     const listed = lister.whenListed(d!.path);
     const reading = lister.readDir(d!.path, d);
     assert.equal((await reading).length, readdirSync(d!.fullPath).length);

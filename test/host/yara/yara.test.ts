@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collect, createRegistry, toJSON } from '../../../main/vql/index.ts';
-import { registerFiles } from '../../../main/host/files/index.ts';
-import { registerYara } from '../../../main/host/yara/index.ts';
+import { q } from './helpers.ts';
 import { hexDump } from '../../../main/host/yara/yara.ts';
 import { expandShorthand, ruleInfo } from '../../../main/host/yara/rules.ts';
 
@@ -21,14 +19,6 @@ function file(name: string, content: string | Buffer): string {
   return p;
 }
 
-async function q(text: string, vars: Record<string, unknown> = {}): Promise<{ rows: Array<Record<string, any>>; logs: string[] }> {
-  const registry = createRegistry();
-  registerFiles(registry, {});
-  registerYara(registry, {});
-  const logs: string[] = [];
-  const rows = await collect(text, { registry, vars, log: (l, m) => logs.push(`${l}: ${m}`) });
-  return { rows: JSON.parse(toJSON(rows)), logs };
-}
 
 const RULE = `
 rule Evil : malware net {

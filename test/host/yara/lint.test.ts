@@ -4,20 +4,10 @@
 // tokenizer/splitter (rule-text.ts) on comments, strings, regexes and hex strings with braces.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collect, createRegistry, toJSON } from '../../main/vql/index.ts';
-import { registerFiles } from '../../main/host/files/index.ts';
-import { registerYara } from '../../main/host/yara/index.ts';
-import { moduleSupported } from '../../main/host/yara/lint.ts';
-import { RuleTextError, ruleText, splitRules, tokenize, type RuleItem } from '../../main/host/yara/rule-text.ts';
+import { q } from './helpers.ts';
+import { moduleSupported } from '../../../main/host/yara/lint.ts';
+import { RuleTextError, ruleText, splitRules, tokenize, type RuleItem } from '../../../main/host/yara/rule-text.ts';
 
-async function q(text: string, vars: Record<string, unknown> = {}): Promise<{ rows: Array<Record<string, any>>; logs: string[] }> {
-  const registry = createRegistry();
-  registerFiles(registry, {});
-  registerYara(registry, {});
-  const logs: string[] = [];
-  const rows = await collect(text, { registry, vars, log: (l, m) => logs.push(`${l}: ${m}`) });
-  return { rows: JSON.parse(toJSON(rows)), logs };
-}
 
 /** yara_lint's result (a string or null) and the log. */
 async function lint(rules: string, opts: { clean?: boolean; verbose?: boolean } = {}): Promise<{ out: string | null; logs: string[] }> {

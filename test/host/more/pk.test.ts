@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, verify } from 'node:crypto';
-import { query } from './more/helpers.ts';
+import { query } from './helpers.ts';
 
 function keyPair(bits: number, pkcs1 = false): { pub: string; priv: string } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {
