@@ -12,9 +12,11 @@
  * `_HASH`, `_VERSION`, and `_PATH` (the local file) or `_URL`/`_URLs` (the declared url).
  * Nested `Artifact.X()` runs inherit their caller's variables (a caller's declaration wins, as
  * one request env holds them in Velociraptor), so `Generic.Utils.FetchBinary` finds the tool
- * its caller declared. Two workbench variables are added: `Tool_<Name>_GITHUB_PROJECT` (a tool
- * declared with github_project only, which nothing here downloads) and `_ToolsFolder`, so
- * FetchBinary can say where to put a missing tool. A third, `_LocalFolder`, names the
+ * its caller declared. Workbench variables are added: `Tool_<Name>_GITHUB_PROJECT` and
+ * `_GITHUB_ASSET_REGEX` (a tool declared with github_project and no url: FetchBinary takes the
+ * first asset of the project's latest release whose name matches, as Velociraptor's server
+ * does, from `_GithubApi`: https://api.github.com, or $VQL_GITHUB_API for a mirror or GitHub
+ * Enterprise) and `_ToolsFolder`, so FetchBinary can say where to put a missing tool. `_LocalFolder` names the
  * workbench's folder for artifacts' local state (`<datastore>/local`: the local hash database of
  * Generic.Forensic.LocalHashes.Init), where sqlite() may write (main/host/parsers/sqlite.ts).
  */
@@ -53,6 +55,8 @@ export const TOOLS_FOLDER_VAR = '_ToolsFolder';
 
 /** The workbench variable naming the local state folder (ToolsConfig.localDir). */
 export const LOCAL_FOLDER_VAR = '_LocalFolder';
+/** Where FetchBinary asks for a project's latest release (GitHub's API, or $VQL_GITHUB_API). */
+export const GITHUB_API_VAR = '_GithubApi';
 
 /** Parses `--tool NAME=PATH` values; throws an Error saying what is wrong with one. */
 export function parseToolFlags(values: readonly string[]): Record<string, string> {
@@ -220,7 +224,7 @@ export function toolVariables(name: string, declared: Tool | undefined, local: L
   ];
   if (local) out.push([`${p}PATH`, local.path]);
   else if (url) out.push([`${p}URL`, url], [`${p}URLs`, JSON.stringify([url])]);
-  else if (declared?.github_project) out.push([`${p}GITHUB_PROJECT`, declared.github_project]);
+  else if (declared?.github_project) out.push([`${p}GITHUB_PROJECT`, declared.github_project], [`${p}GITHUB_ASSET_REGEX`, declared.github_asset_regex ?? '']);
   return out;
 }
 
@@ -260,6 +264,7 @@ export async function toolEnv(
       }
     }
     for (const [k, v] of toolVariables(name, declared, local)) env.set(k, v);
+    if (declared?.github_project && !env.has(GITHUB_API_VAR)) env.set(GITHUB_API_VAR, process.env.VQL_GITHUB_API || 'https://api.github.com');
   }
   return env;
 }

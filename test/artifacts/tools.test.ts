@@ -42,12 +42,25 @@ let base = '';
 before(async () => {
   server = createServer((req, res) => {
     if (req.url === '/dl/tool.bin') res.end(PAYLOAD);
-    else res.writeHead(404).end('not here');
+    else if (req.url === '/repos/Velocidex/OSQuery-Releases/releases/latest') {
+      // GitHub's API: the latest release and its assets (the first match wins).
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({
+        tag_name: 'v5.1',
+        assets: [
+          { name: 'osquery-windows-amd64.exe', browser_download_url: `${base}/dl/win.exe` },
+          { name: 'osqueryd-linux-amd64', browser_download_url: `${base}/dl/tool.bin` },
+          { name: 'osqueryd-linux-amd64.sig', browser_download_url: `${base}/dl/sig` },
+        ],
+      }));
+    } else res.writeHead(404).end('not here');
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  // FetchBinary asks this server for GitHub releases (each test file runs in its own process).
+  process.env.VQL_GITHUB_API = base;
   writeDefinitions();
 });
 after(() => server?.close());
@@ -106,6 +119,7 @@ tools:
     expected_hash: ${sha256(PAYLOAD)}
   - name: GithubTool
     github_project: Velocidex/OSQuery-Releases
+  - name: BareTool
 parameters:
   - name: Tool
   - name: Exec
@@ -130,6 +144,27 @@ sources:
   - query: |
       SELECT OSPath, Name, get(item=scope(), field="Tool_UrlTool_URL") AS SeenUrl
       FROM Artifact.Generic.Utils.FetchBinary(ToolName=Tool)
+`);
+  // Tools that only name a GitHub project: the latest release's first matching asset.
+  writeFileSync(join(DEFS, 'Github.yaml'), `name: Test.Tools.Github
+tools:
+  - name: GithubLinux
+    github_project: Velocidex/OSQuery-Releases
+    github_asset_regex: linux-amd64$
+    expected_hash: ${sha256(PAYLOAD)}
+  - name: GithubBadHash
+    github_project: Velocidex/OSQuery-Releases
+    github_asset_regex: linux-amd64$
+    expected_hash: ${'0'.repeat(64)}
+  - name: GithubNoMatch
+    github_project: Velocidex/OSQuery-Releases
+    github_asset_regex: darwin
+  - name: GithubGone
+    github_project: Nobody/Gone
+parameters:
+  - name: Tool
+sources:
+  - query: SELECT OSPath, Name FROM Artifact.Generic.Utils.FetchBinary(ToolName=Tool)
 `);
   // A caller's ToolInfo overrides the request's variables.
   writeFileSync(join(DEFS, 'Info.yaml'), `name: Test.Tools.Info
@@ -258,15 +293,42 @@ test('a hash mismatch or an HTTP error: one clear error each, and no row', async
   assert.match(e[1]!, /tool MissingUrlTool: the download from http:\/\/127\.0\.0\.1:\d+\/nothing-here failed with status 404/);
 });
 
+test('a tool declared with only a github_project: the first asset of the latest release that matches github_asset_regex, hash checked', async () => {
+  const r = await run('Test.Tools.Github', { Tool: 'GithubLinux' });
+  assert.deepEqual(errors(r), []);
+  assert.equal(r.rows.length, 1);
+  assert.equal(r.rows[0]!.get('Name'), 'osqueryd-linux-amd64', 'named after the asset (the .sig after it does not match the regex)');
+  const path = String(r.rows[0]!.get('OSPath'));
+  assert.ok(path.endsWith('osqueryd-linux-amd64'), path);
+  assert.deepEqual(readFileSync(path), PAYLOAD);
+  if (process.platform !== 'win32') assert.equal(statSync(path).mode & 0o777, 0o700);
+  // Without a regex the first asset is taken: here a url the server does not have, a clear error.
+  const first = await run('Test.Tools.Fetch', { Tool: 'GithubTool' });
+  assert.deepEqual(first.rows, []);
+  assert.match(errors(first).join('\n'), /tool GithubTool: the download from http:\/\/127\.0\.0\.1:\d+\/dl\/win\.exe failed with status 404/);
+});
+
+test('a github_project tool: a wrong hash, no matching asset, no such project: one clear error each, no row', async () => {
+  const bad = await run('Test.Tools.Github', { Tool: 'GithubBadHash' });
+  assert.deepEqual(bad.rows, []);
+  assert.match(errors(bad).join('\n'), /tool GithubBadHash: the sha256 of .*osqueryd-linux-amd64 \(from http:\/\/127\.0\.0\.1:\d+\/dl\/tool\.bin\) is [0-9a-f]{64}, but 0{64} is expected/);
+  const none = await run('Test.Tools.Github', { Tool: 'GithubNoMatch' });
+  assert.deepEqual(none.rows, []);
+  assert.deepEqual(errors(none), [`error: Generic.Utils.FetchBinary: tool GithubNoMatch is not available: no asset of the latest release of Velocidex/OSQuery-Releases (v5.1) matches darwin. Put the file at ${join(TOOLS, 'GithubNoMatch')}, or give --tool GithubNoMatch=PATH`]);
+  const gone = await run('Test.Tools.Github', { Tool: 'GithubGone' });
+  assert.deepEqual(gone.rows, []);
+  assert.equal(errors(gone).length, 1, gone.logs.join('\n'));
+  assert.match(errors(gone)[0]!, /tool GithubGone is not available: cannot read the latest release of Nobody\/Gone from http:\/\/127\.0\.0\.1:\d+\/repos\/Nobody\/Gone\/releases\/latest \(status 404: not here\)\. Put the file at .*GithubGone, or give --tool GithubGone=PATH$/);
+});
+
 test('a tool with neither a local file nor a url: one error naming the tool, the tools folder and --tool; no row', async () => {
-  const gh = await run('Test.Tools.Fetch', { Tool: 'GithubTool' });
-  assert.deepEqual(gh.rows, []);
-  assert.equal(errors(gh).length, 1, gh.logs.join('\n'));
-  const m = errors(gh)[0]!;
-  assert.ok(m.includes('tool GithubTool is not available'), m);
-  assert.ok(m.includes('github_project Velocidex/OSQuery-Releases'), m);
-  assert.ok(m.includes(join(TOOLS, 'GithubTool')), m);
-  assert.ok(m.includes('--tool GithubTool=PATH'), m);
+  const bare = await run('Test.Tools.Fetch', { Tool: 'BareTool' });
+  assert.deepEqual(bare.rows, []);
+  assert.equal(errors(bare).length, 1, bare.logs.join('\n'));
+  const m = errors(bare)[0]!;
+  assert.ok(m.includes('tool BareTool is not available: there is no local copy and no url is declared'), m);
+  assert.ok(m.includes(join(TOOLS, 'BareTool')), m);
+  assert.ok(m.includes('--tool BareTool=PATH'), m);
   const none = await run('Test.Tools.Fetch', { Tool: 'NotDeclared' });
   assert.deepEqual(none.rows, []);
   assert.equal(errors(none).length, 1);
