@@ -20,9 +20,9 @@ function textOf(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
-/** Polls until `fn` gives something truthy (10 s at most). */
+/** Polls until `fn` gives something truthy (30 s at most: a loaded machine can be slow, never wrong). */
 async function waitFor<T>(what: string, fn: () => T | undefined | null | false): Promise<T> {
-  const end = Date.now() + 10_000;
+  const end = Date.now() + 30_000;
   for (;;) {
     const v = fn();
     if (v) return v;

@@ -169,9 +169,9 @@ test('netcat: retry= also after a refused connection, logging each failure', asy
       if (/ECONNREFUSED/.test(m) && ++failures === 2) started!();
     },
   });
-  await within(10_000, secondFailure, 'a second attempt');
+  await within(30_000, secondFailure, 'a second attempt');
   ac.abort();
-  assert.deepEqual(await within(5000, done, 'the query to stop'), []);
+  assert.deepEqual(await within(30_000, done, 'the query to stop'), []);
 });
 
 test('netcat: LIMIT stops reading and closes the socket', async () => {
@@ -188,7 +188,7 @@ test('netcat: LIMIT stops reading and closes the socket', async () => {
   try {
     const { rows } = await query(`SELECT Data FROM netcat(address=A) LIMIT 2`, { vars: { A: srv.address } });
     assert.deepEqual(rows.map((r) => r.Data), ['line 0', 'line 1']);
-    await within(5000, serverSawClose, 'the server to see the socket close');
+    await within(30_000, serverSawClose, 'the server to see the socket close');
   } finally {
     await srv.close();
   }
@@ -207,10 +207,10 @@ test('netcat: cancelling the query closes an idle connection at once', async () 
   try {
     const ac = new AbortController();
     const done = query(`SELECT Data FROM netcat(address=A)`, { vars: { A: srv.address }, signal: ac.signal });
-    await within(5000, isConnected, 'a connection');
+    await within(30_000, isConnected, 'a connection');
     ac.abort();
-    await within(5000, done, 'the query to stop');
-    await within(5000, serverSawClose, 'the server to see the socket close');
+    await within(30_000, done, 'the query to stop');
+    await within(30_000, serverSawClose, 'the server to see the socket close');
   } finally {
     await srv.close();
   }
