@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { FunctionDef } from '../../vql/index.ts';
 import { pathText } from '../files/ospath.ts';
-import { createFlags, leadsOutOfTemp, outsideTemp } from './write-rule.ts';
+import { createFlags, writeRefusal } from './write-rule.ts';
 import { runState } from './run-files.ts';
 
 export function compressFunction(allowed: boolean): FunctionDef {
@@ -35,7 +35,7 @@ export function compressFunction(allowed: boolean): FunctionDef {
       }
       const dest = resolve(rawOut);
       const run = runState(scope);
-      const refused = outsideTemp(run, allowed, dest, 'output') ?? (await leadsOutOfTemp(run, allowed, dest, 'output'));
+      const refused = await writeRefusal(run, allowed, dest, 'output');
       if (refused) {
         log('error', refused);
         return null;

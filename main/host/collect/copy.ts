@@ -14,14 +14,12 @@ import { constants } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { FunctionDef } from '../../vql/index.ts';
-import { accessorFor } from '../files/accessors.ts';
+import { accessorFor, writeReader } from '../files/accessors.ts';
 import { pathText } from '../files/ospath.ts';
 import { runState } from './run-files.ts';
 import { leadsOutOfTemp, outsideTemp } from './write-rule.ts';
 
 export { COPY_DISABLED } from './write-rule.ts';
-
-const CHUNK = 1 << 20;
 
 /** `0755`, `755` or `rwxr-xr-x` (a 10th leading type letter is ignored); undefined when neither. */
 export function parsePermissions(text: string): number | undefined {
@@ -91,13 +89,7 @@ export function copyFunction(allowed: boolean): FunctionDef {
         const reader = await accessor.open(args.filename, scope);
         const out = await open(dest, flags, mode);
         try {
-          for (let pos = 0; ; ) {
-            if (scope.signal.aborted) return null;
-            const b = await reader.read(pos, CHUNK);
-            if (b.length === 0) break;
-            await out.write(b, 0, b.length);
-            pos += b.length;
-          }
+          if ((await writeReader(reader, out, scope.signal)) === null) return null;
         } finally {
           await out.close();
           await reader.close();

@@ -13,9 +13,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { FunctionDef } from '../../vql/index.ts';
 import { pathText } from '../files/ospath.ts';
-import { leadsOutOfTemp, outsideTemp } from './write-rule.ts';
+import { leadsOutOfTemp, outsideTemp, unwritableAccessor } from './write-rule.ts';
 import { runState } from './run-files.ts';
-import { unwritableAccessor } from './write-rows.ts';
 
 const MODE = 0o700;
 

@@ -19,14 +19,12 @@ import { dirname, join, resolve } from 'node:path';
 import { VDict, type PluginDef } from '../../vql/index.ts';
 import { cachedRegex } from '../../vql/protocols/regex.ts';
 import { unsafeEntryName } from '../../artifacts/pack-zip.ts';
-import { accessorFor, type FileReader } from '../files/accessors.ts';
+import { accessorFor, writeReader, type FileReader } from '../files/accessors.ts';
 import { isInside } from '../files/inside.ts';
 import { pathText } from '../files/ospath.ts';
 import { createFlags, leadsOutOfTemp, outsideTemp } from './write-rule.ts';
 import { runState } from './run-files.ts';
 import { openZipEntry, readZipDirectory, type ZipEntry } from './zip-read.ts';
-
-const CHUNK = 1 << 20;
 
 /** The zip's reader shared by its members (closed once, by the plugin). */
 function shared(r: FileReader): FileReader {
@@ -110,19 +108,14 @@ export function unzipPlugin(allowed: boolean): PluginDef {
           // Never through a final link, even with leave: a member must not write over what a link points to.
           const out = await open(dest, createFlags(false), 0o600);
           created = true;
-          let pos = 0;
+          let size: number | null;
           try {
-            for (;;) {
-              if (signal.aborted) throw new Error('the query was cancelled');
-              const b = await member.read(pos, CHUNK);
-              if (b.length === 0) break;
-              await out.write(b, 0, b.length);
-              pos += b.length;
-            }
+            size = await writeReader(member, out, signal);
           } finally {
             await out.close();
           }
-          return pos;
+          if (size === null) throw new Error('the query was cancelled');
+          return size;
         } catch (err) {
           if (created) await unlink(dest).catch(() => {});
           log('error', `${name}: member '${e.name}' to ${dest}: ${(err as Error).message}`);

@@ -14,48 +14,18 @@
  *   event query can be read while it runs.
  * - Only `file` / `auto` (this machine's files) can be written; other accessors are an error.
  * - Writing outside the run's temp folder needs the opt-in of copy() (`allowExecve`), checked
- *   the same way (run-files.ts inTempFolder, then the folder's real path): see `openForWriting`.
+ *   the same way (write-rule.ts: `openForWriting`).
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { VDict, openArgQuery, toJSON, type PluginCall, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
+import type { FileHandle } from 'node:fs/promises';
+import { VDict, openArgQuery, toJSON, type PluginCall, type PluginDef, type Value } from '../../vql/index.ts';
 import { asStream } from '../../vql/eval/stream.ts';
 import { normalizeRow } from '../../vql/eval/normalize.ts';
 import { headerLine, rowLines } from '../../collector/csv-file.ts';
-import { pathText } from '../files/ospath.ts';
-import { createFlags, leadsOutOfTemp, outsideTemp } from './write-rule.ts';
-import { runState } from './run-files.ts';
+import { openForWriting, unwritableAccessor } from './write-rule.ts';
 
 const DEFAULT_BUFFER = 64 * 1024;
 const JSONL_MAX_TIME_S = 10;
 const CSV_MAX_TIME_S = 1;
-
-/** Why `accessor` cannot be written to (only this machine's files can), or null when it can. */
-export function unwritableAccessor(accessor: Value): string | null {
-  const name = accessor === undefined || accessor === null ? '' : String(accessor);
-  if (name === '' || name === 'auto' || name === 'file') return null;
-  return `accessor ${JSON.stringify(name)} cannot be written to: only file (or auto), the files of this machine`;
-}
-
-/**
- * Opens (creates or truncates) a file of this machine for writing, under copy()'s rule: outside
- * the run's temp folder only with `allowed` (`allowExecve`); inside it, the folder's real path
- * must be in the temp folder too and the file itself may not be a link. Throws an Error whose
- * message is the line to log.
- */
-export async function openForWriting(scope: Scope, allowed: boolean, filename: Value): Promise<{ path: string; file: FileHandle }> {
-  const given = pathText(filename);
-  if (!given) throw new Error('filename is empty');
-  const path = resolve(given);
-  const run = runState(scope);
-  const refused = outsideTemp(run, allowed, path, 'filename') ?? (await leadsOutOfTemp(run, allowed, path, 'filename'));
-  if (refused) throw new Error(refused);
-  try {
-    return { path, file: await open(path, createFlags(allowed), 0o600) };
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-}
 
 /** Text appended to a file, written when `bufferSize` bytes wait or `maxTimeMs` after the first waiting text. */
 class BufferedFile {

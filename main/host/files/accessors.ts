@@ -9,7 +9,7 @@
  *
  * Accessors live in a small per-registry table: `registerAccessor(registry, accessor)` adds one.
  */
-import { lstat, open as fsOpen, readlink, stat } from 'node:fs/promises';
+import { lstat, open as fsOpen, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ABSENT, type Registry, type Scope, type Value } from '../../vql/index.ts';
 import { textBytes } from './text.ts';
@@ -211,6 +211,20 @@ export async function readAll(accessor: Accessor, filename: Value, scope: Scope,
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   } finally {
     await r.close();
+  }
+}
+
+/**
+ * Writes what `reader` holds, from its start, to `out` one chunk after another (copy(),
+ * unzip(), sqlite()'s copies); the bytes written, or null when `signal` aborted first.
+ */
+export async function writeReader(reader: FileReader, out: FileHandle, signal: AbortSignal, chunkSize = 1 << 20): Promise<number | null> {
+  for (let pos = 0; ; ) {
+    if (signal.aborted) return null;
+    const b = await reader.read(pos, chunkSize);
+    if (b.length === 0) return pos;
+    await out.write(b, 0, b.length);
+    pos += b.length;
   }
 }
 

@@ -45,7 +45,7 @@ import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
 import { VBytes, VDict, VTime, normInt, toJSON, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { bytesToValue } from '../../vql/values/kinds.ts';
 import { accessorOrLog } from '../files/read.ts';
-import type { Accessor } from '../files/accessors.ts';
+import { writeReader, type Accessor } from '../files/accessors.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { errorText, fileError } from './common.ts';
 import { runState, type RunState } from '../collect/run-files.ts';
@@ -119,13 +119,7 @@ async function copyFile(accessor: Accessor, filename: Value, scope: Scope, dest:
   const reader = await accessor.open(filename, scope);
   const out = await fsOpen(dest, 'wx');
   try {
-    for (let pos = 0; ; ) {
-      if (signal.aborted) throw new Error('cancelled');
-      const b = await reader.read(pos, COPY_CHUNK);
-      if (b.length === 0) break;
-      await out.write(b, 0, b.length, pos);
-      pos += b.length;
-    }
+    if ((await writeReader(reader, out, signal, COPY_CHUNK)) === null) throw new Error('cancelled');
   } finally {
     await out.close();
     await reader.close();
@@ -182,11 +176,7 @@ async function openHandle(accessor: Accessor, filename: Value, scope: Scope, sig
 function closeHandle(h: Handle): void {
   if (h.timer) clearTimeout(h.timer);
   h.timer = null;
-  try {
-    h.db.close();
-  } catch {
-    // Already closed.
-  }
+  closeQuietly(h.db);
   removeDir(h.dir);
 }
 
@@ -424,7 +414,8 @@ class WriteHandles {
     h.users--;
     if (drop && this.open.get(path) === h) this.open.delete(path);
     if (h.users > 0) return;
-    if (drop || this.open.get(path) !== h) {
+    // Dropped (now or by another user of it): closed at once, not kept.
+    if (this.open.get(path) !== h) {
       closeQuietly(h.db);
       return;
     }

@@ -198,7 +198,7 @@ async function run(call: FunctionCall): Promise<string | null> {
       keptNames.add(it.name);
       linter.kept.push({ rule: it, text: ruleText(src, it, clean), deps: new Set(linter.references(it, keptNames)) });
     }
-    if (!linter.kept.length) return importTexts.length ? importTexts.join('\n') + '\n' : '';
+    if (!linter.kept.length) return assemble(importTexts, []).text;
     return await compileKept(linter, importTexts);
   } catch (e) {
     call.log('error', (e as Error).message);
