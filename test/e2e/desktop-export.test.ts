@@ -24,10 +24,37 @@ describe('e2e: workbench export in the desktop app', { skip: e2eSkip() }, () => 
     const rows = Array.from({ length: 50 }, (_, i) => `${i + 1},${i % 2 ? 'alice' : 'bob'},=cmd|' /C calc'!A${i}`);
     writeFileSync(join(evidence, 'auth.csv'), ['id,User,Note', ...rows].join('\n') + '\n');
     await app.page.addInitScript({ content: desktopBridge });
+    // Lets a test hold back the next `files:list` reply until it releases it (window.__releaseList()).
+    await app.page.addInitScript({ content: `(() => {
+      const b = window.vqlBridge;
+      const invoke = b.invoke;
+      b.invoke = (channel, ...args) => {
+        const reply = invoke(channel, ...args);
+        const hold = window.__holdList;
+        if (channel !== 'files:list' || !hold) return reply;
+        window.__holdList = null;
+        return hold.then(() => reply);
+      };
+    })();` });
     await app.page.reload();
   });
   after(async () => app?.close());
   const view = () => app.page.getByRole('region', { name: 'Logs workbench' });
+
+  test('a path typed while the picker still lists its first folder is not replaced by that listing', T, async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: 'Logs workbench' }).click();
+    await page.evaluate(`window.__holdList = new Promise((r) => { window.__releaseList = r; }); undefined`);
+    await view().getByRole('button', { name: 'Open file…' }).click();
+    const open = page.getByRole('dialog');
+    await open.getByLabel('Path').fill(join(evidence, 'auth.csv'));
+    await page.evaluate(`window.__releaseList()`);
+    // The first listing has arrived (its folder is shown) and the typed path is still there.
+    await open.getByRole('navigation', { name: 'Folders' }).getByRole('button').first().waitFor();
+    assert.equal(await open.getByLabel('Path').inputValue(), join(evidence, 'auth.csv'));
+    await open.getByLabel('Path').press('Enter');
+    await page.waitForFunction(() => /auth\.csv.*loaded in/s.test(document.querySelector('[aria-label="Logs workbench"] [aria-label="Table summary"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  });
 
   test('Save as… writes the filtered view where the user picks; never next to the evidence; replace only after a yes', T, async () => {
     const { page } = app;
@@ -38,7 +65,16 @@ describe('e2e: workbench export in the desktop app', { skip: e2eSkip() }, () => 
     const open = page.getByRole('dialog');
     await open.getByLabel('Path').fill(join(evidence, 'auth.csv'));
     await open.getByLabel('Path').press('Enter');
-    await page.waitForFunction(() => (document.querySelector('[aria-label="Table summary"]')?.textContent ?? '').includes('loaded in'), undefined, { timeout: 60_000 });
+    // Loaded, or failed: on a timeout or a failure the message says what the page showed.
+    const summary = view().getByLabel('Table summary');
+    try {
+      await page.waitForFunction(() => /loaded in|could not be opened|cancelled/.test(document.querySelector('[aria-label="Logs workbench"] [aria-label="Table summary"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    } catch (e) {
+      const shown = await view().textContent({ timeout: 1000 }).catch(() => '?');
+      const dialogs = await page.getByRole('dialog').allTextContents().catch(() => ['?']);
+      throw new Error(`the table did not load: the view shows ${JSON.stringify(shown?.replace(/\s+/g, ' ').slice(0, 600))}; dialogs ${JSON.stringify(dialogs.map((d) => d.replace(/\s+/g, ' ').slice(0, 300)))}; page errors ${JSON.stringify(app.errors)}`, { cause: e });
+    }
+    assert.match((await summary.textContent())!, /loaded in/, `${await view().textContent()}`);
     await view().getByRole('grid', { name: 'Workbench rows' }).getByLabel('Filter User', { exact: true }).fill('=alice');
     await page.waitForFunction(() => document.querySelector('[aria-label="Row count"]')?.textContent?.trim() === '25 of 50 rows', undefined, { timeout: 60_000 });
 
