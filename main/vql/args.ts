@@ -68,10 +68,11 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
  * Checks argument names against a schema. Returns an error message (naming the callee and
  * the argument, with suggestions) or undefined when the names are valid.
  */
-export function checkArgNames(kind: 'plugin' | 'function', callee: string, schema: ArgSchema, given: Iterable<string>): string | undefined {
+export function checkArgNames(kind: 'plugin' | 'function', callee: string, schema: ArgSchema, given: Iterable<string>, freeArgs = false): string | undefined {
   const names = new Set(given);
   const known = Object.keys(schema);
-  for (const n of names) {
+  // A free-form callee takes any other name, but the ones it declares required stay required.
+  if (!freeArgs) for (const n of names) {
     if (!(n in schema)) {
       const valid = known.length ? ` Valid arguments: ${known.join(', ')}.` : ` It takes no arguments.`;
       return `${kind} ${callee}(): unknown argument \`${n}\`${didYouMean(n, known)}${valid}`;

@@ -142,16 +142,17 @@ class Checker {
   /** A builtin's arguments against its schema (free-form builtins accept anything). */
   private declared(def: PluginDef | FunctionDef, kind: 'plugin' | 'function', name: string, args: readonly Arg[], at: Place): void {
     this.accessorArgs(name, kind, args);
-    if (def.freeArgs) return;
     const required = Object.keys(def.args).filter((k) => def.args[k]!.required);
-    this.args(name, new Set(Object.keys(def.args)), required, args, at, kind, def.args);
+    // A free-form callee takes any other name; its required ones are still checked.
+    const known = def.freeArgs ? null : new Set(Object.keys(def.args));
+    this.args(name, known, required, args, at, kind, def.args);
   }
 
   /** Unknown argument names (each at its name), then missing required ones (at the callee). */
-  private args(callee: string, known: ReadonlySet<string>, required: readonly string[], args: readonly Arg[], at: Place, kind: ArgOwner, schema?: ArgSchema): void {
+  private args(callee: string, known: ReadonlySet<string> | null, required: readonly string[], args: readonly Arg[], at: Place, kind: ArgOwner, schema?: ArgSchema): void {
     // `**`=dict replaces the whole argument list at run time: nothing to check statically.
     if (args.some((a) => a.name.name === '**')) return;
-    for (const a of args) {
+    if (known) for (const a of args) {
       if (known.has(a.name.name)) continue;
       this.add('unknown-argument', callee, { offset: a.span.start, length: a.name.raw.length }, { arg: a.name.name, candidates: known, kind });
     }

@@ -18,6 +18,7 @@ import { evalFunction } from './eval.ts';
 import { atexit } from './atexit.ts';
 import { similarity } from './similarity.ts';
 import { pkFunctions } from './pk.ts';
+import { alert } from './alert.ts';
 
 export function registerMore(registry: Registry, opts: HostOptions): void {
   void opts;
@@ -35,4 +36,5 @@ export function registerMore(registry: Registry, opts: HostOptions): void {
   registry.registerFunction(atexit);
   registry.registerFunction(similarity);
   for (const f of pkFunctions) registry.registerFunction(f);
+  registry.registerFunction(alert);
 }

@@ -471,8 +471,8 @@ function argFail(def: FunctionDef, s: Scope, msg: string): Value {
 }
 
 function invoke(def: FunctionDef, args: readonly CompiledArg[], s: Scope, site: object, cacheable: boolean): MaybePromise<Value> {
-  if (!def.freeArgs && !(cacheable && validated.get(site) === def)) {
-    const err = checkArgNames('function', def.name, def.args, args.map((a) => a.name));
+  if (!(cacheable && validated.get(site) === def)) {
+    const err = checkArgNames('function', def.name, def.args, args.map((a) => a.name), def.freeArgs);
     if (err) return argFail(def, s, err);
     if (cacheable) validated.set(site, def);
   }

@@ -137,12 +137,10 @@ const NO_ROWS: Value[] = [];
  * array synchronously (scope(), fixtures) gives its rows directly: no async machinery.
  */
 function startPlugin(plugin: PluginDef, given: Map<string, Value>, s: Scope): RowSource {
-  if (!plugin.freeArgs) {
-    const err = checkArgNames('plugin', plugin.name, plugin.args, given.keys());
-    if (err) {
-      s.log('error', err);
-      return NO_ROWS;
-    }
+  const err = checkArgNames('plugin', plugin.name, plugin.args, given.keys(), plugin.freeArgs);
+  if (err) {
+    s.log('error', err);
+    return NO_ROWS;
   }
   const out: Record<string, Value> = {};
   let pending: Promise<void> | null = null;
