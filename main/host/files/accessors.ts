@@ -215,6 +215,24 @@ export async function readAll(accessor: Accessor, filename: Value, scope: Scope,
 }
 
 /**
+ * Reads `length` bytes at `offset`, fewer only at the end of the file (an accessor's read may
+ * return less than asked: a zip member, a device), asking for at most `piece` bytes at a time.
+ */
+export async function readFull(reader: FileReader, offset: number, length: number, piece = Infinity): Promise<Uint8Array> {
+  const first = await reader.read(offset, Math.min(length, piece));
+  if (first.length >= length || first.length === 0) return first;
+  const parts = [first];
+  let got = first.length;
+  while (got < length) {
+    const more = await reader.read(offset + got, Math.min(length - got, piece));
+    if (more.length === 0) break;
+    parts.push(more);
+    got += more.length;
+  }
+  return Buffer.concat(parts);
+}
+
+/**
  * Writes what `reader` holds, from its start, to `out` one chunk after another (copy(),
  * unzip(), sqlite()'s copies); the bytes written, or null when `signal` aborted first.
  */

@@ -12,7 +12,7 @@
  * The file is read in chunks of whole blocks: memory is one chunk plus the record being
  * assembled, whatever the file's size.
  */
-import type { FileReader } from '../files/accessors.ts';
+import { readFull, type FileReader } from '../files/accessors.ts';
 import { crc32c, readFixed32, unmaskCrc } from './coding.ts';
 
 export const BLOCK_SIZE = 32768;
@@ -35,24 +35,6 @@ export interface LogRecord {
 
 /** Receives what was dropped and why (`offset` is the file offset of the problem). */
 export type LogReporter = (offset: number, message: string) => void;
-
-/**
- * Reads `length` bytes at `offset`, fewer only at the end of the file (an accessor's read may
- * return less than asked: a zip member, a device).
- */
-export async function readFull(file: FileReader, offset: number, length: number): Promise<Uint8Array> {
-  const first = await file.read(offset, length);
-  if (first.length === length || first.length === 0) return first;
-  const parts = [first];
-  let got = first.length;
-  while (got < length) {
-    const more = await file.read(offset + got, length - got);
-    if (more.length === 0) break;
-    parts.push(more);
-    got += more.length;
-  }
-  return Buffer.concat(parts);
-}
 
 /**
  * The logical records of a log file, in order. Problems go to `report`; reading stops early

@@ -14,7 +14,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import type { FileReader } from '../files/accessors.ts';
 import { CorruptionError, Decoder, crc32c, readFixed32, unmaskCrc } from './coding.ts';
 import type { Entry } from './write-batch.ts';
-import { readFull } from './log-reader.ts';
+import { readFull } from '../files/accessors.ts';
 
 const FOOTER_SIZE = 48;
 const BLOCK_TRAILER = 5;

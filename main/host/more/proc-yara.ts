@@ -25,7 +25,7 @@ import { OSPath } from '../files/ospath.ts';
 import { scan } from '../yara/engine.ts';
 import { expandShorthand, ruleInfo, type RuleInfo } from '../yara/rules.ts';
 import { hexDump } from '../yara/yara.ts';
-import { openProcessMemory, type ProcessMemory } from './process-memory.ts';
+import { openProcessMemory, unreadableProcess, type ProcessMemory } from './process-memory.ts';
 
 const DEFAULT_BLOCK = 16 * 1024 * 1024;
 const MAX_BLOCK = 32 * 1024 * 1024;
@@ -102,12 +102,7 @@ async function* run(call: PluginCall): AsyncGenerator<VDict> {
   try {
     mem = await openProcessMemory(pid);
   } catch (e) {
-    // A process that has exited, or that the kernel will not let us read (another user's
-    // without root, or no ptrace rights in a container), is skipped with a warning: an
-    // artifact scanning every process meets both.
-    const code = (e as NodeJS.ErrnoException).code;
-    const level = code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ESRCH' ? 'warn' : 'error';
-    const why = code === 'ENOENT' || code === 'ESRCH' ? 'no such process' : code === 'EACCES' || code === 'EPERM' ? 'permission denied by the kernel' : (e as Error).message;
+    const { level, why } = unreadableProcess(e);
     call.log(level, `argument pid: cannot read the memory of process ${pid}: ${why}; skipped`);
     return;
   }

@@ -91,3 +91,16 @@ export const processAccessor: Accessor = {
 export function registerProcessAccessor(registry: Registry): void {
   registerAccessor(registry, processAccessor);
 }
+
+/**
+ * How a process whose memory cannot be opened is reported: one that has exited (or a kernel
+ * thread, which has no memory to read), or that the kernel will not let us read (another
+ * user's without root, or no ptrace rights in a container), is a warning, since an artifact
+ * scanning every process meets both; anything else is an error.
+ */
+export function unreadableProcess(e: unknown): { level: 'warn' | 'error'; why: string } {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ESRCH') return { level: 'warn', why: 'no such process (it has exited, or is a kernel thread)' };
+  if (code === 'EACCES' || code === 'EPERM') return { level: 'warn', why: 'permission denied by the kernel' };
+  return { level: 'error', why: (e as Error).message };
+}

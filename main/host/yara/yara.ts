@@ -26,11 +26,12 @@
  *   no effect (each scan compiles the rules again: ~15 ms per file).
  */
 import { ABSENT, VBytes, VDict, type PluginCall, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
-import { accessorFor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { accessorFor, readFull, type Accessor, type FileReader } from '../files/accessors.ts';
 import type { FileStat } from '../files/fileinfo.ts';
 import type { OSPath } from '../files/ospath.ts';
 import { scan, type ScanResult } from './engine.ts';
 import { expandShorthand, ruleInfo, type RuleInfo } from './rules.ts';
+import { unreadableProcess } from '../more/process-memory.ts';
 
 const FAST_MAX = 32 * 1024 * 1024;
 const DEFAULT_BLOCK = 1024 * 1024;
@@ -122,18 +123,6 @@ function* resultRows(r: ScanResult, buf: Uint8Array, base: number, context: numb
   }
 }
 
-async function readRange(reader: FileReader, offset: number, length: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let got = 0;
-  while (got < length) {
-    const b = await reader.read(offset + got, Math.min(length - got, 8 * 1024 * 1024));
-    if (b.length === 0) break;
-    parts.push(b);
-    got += b.length;
-  }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-}
-
 /** Scans one file; yields its rows while the hit budget lasts. */
 async function* scanFile(call: PluginCall, accessor: Accessor, file: Value, rules: string, infos: Map<string, RuleInfo>, budget: Budget): AsyncGenerator<VDict> {
   const { args, scope, signal } = call;
@@ -148,7 +137,11 @@ async function* scanFile(call: PluginCall, accessor: Accessor, file: Value, rule
   try {
     reader = await accessor.open(file, scope);
   } catch (e) {
-    call.log('error', `argument files: ${path.toString()}: ${(e as Error).message}`);
+    if (accessor.name === 'process') {
+      // As proc_yara(): a process that exited or that the kernel keeps closed is skipped.
+      const { level, why } = unreadableProcess(e);
+      call.log(level, `argument files: cannot read the memory of process ${path.toString().replace(/^\//, '')}: ${why}; skipped`);
+    } else call.log('error', `argument files: ${path.toString()}: ${(e as Error).message}`);
     return;
   }
   try {
@@ -177,7 +170,7 @@ async function* scanFile(call: PluginCall, accessor: Accessor, file: Value, rule
       return true;
     };
     if (fast) {
-      const buf = await readRange(reader, 0, size!);
+      const buf = await readFull(reader, 0, size!, 8 << 20);
       const r = await scan(buf, rules);
       yield* emit(resultRows(r, buf, 0, context, infos, fileCol, path));
       return;
@@ -186,7 +179,7 @@ async function* scanFile(call: PluginCall, accessor: Accessor, file: Value, rule
     const end = args.end !== undefined && Number(args.end) > 0 ? Number(args.end) : size ?? Number.MAX_SAFE_INTEGER;
     for (let off = start; off < end; off += blocksize) {
       if (signal.aborted) return;
-      const buf = await readRange(reader, off, Math.min(blocksize, end - off));
+      const buf = await readFull(reader, off, Math.min(blocksize, end - off), 8 << 20);
       if (buf.length === 0) break;
       const r = await scan(buf, rules);
       if (!(yield* emit(resultRows(r, buf, off, context, infos, fileCol, path)))) return;

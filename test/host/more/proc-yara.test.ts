@@ -63,7 +63,12 @@ test('proc_yara bad input: rules that do not compile, a bad pid, a process that 
   assert.ok(zero.logs.some((l) => /^error: proc_yara: argument pid: 0 is not a process id/.test(l)), zero.logs.join('\n'));
   const gone = await query(`SELECT * FROM proc_yara(pid=2147483000, rules=R)`, { vars: { R: RULE } });
   assert.deepEqual(gone.rows, []);
-  assert.deepEqual(gone.logs, ['warn: proc_yara: argument pid: cannot read the memory of process 2147483000: no such process; skipped']);
+  assert.deepEqual(gone.logs, ['warn: proc_yara: argument pid: cannot read the memory of process 2147483000: no such process (it has exited, or is a kernel thread); skipped']);
+  // yara() over the process accessor treats a process it cannot read the same way (artifacts
+  // such as Windows.Carving.CobaltStrike scan every process with it).
+  const viaYara = await query(`SELECT * FROM yara(accessor='process', files='2147483000', rules=R)`, { vars: { R: RULE } });
+  assert.deepEqual(viaYara.rows, []);
+  assert.deepEqual(viaYara.logs, ['warn: yara: argument files: cannot read the memory of process 2147483000: no such process (it has exited, or is a kernel thread); skipped']);
 });
 
 test('the process accessor: reads stop at a region end; stat/upload are refused with a clear message', { skip }, async () => {

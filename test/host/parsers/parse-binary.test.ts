@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, writeFile, rm, readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -269,7 +270,7 @@ test('parse_binary: bad input is logged naming the argument, struct, field and f
 });
 
 test('parse_binary: every profile in Velociraptor\'s artifacts compiles', async (t) => {
-  const root = '/work/shared/velociraptor-artifacts';
+  const root = fileURLToPath(new URL('../../../../shared/velociraptor-artifacts', import.meta.url));
   if (!existsSync(root)) return t.skip('../shared/velociraptor-artifacts is absent');
   const files: string[] = [];
   const walk = async (d: string) => {

@@ -1,0 +1,374 @@
+/**
+ * The Authenticode signature of a PE: the PKCS#7 SignedData in the certificate table (the
+ * security directory), decoded with a small DER reader. What it gives (parse_pe's
+ * `Authenticode` member; the shape follows go-pe's PKCS7ToOrderedDict as best known):
+ *
+ * - `Signer`: {IssuerName, SerialNumber (decimal, as Go's big.Int), DigestAlgorithm,
+ *   AuthenticatedAttributes {ContentType, MessageDigestHex, ProgramName, MoreInfo},
+ *   UnauthenticatedAttributes {SigningTime: the countersignature's or RFC 3161 timestamp's
+ *   time, when there is one}, Subject (the signing certificate's subject)};
+ * - `Certificates`: {SerialNumber, SignatureAlgorithm, Subject, Issuer, NotBefore, NotAfter}
+ *   for every certificate the signature carries;
+ * - `HashType` ("SHA256", "SHA1", "MD5") and `ExpectedHash` (hex): the image digest that was
+ *   signed, to compare with `AuthenticodeHash`.
+ *
+ * Names are printed as Go's pkix.Name.String(): RDNs in reverse order, joined by ",", known
+ * types by their short names (CN, O, OU, L, ST, C, ...), others as a dotted OID and `#hex`.
+ * Nothing here verifies signatures or chains (as parse_pe; authenticode() is for trust).
+ */
+
+/** A DER element: its tag, where its content is, and the bytes. */
+export interface Der {
+  tag: number;
+  /** Constructed (contains elements). */
+  constructed: boolean;
+  /** Where the element's tag is. */
+  header: number;
+  start: number;
+  end: number;
+  bytes: Uint8Array;
+}
+
+export class DerError extends Error {}
+
+/** The element at `pos` (definite lengths only, as DER; BER indefinite lengths are refused). */
+export function der(bytes: Uint8Array, pos = 0, limit = bytes.length): Der & { next: number } {
+  if (pos + 2 > limit) throw new DerError('truncated DER element');
+  const tag = bytes[pos]!;
+  if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte DER tags are not supported');
+  let len = bytes[pos + 1]!;
+  let p = pos + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4) throw new DerError(n === 0 ? 'indefinite length (BER) is not supported' : 'DER length too large');
+    if (p + n > limit) throw new DerError('truncated DER length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + bytes[p + i]!;
+    p += n;
+  }
+  if (p + len > limit) throw new DerError('DER element runs past its container');
+  return { tag, constructed: (tag & 0x20) !== 0, header: pos, start: p, end: p + len, bytes, next: p + len };
+}
+
+/** The elements inside a constructed element. */
+export function children(e: Der): Der[] {
+  const out: Der[] = [];
+  for (let p = e.start; p < e.end; ) {
+    const c = der(e.bytes, p, e.end);
+    out.push(c);
+    p = c.next;
+    if (out.length > 100000) throw new DerError('too many DER elements');
+  }
+  return out;
+}
+
+function content(e: Der): Uint8Array {
+  return e.bytes.subarray(e.start, e.end);
+}
+
+/** The whole encoding of an element (tag and length included). */
+function encoding(e: Der): Uint8Array {
+  return e.bytes.subarray(e.header, e.end);
+}
+
+export function oid(e: Der): string {
+  const b = content(e);
+  if (b.length === 0) return '';
+  const parts: number[] = [];
+  let v = 0;
+  for (const c of b) {
+    v = v * 128 + (c & 0x7f);
+    if (!(c & 0x80)) {
+      parts.push(v);
+      v = 0;
+    }
+  }
+  const first = parts.shift() ?? 0;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...parts].join('.');
+}
+
+/** An INTEGER as Go's big.Int.String() (decimal, two's complement sign). */
+function integerText(e: Der): string {
+  const b = content(e);
+  if (b.length === 0) return '0';
+  let v = 0n;
+  for (const c of b) v = (v << 8n) | BigInt(c);
+  if (b[0]! & 0x80) v -= 1n << BigInt(b.length * 8);
+  return v.toString();
+}
+
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+/** String types: UTF8String, PrintableString, IA5String, T61String, BMPString, UniversalString. */
+function stringText(e: Der): string {
+  const b = content(e);
+  switch (e.tag & 0x1f) {
+    case 0x1e: {
+      // BMPString: big-endian UTF-16.
+      const sw = Buffer.from(b);
+      if (sw.length % 2) return sw.toString('latin1');
+      return Buffer.from(sw).swap16().toString('utf16le');
+    }
+    case 0x1c: {
+      let s = '';
+      for (let i = 0; i + 3 < b.length; i += 4) s += String.fromCodePoint(((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0);
+      return s;
+    }
+    case 0x14:
+      return Buffer.from(b).toString('latin1');
+    default:
+      return Buffer.from(b).toString('utf8');
+  }
+}
+
+/** UTCTime / GeneralizedTime as an RFC 3339 string. */
+function timeText(e: Der): string {
+  const s = Buffer.from(content(e)).toString('latin1');
+  const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(s);
+  if (!m) return s;
+  let year = m[1]!;
+  if (year.length === 2) year = (Number(year) >= 50 ? '19' : '20') + year;
+  return `${year}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}Z`;
+}
+
+const NAME_TYPES: ReadonlyMap<string, string> = new Map([
+  ['2.5.4.6', 'C'], ['2.5.4.10', 'O'], ['2.5.4.11', 'OU'], ['2.5.4.3', 'CN'], ['2.5.4.5', 'SERIALNUMBER'],
+  ['2.5.4.7', 'L'], ['2.5.4.8', 'ST'], ['2.5.4.9', 'STREET'], ['2.5.4.17', 'POSTALCODE'],
+]);
+
+/** RFC 4514 escaping, as Go's pkix attribute value printing. */
+function escapeDn(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    const special = ',+"\\<>;'.includes(c) || (i === 0 && (c === ' ' || c === '#')) || (i === s.length - 1 && c === ' ');
+    out += special ? '\\' + c : c;
+  }
+  return out;
+}
+
+/** A Name (RDNSequence) as Go's pkix.Name.String(). */
+export function nameText(e: Der): string {
+  const rdns = children(e).map((set) =>
+    children(set)
+      .map((atv) => {
+        const [type, value] = children(atv);
+        if (!type || !value) return '';
+        const id = oid(type);
+        const short = NAME_TYPES.get(id);
+        if (!short) {
+          // Go prints unknown attribute types with the value's DER in hex.
+          return `${id}=#${hexOf(encoding(value))}`;
+        }
+        return `${short}=${escapeDn(stringText(value))}`;
+      })
+      .join('+'),
+  );
+  return rdns.reverse().join(',');
+}
+
+const DIGESTS: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.2.5', 'MD5'], ['1.3.14.3.2.26', 'SHA1'], ['2.16.840.1.101.3.4.2.1', 'SHA256'],
+  ['2.16.840.1.101.3.4.2.2', 'SHA384'], ['2.16.840.1.101.3.4.2.3', 'SHA512'],
+]);
+
+const ALGORITHMS: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.1.1.1', 'RSA'], ['1.2.840.113549.1.1.4', 'MD5-RSA'], ['1.2.840.113549.1.1.5', 'SHA1-RSA'], ['1.3.14.3.2.29', 'SHA1-RSA'],
+  ['1.2.840.113549.1.1.11', 'SHA256-RSA'], ['1.2.840.113549.1.1.12', 'SHA384-RSA'], ['1.2.840.113549.1.1.13', 'SHA512-RSA'],
+  ['1.2.840.113549.1.1.10', 'RSASSA-PSS'], ['1.2.840.10045.4.1', 'ECDSA-SHA1'], ['1.2.840.10045.4.3.2', 'ECDSA-SHA256'],
+  ['1.2.840.10045.4.3.3', 'ECDSA-SHA384'], ['1.2.840.10045.4.3.4', 'ECDSA-SHA512'], ['1.2.840.10040.4.3', 'DSA-SHA1'],
+]);
+
+const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
+const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
+const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
+const OID_COUNTER_SIGNATURE = '1.2.840.113549.1.9.6';
+const OID_SPC_SP_OPUS_INFO = '1.3.6.1.4.1.311.2.1.12';
+const OID_RFC3161_TIMESTAMP = '1.3.6.1.4.1.311.3.3.1';
+
+const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['1.3.6.1.4.1.311.2.1.4', 'SPC_INDIRECT_DATA_OBJID'], ['1.2.840.113549.1.7.1', 'PKCS7_DATA'],
+  ['1.2.840.113549.1.9.16.1.4', 'TSTInfo'],
+]);
+
+export interface CertificateInfo {
+  SerialNumber: string;
+  SignatureAlgorithm: string;
+  Subject: string;
+  Issuer: string;
+  NotBefore: string;
+  NotAfter: string;
+}
+
+export interface AuthenticodeInfo {
+  Signer: {
+    IssuerName: string;
+    SerialNumber: string;
+    DigestAlgorithm: string;
+    AuthenticatedAttributes: Record<string, string>;
+    UnauthenticatedAttributes: Record<string, string>;
+    Subject: string;
+  };
+  Certificates: CertificateInfo[];
+  HashType: string;
+  ExpectedHash: string;
+}
+
+/** The fields of an X.509 certificate (TBSCertificate), with the key to match a signer. */
+function certificate(e: Der): CertificateInfo & { key: string } {
+  const [tbs, sigAlg] = children(e);
+  if (!tbs || !sigAlg) throw new DerError('malformed certificate');
+  let f = children(tbs);
+  if (f[0] && f[0].tag === 0xa0) f = f.slice(1); // [0] version
+  const [serial, , issuer, validity, subject] = f;
+  if (!serial || !issuer || !validity || !subject) throw new DerError('malformed certificate');
+  const [notBefore, notAfter] = children(validity);
+  const algo = oid(children(sigAlg)[0]!);
+  const info = {
+    SerialNumber: integerText(serial),
+    SignatureAlgorithm: ALGORITHMS.get(algo) ?? algo,
+    Subject: nameText(subject),
+    Issuer: nameText(issuer),
+    NotBefore: notBefore ? timeText(notBefore) : '',
+    NotAfter: notAfter ? timeText(notAfter) : '',
+  };
+  return { ...info, key: `${info.Issuer}|${info.SerialNumber}` };
+}
+
+/** The SignedData of a ContentInfo (throws when it is not one). */
+function signedData(contentInfo: Der): Der[] {
+  const [type, explicit] = children(contentInfo);
+  if (!type || oid(type) !== OID_SIGNED_DATA || !explicit) throw new DerError('not a PKCS#7 SignedData');
+  const sd = children(explicit)[0];
+  if (!sd) throw new DerError('empty SignedData');
+  return children(sd);
+}
+
+/** The signing time of a timestamp SignedData (RFC 3161 TSTInfo genTime). */
+function rfc3161Time(contentInfo: Der): string {
+  const sd = signedData(contentInfo);
+  const encap = sd[2];
+  if (!encap) return '';
+  const [, explicit] = children(encap);
+  const octets = explicit && children(explicit)[0];
+  if (!octets) return '';
+  const tst = der(octets.bytes, octets.start, octets.end);
+  const fields = children(tst);
+  // TSTInfo: version, policy, messageImprint, serialNumber, genTime, ...
+  const gen = fields.find((x) => x.tag === 0x18);
+  return gen ? timeText(gen) : '';
+}
+
+/** Attributes ([0] or [1] IMPLICIT SET OF Attribute) as oid -> first value. */
+function attributes(e: Der | undefined): Map<string, Der> {
+  const out = new Map<string, Der>();
+  if (!e) return out;
+  for (const a of children(e)) {
+    const [type, values] = children(a);
+    const first = values && children(values)[0];
+    if (type && first && !out.has(oid(type))) out.set(oid(type), first);
+  }
+  return out;
+}
+
+/**
+ * SpcString (programName: [0] IMPLICIT BMPString or [1] IMPLICIT IA5String) or SpcLink
+ * (moreInfo: [0] IMPLICIT IA5String url, [2] EXPLICIT SpcString file) as text.
+ */
+function spcText(e: Der, link: boolean): string {
+  const n = e.tag & 0x1f;
+  if (link && n === 2 && e.constructed) {
+    const inner = children(e)[0];
+    return inner ? spcText(inner, false) : '';
+  }
+  const b = content(e);
+  if (!link && n === 0 && b.length % 2 === 0) return Buffer.from(b).swap16().toString('utf16le');
+  return Buffer.from(b).toString('latin1');
+}
+
+/** Decodes a WIN_CERTIFICATE (the security directory's bytes); throws a DerError when malformed. */
+export function parseAuthenticode(table: Uint8Array): AuthenticodeInfo {
+  if (table.length < 8) throw new DerError('certificate table too short');
+  const v = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const length = Math.min(v.getUint32(0, true), table.length);
+  const type = v.getUint16(6, true);
+  if (type !== 2) throw new DerError(`certificate type ${type} is not PKCS#7 SignedData (2)`);
+  const blob = table.subarray(8, length);
+  const sd = signedData(der(blob));
+  // version, digestAlgorithms, contentInfo, [0] certificates?, [1] crls?, signerInfos
+  const encap = sd[2];
+  const certs = sd.find((x) => x.tag === 0xa0);
+  const signerInfos = sd[sd.length - 1];
+  if (!encap || !signerInfos) throw new DerError('malformed SignedData');
+
+  // SpcIndirectDataContent: the signed image digest.
+  let hashType = '';
+  let expected = '';
+  const [, indirectExplicit] = children(encap);
+  const indirect = indirectExplicit && children(indirectExplicit)[0];
+  if (indirect) {
+    const digestInfo = children(indirect)[1];
+    if (digestInfo) {
+      const [alg, digest] = children(digestInfo);
+      if (alg) {
+        const a = oid(children(alg)[0]!);
+        hashType = DIGESTS.get(a) ?? a;
+      }
+      if (digest) expected = hexOf(content(digest));
+    }
+  }
+
+  const certificates = certs ? children(certs).filter((c) => c.tag === 0x30).map(certificate) : [];
+  const signer = children(signerInfos)[0];
+  if (!signer) throw new DerError('no signer');
+  const s = children(signer);
+  const [issuer, serial] = children(s[1]!);
+  const digestAlg = s[2] ? oid(children(s[2])[0]!) : '';
+  const auth = attributes(s.find((x) => x.tag === 0xa0));
+  const unauth = attributes(s.find((x) => x.tag === 0xa1));
+  const authOut: Record<string, string> = {};
+  const ct = auth.get(OID_CONTENT_TYPE);
+  if (ct) authOut.ContentType = CONTENT_TYPES.get(oid(ct)) ?? oid(ct);
+  const md = auth.get(OID_MESSAGE_DIGEST);
+  if (md) authOut.MessageDigestHex = hexOf(content(md));
+  const opus = auth.get(OID_SPC_SP_OPUS_INFO);
+  if (opus) {
+    for (const f of children(opus)) {
+      const inner = children(f)[0];
+      if (!inner) continue;
+      if (f.tag === 0xa0) authOut.ProgramName = spcText(inner, false);
+      if (f.tag === 0xa1) authOut.MoreInfo = spcText(inner, true);
+    }
+  }
+  const unauthOut: Record<string, string> = {};
+  const counter = unauth.get(OID_COUNTER_SIGNATURE);
+  if (counter) {
+    const t = attributes(children(counter).find((x) => x.tag === 0xa0)).get(OID_SIGNING_TIME);
+    if (t) unauthOut.SigningTime = timeText(t);
+  }
+  const ts = unauth.get(OID_RFC3161_TIMESTAMP);
+  if (ts && !unauthOut.SigningTime) {
+    const t = rfc3161Time(ts);
+    if (t) unauthOut.SigningTime = t;
+  }
+  const issuerName = issuer ? nameText(issuer) : '';
+  const serialText = serial ? integerText(serial) : '';
+  const signing = certificates.find((c) => c.key === `${issuerName}|${serialText}`);
+  return {
+    Signer: {
+      IssuerName: issuerName,
+      SerialNumber: serialText,
+      DigestAlgorithm: DIGESTS.get(digestAlg) ?? digestAlg,
+      AuthenticatedAttributes: authOut,
+      UnauthenticatedAttributes: unauthOut,
+      Subject: signing?.Subject ?? '',
+    },
+    Certificates: certificates.map(({ key: _key, ...c }) => c),
+    HashType: hashType,
+    ExpectedHash: expected,
+  };
+}
