@@ -18,6 +18,7 @@ import { registerJournald } from './journald/index.ts';
 import { registerProfile } from './profile/index.ts';
 import { registerLeveldb } from './leveldb/index.ts';
 import { registerShell } from './shell/index.ts';
+import { registerRegistry } from './registry/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -37,6 +38,7 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerProfile(registry, opts);
   registerLeveldb(registry, opts);
   registerShell(registry, opts);
+  registerRegistry(registry, opts);
   registry.registerFunction(verifyFunction);
   return registry;
 }

@@ -16,10 +16,11 @@
  */
 import { constants } from 'node:fs';
 import { VDict, VTime, type Registry, type Scope } from '../../vql/index.ts';
-import { accessorFor, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
+import { delegateOf, stampOf } from '../files/delegate.ts';
 
 interface Node {
   readonly name: string;
@@ -60,12 +61,10 @@ function nesting(p: OSPath): number {
 }
 
 /** The delegate accessor and what it opens. */
-function delegateOf(p: OSPath, scope: Scope, self: string): { accessor: Accessor; target: OSPath | string } {
-  if (!p.delegate || (!p.delegate.path && !p.delegate.spec)) {
-    throw new Error(`${self} accessor: ${p.toString() || '(empty path)'} names no zip: give a pathspec, e.g. pathspec(DelegateAccessor="file", DelegatePath="/x.zip", Path="/member")`);
-  }
+function zipDelegate(p: OSPath, scope: Scope, self: string): { accessor: Accessor; target: OSPath | string } {
+  const d = delegateOf(p, scope, self, 'names no zip: give a pathspec, e.g. pathspec(DelegateAccessor="file", DelegatePath="/x.zip", Path="/member")');
   if (nesting(p) > MAX_NESTING) throw new Error(`${self} accessor: zips nested more than ${MAX_NESTING} deep`);
-  return { accessor: accessorFor(scope, p.delegate.accessor || 'auto'), target: p.delegate.spec ?? p.delegate.path! };
+  return d;
 }
 
 function buildTree(entries: readonly ZipEntry[]): Node {
@@ -93,18 +92,8 @@ function buildTree(entries: readonly ZipEntry[]): Node {
   return root;
 }
 
-async function stampOf(accessor: Accessor, target: OSPath | string, scope: Scope): Promise<string> {
-  if (!accessor.lstat) return '';
-  try {
-    const st = await accessor.lstat(typeof target === 'string' ? accessor.path(target) : target, scope);
-    return `${st.size}:${st.mtime?.unixNano ?? ''}`;
-  } catch {
-    return '';
-  }
-}
-
 async function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip> {
-  const { accessor, target } = delegateOf(p, scope, self);
+  const { accessor, target } = zipDelegate(p, scope, self);
   let cache = scope.env.context.get(CACHE) as Map<string, Promise<LoadedZip>> | undefined;
   if (!cache) scope.env.context.set(CACHE, (cache = new Map()));
   const key = delegateKey(p);
@@ -199,7 +188,7 @@ function makeZipAccessor(name: string, nocase: boolean): Accessor {
       if (!node.entry || (node.children && node.children.size)) throw new Error(`${name} accessor: ${p.path || '/'} is a directory`);
       const why = unreadable(node.entry);
       if (why) throw new Error(`${name} accessor: ${why}`);
-      const { accessor, target } = delegateOf(p, scope, name);
+      const { accessor, target } = zipDelegate(p, scope, name);
       return openZipEntry(await accessor.open(target, scope), node.entry);
     },
     async lstat(p, scope) {

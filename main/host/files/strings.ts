@@ -1,7 +1,8 @@
 /**
  * String functions: `str`, `join`, `upcase`, `lowcase`, `strip`, `substr`, `commandline_split`.
  */
-import type { FunctionDef } from '../../vql/index.ts';
+import { VBytes, type FunctionDef } from '../../vql/index.ts';
+import { bytesToValue } from '../../vql/values/kinds.ts';
 import { stringValue, textOf } from './text.ts';
 
 export const str: FunctionDef = {
@@ -55,16 +56,23 @@ export const strip: FunctionDef = {
 
 export const substr: FunctionDef = {
   name: 'substr',
-  doc: 'The characters of `str` from `start` up to (not including) `end` (default: the end).',
+  doc: 'The characters of `str` from `start` up to (not including) `end` (default: the end); the bytes, for a byte string (binary data).',
   args: {
     str: { type: 'any', required: true, doc: 'The string' },
     start: { type: 'int', doc: 'First character (0-based)', default: '0' },
     end: { type: 'int', doc: 'End position (0 or absent: the end)' },
   },
   run({ args }) {
-    const chars = [...textOf(args.str)];
     const start = Math.max(0, Number(args.start ?? 0));
     let end = Number(args.end ?? 0);
+    // Binary data (a registry value, a file's bytes) is cut by bytes, as Velociraptor's Go
+    // slicing does: artifacts step through such data 4 bytes at a time (MRUListEx).
+    if (args.str instanceof VBytes) {
+      const b = args.str.bytes;
+      if (end <= 0 || end > b.length) end = b.length;
+      return start >= end ? '' : bytesToValue(b.subarray(start, end));
+    }
+    const chars = [...textOf(args.str)];
     if (end <= 0 || end > chars.length) end = chars.length;
     return start >= end ? '' : chars.slice(start, end).join('');
   },

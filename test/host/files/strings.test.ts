@@ -43,6 +43,9 @@ test('str, join, upcase, lowcase, strip, substr', async () => {
   assert.equal(await value(`strip(string='prefix-x', prefix='prefix-')`), 'x');
   assert.equal(await value(`substr(str='héllo', start=1, end=3)`), 'él');
   assert.equal(await value(`substr(str='hello', start=2)`), 'llo');
+  // Binary data is cut by bytes (Velociraptor's Go slicing): 4 bytes of 0xFF stay 4 bytes.
+  assert.equal(await value(`format(format='%x', args=substr(str=unhex(string='01000000ffffffff'), start=4, end=8))`), 'ffffffff');
+  assert.equal(await value(`substr(str=unhex(string='41ff42'), start=2)`), 'B');
 });
 
 test('int, atoi, parse_float, humanize', async () => {
