@@ -49,7 +49,7 @@ export type StreamJob =
   /** `vql query`: the texts' statements, each a result stream captioned with its text. */
   | { readonly kind: 'statements'; readonly texts: readonly string[]; readonly env: Record<string, string> }
   /** `vql artifacts collect`: the artifacts with their `--args` (name → [parameter, text]). */
-  | { readonly kind: 'artifacts'; readonly names: readonly string[]; readonly args: ReadonlyArray<[string, ReadonlyArray<[string, string]>]>; readonly sessionId?: string }
+  | { readonly kind: 'artifacts'; readonly names: readonly string[]; readonly args: ReadonlyArray<[string, ReadonlyArray<[string, string]>]>; readonly sessionId?: string; readonly ignorePreconditions?: boolean }
   /** A collector's event query: the artifact's YAML as the collector loaded it, and its parameters. */
   | { readonly kind: 'event'; readonly raw: string; readonly file: string; readonly builtIn: boolean; readonly params: ReadonlyArray<[string, string]> };
 
@@ -259,7 +259,7 @@ async function runJob(
       return a;
     });
     const given = new Map(job.args.map(([n, kv]) => [n, new Map<string, Value>(kv)]));
-    await collectAll(repo, engine.registry, loaded, given, signal, log, emit, job.sessionId);
+    await collectAll(repo, engine.registry, loaded, given, signal, log, emit, job.sessionId, job.ignorePreconditions === true);
     await (await import('../host/collect/run-files.ts')).finishRun(engine.registry);
     return 0;
   }

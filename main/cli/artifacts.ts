@@ -84,13 +84,14 @@ function collectArgs(raw: string[], artifacts: LoadedArtifact[]): Map<string, Ma
 /**
  * Runs the artifacts one after another, each result stream through `emit`; a wrong call (an
  * unknown parameter, a bad value, nesting too deep) is an ERROR line and the next one runs.
- * We are the endpoint here, so preconditions are evaluated, as a client does for a flow. The
- * same loop runs on this thread and on a worker (isolated.ts).
+ * We are the endpoint here, so preconditions are evaluated, as a client does for a flow, unless
+ * `ignorePreconditions` (`--ignore-preconditions`: a Windows artifact over evidence copied to
+ * this machine). The same loop runs on this thread and on a worker (isolated.ts).
  */
-export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit, sessionId?: string): Promise<void> {
+export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit, sessionId?: string, ignorePreconditions = false): Promise<void> {
   for (const a of loaded) {
     // One collection is one flow: its artifacts see its flow id as _SessionId (a container's session_id).
-    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: true, ...(sessionId ? { sessionId } : {}) });
+    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: !ignorePreconditions, ...(sessionId ? { sessionId } : {}) });
     try {
       await emit(stream as AsyncIterable<VDict[]>, a.artifact.name);
     } catch (e) {
@@ -105,8 +106,9 @@ async function collect(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, args: { type: 'string', multiple: true, default: [] } },
+    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, args: { type: 'string', multiple: true, default: [] }, 'ignore-preconditions': { type: 'boolean', default: false } },
   });
+  const ignorePreconditions = values['ignore-preconditions'] === true;
   const out = outputFlags(values);
   if (!positionals.length) fail('artifacts collect: name at least one artifact, e.g. vql artifacts collect Generic.Client.Info');
   // `--output x.zip`: a collection container (rows, log and uploads); else uploads go to a folder.
@@ -128,10 +130,10 @@ async function collect(args: string[]): Promise<number> {
     const isolated = out.timeout > 0 ? await import('./isolated.ts') : null;
     const thread = isolated?.threadFor(run);
     if (thread) {
-      const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]), ...(sessionId ? { sessionId } : {}) };
+      const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]), ...(sessionId ? { sessionId } : {}), ...(ignorePreconditions ? { ignorePreconditions } : {}) };
       status = await isolated!.runIsolated(run, thread, job, { ...flags, files: files.files }, { emit, log });
     } else {
-      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit, sessionId);
+      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit, sessionId, ignorePreconditions);
       await finishRun(engine.registry);
     }
   } finally {

@@ -21,7 +21,10 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
   artifacts list [REGEX]          names of the artifacts (REGEX: * matches anything; anchored)
   artifacts show NAME             the YAML of one artifact
   artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
+                  [--ignore-preconditions]
                                   run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y);
+                                  preconditions are evaluated (this machine is the endpoint) unless --ignore-preconditions
+                                  (e.g. a Windows artifact over event logs or hives copied here);
                                   --output X.zip writes a Velociraptor collection container (rows, log, uploads) instead;
                                   otherwise upload() stores files in a folder uploads-<time> named on stderr;
                                   tools (Generic.Utils.FetchBinary): a file <tools>/NAME or <tools>/NAME/<one file>,

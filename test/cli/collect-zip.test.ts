@@ -288,3 +288,21 @@ sources:
   assert.match(context.session_id, /^F\.[A-Z0-9]+$/);
   assert.deepEqual(lines(zip['results/Test.Collect.Session.json']!).map((row) => row.Session), [context.session_id]);
 });
+
+test('collect evaluates preconditions (this machine is the endpoint); --ignore-preconditions runs the artifact anyway, also on a worker (--timeout)', () => {
+  writeFileSync(join(DEFS, 'Test.Collect.Elsewhere.yaml'), `name: Test.Collect.Elsewhere
+precondition: SELECT OS FROM info() WHERE OS = 'no-such-os'
+sources:
+  - query: SELECT 'ran' AS Result FROM scope()
+`);
+  const skipped = vql(['artifacts', 'collect', 'Test.Collect.Elsewhere', '--definitions', DEFS, '--format', 'jsonl']);
+  assert.equal(skipped.status, 0, skipped.stderr);
+  assert.equal(skipped.stdout.trim(), '');
+  assert.match(skipped.stderr, /Skipping query due to preconditions: Test\.Collect\.Elsewhere/);
+  for (const extra of [[], ['--timeout', '60']]) {
+    const ran = vql(['artifacts', 'collect', 'Test.Collect.Elsewhere', '--definitions', DEFS, '--format', 'jsonl', '--ignore-preconditions', ...extra]);
+    assert.equal(ran.status, 0, ran.stderr);
+    assert.deepEqual(ran.stdout.trim().split('\n').map((l) => JSON.parse(l).Result), ['ran'], `${extra.join(' ')}: ${ran.stderr}`);
+    assert.doesNotMatch(ran.stderr, /Skipping query/);
+  }
+});
