@@ -15,7 +15,7 @@ import type { RowJson, SerializedError } from '../ipc/contract.ts';
 /** What to run: ad-hoc VQL (`vql:run`) or an artifact by name (`artifacts:collect`). */
 export type QueryJob =
   | { readonly kind: 'query'; readonly query: string; readonly env: Record<string, string> }
-  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string>; readonly container?: ContainerTarget };
+  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string>; readonly container?: ContainerTarget; readonly ignorePreconditions?: boolean };
 
 /**
  * Where a collection's container goes (main/app/collect-job.ts): the zip, and the work folder
@@ -84,7 +84,7 @@ export async function* jobRows(job: QueryJob, engine: Engine, signal: AbortSigna
     return;
   }
   const { artifact, given } = jobArtifact(job, engine);
-  yield* runArtifact(engine.repo, artifact, given, { registry: engine.registry, signal, log, preconditions: true });
+  yield* runArtifact(engine.repo, artifact, given, { registry: engine.registry, signal, log, preconditions: job.ignorePreconditions !== true });
 }
 
 /** A collect job's artifact and its parameter values (typed as the command line types them). */

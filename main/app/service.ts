@@ -150,8 +150,9 @@ export class AppService {
       'artifacts:collect': (req) => {
         const a = this.repo.get(req.artifact);
         if (!a) return fail('NotFound', `Artifact ${req.artifact} not found`);
-        const job = { kind: 'collect' as const, artifact: a.artifact.name, args: req.args ?? {} };
         if (req.container !== undefined && typeof req.container !== 'boolean') return fail('BadRequest', 'artifacts:collect: container is true or false');
+        if (req.ignorePreconditions !== undefined && typeof req.ignorePreconditions !== 'boolean') return fail('BadRequest', 'artifacts:collect: ignorePreconditions is true or false');
+        const job = { kind: 'collect' as const, artifact: a.artifact.name, args: req.args ?? {}, ...(req.ignorePreconditions ? { ignorePreconditions: true } : {}) };
         if (!req.container) return this.startJob(job);
         // "Collect to zip": the container goes to a download folder; the end carries its address.
         const pending = new PendingCollection();

@@ -42,6 +42,11 @@ export interface CollectRequest {
    * uploads), as `vql artifacts collect --output x.zip` does; `vql:done` then carries `collection`.
    */
   container?: boolean;
+  /**
+   * Run it even where its precondition does not hold on this machine (a Windows artifact over
+   * evidence copied here), as `vql artifacts collect --ignore-preconditions`.
+   */
+  ignorePreconditions?: boolean;
 }
 
 /** The collection container a run wrote (`artifacts:collect` with `container: true`), ready to fetch once. */

@@ -47,6 +47,13 @@ sources:
         b={ SELECT Unix FROM clock(period=1) })
 `;
 
+/** An artifact for another OS: its precondition never holds here. */
+const ELSEWHERE = `name: Test.App.Elsewhere
+precondition: SELECT OS FROM info() WHERE OS = 'no-such-os'
+sources:
+  - query: SELECT 'ran' AS Result FROM scope()
+`;
+
 before(() => {
   TMP = mkdtempSync(join(tmpdir(), 'vql-app-collect-'));
   mkdirSync(join(TMP, 'data'));
@@ -63,6 +70,7 @@ function service(extra: Partial<ServiceOptions> = {}) {
   mkdirSync(join(dir, 'artifacts'));
   writeFileSync(join(dir, 'artifacts', 'Test.App.Upload.yaml'), ARTIFACT);
   writeFileSync(join(dir, 'artifacts', 'Test.App.Slow.yaml'), SLOW);
+  writeFileSync(join(dir, 'artifacts', 'Test.App.Elsewhere.yaml'), ELSEWHERE);
   const waiters = new Set<() => void>();
   const s = new AppService({
     userArtifacts: join(dir, 'artifacts'),
@@ -313,4 +321,24 @@ test('a finished collection waits for its save past the downloads\' ten minutes 
   assert.equal(existsSync(drop), false);
   assert.ok(d.peek(kept), 'the collection still waits');
   assert.equal(readFileSync(keep, 'utf8'), 'zip');
+});
+
+test('artifacts:collect evaluates preconditions; ignorePreconditions runs the artifact anyway, with or without a container, on a worker and inline', async () => {
+  for (const isolation of [undefined, 'inline'] as const) {
+    const { s, done, rows, logs } = service(isolation ? { isolation } : {});
+    const skipped = await s.invoke('artifacts:collect', { artifact: 'Test.App.Elsewhere' });
+    assert.ok(skipped.ok);
+    assert.equal((await done(skipped.value)).rows, 0);
+    assert.ok(logs(skipped.value).some((l) => /Skipping query due to preconditions/.test(l)), logs(skipped.value).join('\n'));
+    for (const container of [false, true]) {
+      const r = await s.invoke('artifacts:collect', { artifact: 'Test.App.Elsewhere', ignorePreconditions: true, ...(container ? { container } : {}) });
+      assert.ok(r.ok, JSON.stringify(r));
+      const end = await done(r.value);
+      assert.equal(end.rows, 1, `${isolation ?? 'worker'} container=${container}: ${logs(r.value).join('; ')}`);
+      assert.deepEqual(rows(r.value).map((x) => (x as { Result: string }).Result), ['ran']);
+      if (container) assert.ok(end.collection);
+    }
+    const bad = await s.invoke('artifacts:collect', { artifact: 'Test.App.Elsewhere', ignorePreconditions: 'yes' as unknown as boolean });
+    assert.equal(bad.ok, false);
+  }
 });

@@ -78,6 +78,36 @@ describe('e2e: collect to zip', { skip: e2eSkip() }, () => {
     const again = await page.evaluate(async (url) => (await fetch(url)).status, download.url());
     assert.equal(again, 404);
   });
+
+  test('an artifact whose precondition does not hold here says so, and "Run anyway" runs it (as --ignore-preconditions)', T, async () => {
+    const { page } = app;
+    const errorsBefore = app.errors.length; // the test before ends with a refused (404) fetch on purpose
+    writeFileSync(join(app.dir, 'artifacts', 'Custom.Windows.Only.yaml'), `name: Custom.Windows.Only
+description: An artifact for another OS, run over evidence copied here.
+precondition: SELECT OS FROM info() WHERE OS = 'no-such-os'
+sources:
+  - query: SELECT 'ran' AS Result FROM scope()
+`);
+    await page.getByRole('tab', { name: 'Artifacts' }).click();
+    await libraryView().getByRole('button', { name: 'Refresh' }).click();
+    await libraryView().getByLabel('Search artifacts').fill('Custom.Windows.Only');
+    await libraryView().getByRole('button', { name: 'Run Custom.Windows.Only' }).click();
+    const form = libraryView().getByRole('form', { name: 'Run Custom.Windows.Only' });
+    await form.getByRole('button', { name: 'Run', exact: true }).click();
+    const notice = form.getByRole('status').filter({ hasText: 'Not run: its precondition does not hold on this machine' });
+    await notice.waitFor();
+    await form.getByRole('status').filter({ hasText: /^Done · 0 rows/ }).waitFor();
+    for (const [w, h] of [[1440, 900], [1024, 700]] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await app.docsShot(`run-precondition-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await notice.getByRole('button', { name: 'Run anyway' }).click();
+    await form.getByRole('status').filter({ hasText: /^Done · 1 row/ }).waitFor();
+    assert.equal(await form.getByRole('grid', { name: 'Results' }).getByRole('row').filter({ hasText: 'ran' }).count(), 1);
+    assert.equal(await notice.count(), 0, 'the notice goes once it ran');
+    assert.deepEqual(app.errors.slice(errorsBefore), []);
+  });
 });
 
 describe('e2e: collect to zip in the desktop app (a preload\'s bridge in the page)', { skip: e2eSkip() }, () => {

@@ -91,8 +91,8 @@ export class QueryRunner {
   }
 
   /** Collects an artifact with parameter text `args`; `container`: also into a collection zip (the end carries it). */
-  collect(artifact: string, args: Record<string, string> = {}, opts: { container?: boolean } = {}): Promise<RunState> {
-    return this.start(() => this.bridge.invoke('artifacts:collect', { artifact, args, ...(opts.container ? { container: true } : {}) }));
+  collect(artifact: string, args: Record<string, string> = {}, opts: { container?: boolean; ignorePreconditions?: boolean } = {}): Promise<RunState> {
+    return this.start(() => this.bridge.invoke('artifacts:collect', { artifact, args, ...(opts.container ? { container: true } : {}), ...(opts.ignorePreconditions ? { ignorePreconditions: true } : {}) }));
   }
 
   /** Streams any request answered with a query id (the log browser's `store:open`) like a run. */
