@@ -169,7 +169,7 @@ test('after the host comes back (same port, same token), the live view opens aga
     await feed.view('Custom.Ticks');
     await until(() => feed.source.received >= 20, 20_000, '20 live rows');
     await host.close();
-    await until(() => bridge.connection.status.state === 'lost', 5000, 'the loss');
+    await until(() => bridge.connection.status.state === 'lost', 30_000, 'the loss');
     // Rows go on being collected (and written) while the page is away.
     const before = feed.source.rowCount;
     await until(async () => ((await collector.status())[0]?.rowsToday ?? 0) > before + 5, 20_000, 'rows written while the page is away');

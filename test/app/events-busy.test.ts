@@ -152,7 +152,7 @@ test('vql serve runs one collector for all its connections, holding the datastor
     assert.ok((await b.invoke('events:subscribe', 'Generic.Client.Stats')).ok);
     const started = await a.invoke('events:start', { artifact: 'Generic.Client.Stats', parameters: { Frequency: '1' } });
     assert.ok(started.ok, JSON.stringify(started));
-    await until(() => b.pushes.some((p) => p.channel === 'events:rows'), 5000, 'b to get the rows a started');
+    await until(() => b.pushes.some((p) => p.channel === 'events:rows'), 30_000, 'b to get the rows a started');
     a.ws.close();
     const st = await b.invoke('events:status');
     assert.equal((st.value as Array<{ state: string }>)[0]?.state, 'running', JSON.stringify(st));
