@@ -8,6 +8,7 @@
  * believed either way: the count of bytes actually produced is what the limits apply to,
  * and an entry whose output differs from its declared size is damaged.
  */
+import { crc32 } from 'node:zlib';
 import { Inflate, zipSync, strToU8 } from 'fflate';
 import { formatSize, MAX_ARTIFACT_BYTES } from './size-limit.ts';
 import { runSteps, type Steps } from './steps.ts';
@@ -80,18 +81,6 @@ export function unsafeEntryName(name: string): string | undefined {
   if (/^[A-Za-z]:/.test(name)) return 'starts with a drive letter';
   if (name.split('/').includes('..')) return "contains '..' (it would be written outside the folder)";
   return undefined;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 interface CentralEntry {

@@ -9,8 +9,6 @@
  * of the first run are tailed, those that appear later are read from their start), and files
  * that drop out of its rows stop being followed.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
 import { ABSENT, VDict, isHostObject, GET_MEMBER, type PluginCall, type Value } from '../../vql/index.ts';
 import { openArgQuery } from '../../vql/eval/coerce.ts';
 import { asStream } from '../../vql/eval/stream.ts';
@@ -52,9 +50,7 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
     return;
   }
   const followers = new Map<string, FileFollower>();
-  const watchers = new Map<string, FSWatcher>();
-  const pause = new PollWait();
-  signal.addEventListener('abort', pause.poke, { once: true });
+  const pause = new PollWait(signal);
 
   const add = async (name: Value, fromStart: boolean) => {
     let path: OSPath;
@@ -71,18 +67,7 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
     followers.set(key, f);
     log('debug', `following ${key}${fromStart ? ' from its start' : ''}`);
     const local = f.localFile;
-    if (local) {
-      const dir = dirname(local);
-      if (!watchers.has(dir)) {
-        try {
-          const w = watch(dir, { persistent: false }, pause.poke);
-          w.on('error', () => w.close());
-          watchers.set(dir, w);
-        } catch {
-          // No such folder yet, or no inotify: polling alone.
-        }
-      }
-    }
+    if (local) pause.watchFolderOf(local);
   };
 
   const names = Array.isArray(args.filename) ? args.filename : args.filename === undefined || args.filename === null ? [] : [args.filename];
@@ -141,8 +126,7 @@ export async function* watchLines(call: PluginCall, opts: { query?: Value } = {}
       await pause.wait(POLL_MS);
     }
   } finally {
-    signal.removeEventListener('abort', pause.poke);
-    for (const w of watchers.values()) w.close();
+    pause.close();
     for (const f of followers.values()) await f.close();
   }
 }

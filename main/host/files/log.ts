@@ -14,6 +14,22 @@ const DEFAULT_DEDUP_SECONDS = 60;
 
 const SEEN = Symbol('host-log-dedup');
 
+/**
+ * True when `key` was let through less than `seconds` ago in this session (the caller then
+ * holds it back); otherwise notes it now and returns false. `table` names the session's memory
+ * (one per caller: log messages, alert names); it forgets everything past 10,000 keys.
+ */
+export function seenWithin(env: { context: Map<unknown, unknown> }, table: symbol, key: string, seconds: number): boolean {
+  let seen = env.context.get(table) as Map<string, number> | undefined;
+  if (!seen) env.context.set(table, (seen = new Map()));
+  const now = Date.now();
+  const last = seen.get(key);
+  if (last !== undefined && now - last < seconds * 1000) return true;
+  if (seen.size > 10_000) seen.clear();
+  seen.set(key, now);
+  return false;
+}
+
 export const log: FunctionDef = {
   name: 'log',
   doc: 'Write a message to the query log (formatted with `args` like format()); returns TRUE. The same message is suppressed for `dedup` seconds (default 60; -1 never suppresses).',
@@ -29,15 +45,7 @@ export const log: FunctionDef = {
     const message = a === undefined ? (args.message as string) : sprintf(args.message as string, Array.isArray(a) ? (a as Value[]) : [a]);
     const level = LEVELS[textOf(args.level ?? 'DEFAULT').toUpperCase()] ?? 'info';
     const dedup = Number(args.dedup ?? 0) === 0 ? DEFAULT_DEDUP_SECONDS : Number(args.dedup);
-    if (dedup > 0) {
-      let seen = scope.env.context.get(SEEN) as Map<string, number> | undefined;
-      if (!seen) scope.env.context.set(SEEN, (seen = new Map()));
-      const now = Date.now();
-      const last = seen.get(message);
-      if (last !== undefined && now - last < dedup * 1000) return true;
-      if (seen.size > 10_000) seen.clear();
-      seen.set(message, now);
-    }
+    if (dedup > 0 && seenWithin(scope.env, SEEN, message, dedup)) return true;
     // Straight to the scope's log: the message is the user's, without a `log:` prefix.
     scope.log(level, message);
     return true;

@@ -11,9 +11,7 @@
  * whose identity (file id in its header) changed, or that holds fewer entries than were seen,
  * was replaced: it is read from its start. It never ends by itself: it runs until cancelled.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { PluginDef, Value } from '../../vql/index.ts';
 import { accessorOrLog } from '../files/read.ts';
 import { localPath, type Accessor } from '../files/accessors.ts';
@@ -182,18 +180,9 @@ export const watchJournald: PluginDef = {
     const follower = new JournalFollower(accessor, args.filename, scope, log, args.raw === true);
     await follower.start();
 
-    const pause = new PollWait();
-    signal.addEventListener('abort', pause.poke, { once: true });
-    let watcher: FSWatcher | null = null;
+    const pause = new PollWait(signal);
     const local = follower.localFile;
-    if (local) {
-      try {
-        watcher = watch(dirname(local), { persistent: false }, pause.poke);
-        watcher.on('error', () => watcher?.close());
-      } catch {
-        // No such folder yet, or no inotify: polling alone.
-      }
-    }
+    if (local) pause.watchFolderOf(local);
     try {
       while (!signal.aborted) {
         pause.polling();
@@ -204,8 +193,7 @@ export const watchJournald: PluginDef = {
         await pause.wait(JOURNAL_POLL_MS);
       }
     } finally {
-      signal.removeEventListener('abort', pause.poke);
-      watcher?.close();
+      pause.close();
       await follower.close();
     }
   },

@@ -17,6 +17,7 @@
  */
 import { VDict, VTime, toJSON, truthy, type FunctionDef, type Value } from '../../vql/index.ts';
 import { artifactStack } from '../../artifacts/run.ts';
+import { seenWithin } from '../files/log.ts';
 
 /** Velociraptor's default: one alert of a name per two hours. */
 const DEFAULT_DEDUP_SECONDS = 7200;
@@ -37,21 +38,13 @@ export const alert: FunctionDef = {
     if ('condition' in args && !(await truthy(args.condition ?? null, scope))) return false;
     const name = args.name as string;
     const dedup = Number(args.dedup ?? 0) === 0 ? DEFAULT_DEDUP_SECONDS : Number(args.dedup);
-    const now = Date.now();
-    if (dedup > 0) {
-      let seen = scope.env.context.get(SEEN) as Map<string, number> | undefined;
-      if (!seen) scope.env.context.set(SEEN, (seen = new Map()));
-      const last = seen.get(name);
-      if (last !== undefined && now - last < dedup * 1000) return false;
-      if (seen.size > 10_000) seen.clear();
-      seen.set(name, now);
-    }
+    if (dedup > 0 && seenWithin(scope.env, SEEN, name, dedup)) return false;
     const data = new VDict();
     for (const [k, v] of Object.entries(args)) if (!NAMED.has(k)) data.set(k, v ?? null);
     const flow = await scope.lookup('_SessionId');
     const message = new VDict([
       ['name', name],
-      ['timestamp', VTime.fromMillis(now)],
+      ['timestamp', VTime.fromMillis(Date.now())],
       ['artifact', artifactStack(scope).at(-1) ?? ''],
       ['flow_id', typeof flow === 'string' ? flow : ''],
       ['event_data', data as Value],

@@ -14,6 +14,7 @@
  * against python-evtx and libevtx's evtxexport in evtx.test.ts.
  */
 import { createHash } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /** Substitution value types. */
 export const T = {
@@ -367,21 +368,9 @@ class ChunkBuilder {
   }
 }
 
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 (IEEE). */
+/** CRC-32 (IEEE), zlib's. */
 export function crc32(b: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return zlibCrc32(b) >>> 0;
 }
 
 /** The 4 KiB file header. */

@@ -8,7 +8,7 @@
  * records (`**\0\0`, size, record number, FILETIME, BinXml, size again). Every offset inside a
  * chunk (names, template definitions) is relative to the chunk's start.
  */
-import zlib from 'node:zlib';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
 export const FILE_SIGNATURE = 'ElfFile\0';
 export const CHUNK_SIGNATURE = 'ElfChnk\0';
@@ -111,25 +111,9 @@ export function chunkHeaderCrc(b: Uint8Array): number {
   return crc32(b, 0x80, 0x200, crc32(b, 0, 0x78));
 }
 
-let table: Uint32Array | null = null;
-
-/** zlib's native CRC-32 (Node 20.15 and later; the table below otherwise). */
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-/** CRC-32 (IEEE, as zlib's) of `b[start, end)`, continuing from `crc`. */
+/** CRC-32 (IEEE, zlib's) of `b[start, end)`, continuing from `crc`. */
 export function crc32(b: Uint8Array, start = 0, end = b.length, crc = 0): number {
-  if (nativeCrc32) return nativeCrc32(b.subarray(start, end), crc) >>> 0;
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (let i = start; i < end; i++) c = table[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return zlibCrc32(b.subarray(start, end), crc) >>> 0;
 }
 
 /** FILETIME (100 ns intervals since 1601) as epoch seconds. */

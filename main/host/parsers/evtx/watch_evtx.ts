@@ -9,8 +9,6 @@
  * records all number below that (the log was cleared, or replaced) is read again from its
  * start. A file that does not exist yet is waited for. It never ends by itself.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
 import type { PluginDef, Scope, Value } from '../../../vql/index.ts';
 import { ABSENT } from '../../../vql/index.ts';
 import { localPath, type Accessor } from '../../files/accessors.ts';
@@ -171,19 +169,10 @@ export const watchEvtx: PluginDef = {
     const followers = names.map((f) => new EvtxFollower(accessor, f, scope, log));
     for (const f of followers) await f.start(signal);
     const period = await frequencyMs(scope);
-    const pause = new PollWait();
-    signal.addEventListener('abort', pause.poke, { once: true });
-    const watchers: FSWatcher[] = [];
+    const pause = new PollWait(signal);
     for (const f of followers) {
       const local = f.localFile;
-      if (!local) continue;
-      try {
-        const w = watch(dirname(local), { persistent: false }, pause.poke);
-        w.on('error', () => w.close());
-        watchers.push(w);
-      } catch {
-        // No such folder yet, or no inotify: polling alone.
-      }
+      if (local) pause.watchFolderOf(local);
     }
     try {
       while (!signal.aborted) {
@@ -197,8 +186,7 @@ export const watchEvtx: PluginDef = {
         await pause.wait(period);
       }
     } finally {
-      signal.removeEventListener('abort', pause.poke);
-      for (const w of watchers) w.close();
+      pause.close();
     }
   },
 };

@@ -6,7 +6,7 @@
  * Offsets are relative to the start of the PE (`base`). A read that runs past the end of the
  * file throws a PeError naming what was being read, which parse_pe reports as the error.
  */
-import type { FileReader } from '../../files/accessors.ts';
+import { readFull, type FileReader } from '../../files/accessors.ts';
 
 /** A structural problem of the file (its message is what the log line says). */
 export class PeError extends Error {}
@@ -38,7 +38,8 @@ export class RangeReader {
     let b = this.blocks.get(index);
     if (b) return b;
     if (this.signal?.aborted) throw new PeError('the query was cancelled');
-    b = await this.reader.read(this.base + index * BLOCK, BLOCK);
+    // A short block means the end of the file: an accessor's read may return less (a zip member).
+    b = await readFull(this.reader, this.base + index * BLOCK, BLOCK);
     if (this.blocks.size >= MAX_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
     this.blocks.set(index, b);
     return b;
@@ -58,15 +59,7 @@ export class RangeReader {
     if (len > 4 * BLOCK) {
       // A large table: read it directly rather than through (and over) the cache.
       if (this.signal?.aborted) throw new PeError('the query was cancelled');
-      const out = new Uint8Array(len);
-      let got = 0;
-      while (got < len) {
-        const b = await this.reader.read(this.base + offset + got, Math.min(len - got, 1 << 20));
-        if (b.length === 0) break;
-        out.set(b, got);
-        got += b.length;
-      }
-      return out.subarray(0, got);
+      return readFull(this.reader, this.base + offset, len, 1 << 20);
     }
     const out = new Uint8Array(len);
     let got = 0;
