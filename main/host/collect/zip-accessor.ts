@@ -20,7 +20,7 @@ import { registerAccessor, type Accessor, type FileReader } from '../files/acces
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
-import { delegateOf, stampOf } from '../files/delegate.ts';
+import { delegateOf, keptContainer } from '../files/delegate.ts';
 
 interface Node {
   readonly name: string;
@@ -32,8 +32,6 @@ interface Node {
 
 interface LoadedZip {
   readonly root: Node;
-  /** What the delegate's stat said when the zip was read (size and time), to see it change. */
-  readonly stamp: string;
 }
 
 /** Zips kept read per query (Velociraptor's ZIP_FILE_CACHE_SIZE default). */
@@ -49,10 +47,6 @@ class NotFound extends Error {
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'zlib' };
 const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);
 const FILE_MODE = FileMode.fromPosix(constants.S_IFREG | 0o755);
-
-function delegateKey(p: OSPath): string {
-  return JSON.stringify([p.delegate?.accessor ?? '', p.delegate?.path ?? '', p.delegate?.spec?.toString() ?? '']);
-}
 
 function nesting(p: OSPath): number {
   let n = 0;
@@ -92,23 +86,11 @@ function buildTree(entries: readonly ZipEntry[]): Node {
   return root;
 }
 
-async function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip> {
-  const { accessor, target } = zipDelegate(p, scope, self);
-  let cache = scope.env.context.get(CACHE) as Map<string, Promise<LoadedZip>> | undefined;
-  if (!cache) scope.env.context.set(CACHE, (cache = new Map()));
-  const key = delegateKey(p);
-  const stamp = await stampOf(accessor, target, scope);
-  const hit = cache.get(key);
-  if (hit) {
-    const z = await hit.catch(() => null);
-    if (z && z.stamp === stamp) {
-      cache.delete(key);
-      cache.set(key, hit); // most recently used last
-      return z;
-    }
-    cache.delete(key);
-  }
-  const loading = (async (): Promise<LoadedZip> => {
+/** The zip a path's delegate names, read once per query and kept while the file does not change. */
+function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip> {
+  const d = zipDelegate(p, scope, self);
+  const { accessor, target } = d;
+  return keptContainer(scope, CACHE, p, d, async (): Promise<LoadedZip> => {
     const r = await accessor.open(target, scope);
     try {
       if (r.size === null) throw new Error(`${self} accessor: the size of ${pathText(target)} is unknown: a zip must be a file`);
@@ -117,15 +99,11 @@ async function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip
         const first = dir.unsafe[0]!;
         scope.log('warn', `${self} accessor: ${pathText(target)}: ${dir.unsafe.length} entr${dir.unsafe.length === 1 ? 'y has a name' : 'ies have names'} that would escape a folder if extracted (e.g. '${first.name}' ${first.why}): listed without their '..' and leading parts`);
       }
-      return { root: buildTree(dir.entries), stamp };
+      return { root: buildTree(dir.entries) };
     } finally {
       await r.close();
     }
-  })();
-  cache.set(key, loading);
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  loading.catch(() => cache.delete(key));
-  return loading;
+  }, { size: CACHE_SIZE });
 }
 
 function find(root: Node, components: readonly string[], nocase: boolean): Node | undefined {

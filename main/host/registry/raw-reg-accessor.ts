@@ -26,7 +26,7 @@ import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { Hive, HiveError, type KeyNode, type ValueNode } from './hive.ts';
 import { decodeValue, typeName } from './values.ts';
-import { delegateOf, stampOf } from '../files/delegate.ts';
+import { delegateOf, keptContainer } from '../files/delegate.ts';
 
 /** The largest hive read (bytes). */
 export const MAX_HIVE = 512 * 1024 * 1024;
@@ -51,9 +51,6 @@ class NotDir extends Error {
 
 interface LoadedHive {
   readonly hive: Hive;
-  readonly stamp: string;
-  /** When the stamp was last checked (performance.now()). */
-  checked: number;
   /** Identifies the hive in stat identities (so a glob never enters a key twice on a descent). */
   readonly id: string;
 }
@@ -111,47 +108,25 @@ async function readHive(accessor: Accessor, target: OSPath | string, scope: Scop
 
 let nextId = 0;
 
-/** The hive a path's delegate names, read once per query (and kept while it does not change). */
-async function loadHive(p: OSPath, scope: Scope, self: string): Promise<LoadedHive> {
-  const { accessor, target } = hiveDelegate(p, scope, self);
-  const label = pathText(target as Value);
-  let cache = scope.env.context.get(CACHE) as Map<string, Promise<LoadedHive>> | undefined;
-  if (!cache) scope.env.context.set(CACHE, (cache = new Map()));
-  const key = JSON.stringify([p.delegate?.accessor ?? '', p.delegate?.path ?? '', p.delegate?.spec?.toString() ?? '']);
-  const hit = cache.get(key);
-  let stamp: string | undefined;
-  if (hit) {
-    const h = await hit.catch(() => null);
-    // The delegate's size and time are looked at again at most every RECHECK_MS (a glob asks
-    // for the hive once per key: a stat of the file each time would cost more than the listing).
-    const now = performance.now();
-    if (h && now - h.checked < RECHECK_MS) return h;
-    stamp = await stampOf(accessor, target, scope);
-    if (h && h.stamp === stamp) {
-      h.checked = now;
-      cache.delete(key);
-      cache.set(key, hit); // most recently used last
-      return h;
-    }
-    if (!h) return hit; // The same failure: already said.
-    cache.delete(key);
-  }
-  const loading = (async (): Promise<LoadedHive> => {
+/**
+ * The hive a path's delegate names, read once per query and kept while it does not change. Its
+ * file's size and time are looked at again at most every RECHECK_MS (a glob asks for the hive
+ * once per key: a stat of the file each time would cost more than the listing); a hive that
+ * could not be read stays so for the query, its error said once.
+ */
+function loadHive(p: OSPath, scope: Scope, self: string): Promise<LoadedHive> {
+  const d = hiveDelegate(p, scope, self);
+  return keptContainer(scope, CACHE, p, d, async (): Promise<LoadedHive> => {
     try {
-      const st = stamp ?? (await stampOf(accessor, target, scope));
-      return { hive: await readHive(accessor, target, scope), stamp: st, checked: performance.now(), id: `${++nextId}` };
+      return { hive: await readHive(d.accessor, d.target, scope), id: `${++nextId}` };
     } catch (e) {
-      const msg = `${self} accessor: cannot read hive ${label} (for key ${keyText(p.components)}): ${e instanceof HiveError ? e.detail : (e as Error).message}`;
+      const msg = `${self} accessor: cannot read hive ${pathText(d.target as Value)} (for key ${keyText(p.components)}): ${e instanceof HiveError ? e.detail : (e as Error).message}`;
       logOnce(scope, 'error', msg);
       throw new Error(msg);
     }
-  })();
-  cache.set(key, loading);
-  while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return loading;
+  }, { size: CACHE_SIZE, recheckMs: RECHECK_MS, keepFailures: true });
 }
 
-/** A key as file information. */
 /** What keys and values share as file information: names from the path, every time the key's last write. */
 abstract class RegStat {
   readonly isLink = false;
@@ -170,6 +145,7 @@ abstract class RegStat {
   get btime(): VTime | null { return this.mtime; }
 }
 
+/** A key as file information. */
 class KeyStat extends RegStat implements FileStat {
   readonly size = 0;
   readonly mode = DIR_MODE;

@@ -9,6 +9,8 @@ import { testRun, type TestRun } from './helpers.ts';
 import { ZipWriter } from '../../../main/host/collect/zip-write.ts';
 import { readZipDirectory } from '../../../main/host/collect/zip-read.ts';
 import { memoryReader } from '../../../main/host/files/accessors.ts';
+import { Session, parseScript, toJSON } from '../../../main/vql/index.ts';
+import { createHostRegistry } from '../../../main/host/index.ts';
 
 let t: TestRun;
 let dir = '';
@@ -186,4 +188,20 @@ test('raw_file accessor: the path as it is, read at any offset; it cannot be glo
     const { rows: dev } = await t.query(`SELECT read_file(filename='/dev/zero', accessor='raw_file', offset=1000000, length=3) AS Z FROM scope()`);
     assert.equal(dev[0]!.Z, '\u0000\u0000\u0000');
   }
+});
+
+test('zip accessor: a zip is kept for the query while it does not change, and read again once it does', async () => {
+  const file = join(dir, 'changing.zip');
+  writeFileSync(file, zipSync({ 'm.txt': strToU8('one') }));
+  const logs: string[] = [];
+  const session = new Session({ registry: createHostRegistry(), vars: { F: file }, log: (l, m) => logs.push(`${l}: ${m}`) });
+  const read = `SELECT read_file(accessor='zip', filename=pathspec(DelegatePath=F, Path='/m.txt')) AS M FROM scope()`;
+  const results: unknown[] = [];
+  for await (const { rows } of session.executeAll(parseScript(`${read}\n${read}\n${read}`).statements)) {
+    results.push(JSON.parse(toJSON(rows)));
+    // After the first read the file changes (another size): the next read sees the new member.
+    if (results.length === 1) writeFileSync(file, zipSync({ 'm.txt': strToU8('second, longer') }));
+  }
+  assert.deepEqual(results, [[{ M: 'one' }], [{ M: 'second, longer' }], [{ M: 'second, longer' }]]);
+  assert.deepEqual(logs, []);
 });
