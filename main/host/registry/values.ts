@@ -2,7 +2,7 @@
  * Registry value data as VQL values, as Velociraptor's registry accessors give them: the type
  * name without its `REG_` prefix, and the data decoded by type.
  */
-import type { Value } from '../../vql/index.ts';
+import { normUint, type Value } from '../../vql/index.ts';
 import { bytesToValue } from '../../vql/values/kinds.ts';
 import { VALUE_TYPES, utf16 } from './hive.ts';
 
@@ -23,10 +23,8 @@ function text(b: Uint8Array): string {
 function uintLE(b: Uint8Array, n: number): number | bigint {
   let v = 0n;
   for (let i = Math.min(n, b.length) - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  return v <= MAX_SAFE ? Number(v) : v;
+  return normUint(v);
 }
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * The decoded data: SZ, EXPAND_SZ and LINK text (UTF-16LE, trailing NULs dropped); DWORD,

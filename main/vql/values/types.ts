@@ -280,6 +280,11 @@ export function normInt(b: bigint): number | bigint {
   return v;
 }
 
+/** An unsigned 64-bit integer (a uint64 field): a number when exact, else a big integer, never wrapped to a negative int64 (as Go prints a uint64). */
+export function normUint(b: bigint): number | bigint {
+  return b <= MAX_SAFE ? Number(b) : b;
+}
+
 /** Makes a VQL float from a JS number (boxing integral values so they stay floats). */
 export function makeFloat(n: number): number | VFloat {
   return Number.isInteger(n) ? new VFloat(n) : n;

@@ -12,7 +12,7 @@
  * - an array type (0x80 | type) is a list of its items;
  * - BinXml (0x21) is an embedded fragment, parsed by the caller (binxml.ts).
  */
-import { makeFloat, normInt } from '../../../vql/index.ts';
+import { makeFloat, normInt, normUint } from '../../../vql/index.ts';
 import { EvtxFormatError, filetimeSeconds } from './format.ts';
 
 export const T_NULL = 0x00;
@@ -38,12 +38,6 @@ export function fixedSize(type: number): number | undefined {
   return FIXED[type];
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** An unsigned 64-bit integer: a number when exact, else a big integer (never wrapped). */
-function u64(b: bigint): number | bigint {
-  return b <= MAX_SAFE ? Number(b) : b;
-}
 
 /** UTF-16LE text of `b[start, end)` (an odd last byte is dropped). */
 export function utf16(b: Uint8Array, start: number, end: number): string {
@@ -121,18 +115,18 @@ export function scalarValue(b: Uint8Array, v: DataView, at: number, size: number
     case 0x07: return v.getInt32(at, true);
     case 0x08: return v.getUint32(at, true);
     case 0x09: return normInt(v.getBigInt64(at, true));
-    case 0x0a: return u64(v.getBigUint64(at, true));
+    case 0x0a: return normUint(v.getBigUint64(at, true));
     case 0x0b: return makeFloat(v.getFloat32(at, true));
     case 0x0c: return makeFloat(v.getFloat64(at, true));
     case 0x0d: return v.getUint32(at, true) !== 0;
     case T_BINARY: return hexText(b, at, at + size);
     case T_GUID: return guidText(b, at);
-    case T_SIZET: return size >= 8 ? u64(v.getBigUint64(at, true)) : size >= 4 ? v.getUint32(at, true) : null;
+    case T_SIZET: return size >= 8 ? normUint(v.getBigUint64(at, true)) : size >= 4 ? v.getUint32(at, true) : null;
     case T_FILETIME: return makeFloat(filetimeSeconds(v.getBigUint64(at, true)));
     case T_SYSTEMTIME: return makeFloat(systemtimeSeconds(v, at));
     case T_SID: return sidText(b, at, size);
     case 0x14: return v.getUint32(at, true);
-    case 0x15: return u64(v.getBigUint64(at, true));
+    case 0x15: return normUint(v.getBigUint64(at, true));
     default: throw new EvtxFormatError(`unknown value type 0x${type.toString(16)}`);
   }
 }
