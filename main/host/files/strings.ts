@@ -1,5 +1,5 @@
 /**
- * String functions: `str`, `join`, `upcase`, `lowcase`, `strip`, `substr`, `commandline_split`.
+ * String functions: `str`, `join`, `upcase`, `lowcase`, `strip`, `substr`, `rot13`, `commandline_split`.
  */
 import { VBytes, type FunctionDef } from '../../vql/index.ts';
 import { bytesToValue } from '../../vql/values/kinds.ts';
@@ -167,4 +167,19 @@ export const commandlineSplit: FunctionDef = {
   },
 };
 
-export const stringFunctions: readonly FunctionDef[] = [str, join, upcase, lowcase, strip, substr, commandlineSplit];
+/** ROT13 of the ASCII letters of `s` (UserAssist's key names); other characters are kept. */
+export function rot13Text(s: string): string {
+  return s.replace(/[A-Za-z]/g, (c) => {
+    const base = c <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+  });
+}
+
+export const rot13: FunctionDef = {
+  name: 'rot13',
+  doc: 'Apply ROT13 to a string: each ASCII letter is moved 13 places in the alphabet (Windows UserAssist key names are stored so); other characters are kept.',
+  args: { string: { type: 'any', required: true, doc: 'The string' } },
+  run: ({ args }) => rot13Text(textOf(args.string)),
+};
+
+export const stringFunctions: readonly FunctionDef[] = [str, join, upcase, lowcase, strip, substr, rot13, commandlineSplit];

@@ -48,6 +48,13 @@ test('str, join, upcase, lowcase, strip, substr', async () => {
   assert.equal(await value(`substr(str=unhex(string='41ff42'), start=2)`), 'B');
 });
 
+test('rot13 turns the ASCII letters 13 places and keeps the rest (UserAssist key names)', async () => {
+  // A real UserAssist value name and what Windows stored it for.
+  assert.equal(await value(`rot13(string='HRZR_PGYFRFFVBA')`), 'UEME_CTLSESSION');
+  assert.equal(await value(`rot13(string='{1NP14R77-02R7-4R5Q-O744-2RO1NR5198O7}/pzq.rkr')`), '{1AC14E77-02E7-4E5D-B744-2EB1AE5198B7}/cmd.exe');
+  assert.equal(await value(`rot13(string=rot13(string='Zz-Aa 09 é'))`), 'Zz-Aa 09 é');
+});
+
 test('int, atoi, parse_float, humanize', async () => {
   assert.equal(parseGoInt('0x1f'), 31);
   assert.equal(parseGoInt('-010'), -8);

@@ -40,7 +40,7 @@
  * whose tables (imports, resources...) or signature run past the end of the file gives the
  * rest, those members empty, and one warning `parse_pe: file=<path>: incomplete: <what>`.
  */
-import { VDict, VTime, normInt, toValue, type FunctionDef } from '../../../vql/index.ts';
+import { VDict, VTime, normUint, toValue, type FunctionDef } from '../../../vql/index.ts';
 import type { FileReader } from '../../files/accessors.ts';
 import { accessorOrLog } from '../../files/read.ts';
 import { errorText, fileError } from '../common.ts';
@@ -58,7 +58,7 @@ export function peValue(info: PeInfo, hashes: AuthenticodeHashes | null): VDict 
     ['TimeDateStamp', time(info.timeDateStamp)],
     ['TimeDateStampRaw', info.timeDateStamp],
     ['Characteristics', info.characteristics],
-    ['ImageBase', normInt(info.imageBase)],
+    ['ImageBase', normUint(info.imageBase)],
   ]);
   const directories = new VDict();
   for (const d of info.directories) {
@@ -75,7 +75,7 @@ export function peValue(info: PeInfo, hashes: AuthenticodeHashes | null): VDict 
         ['Perm', s.perm],
         ['Name', s.name],
         ['FileOffset', s.pointerToRawData],
-        ['VMA', normInt(info.imageBase + BigInt(s.virtualAddress))],
+        ['VMA', normUint(info.imageBase + BigInt(s.virtualAddress))],
         ['RVA', s.virtualAddress],
         ['Size', s.sizeOfRawData],
       ]),
