@@ -38,6 +38,8 @@ export interface StreamEngineOptions {
   readonly files?: RunFiles;
   /** The CLI's `--tools` / `--tool` (main/artifacts/tools.ts); absent: `<datastore>/tools`. */
   readonly tools?: ToolsConfig;
+  /** The CLI's `--remap FILE` (checked by the main thread): applied to the job's sessions. */
+  readonly remap?: { readonly file: string; readonly text: string };
 }
 
 /** workerData of a stream worker. */
@@ -231,14 +233,16 @@ async function runJob(
     flow.finish();
     post(error === undefined ? { type: 'end' } : { type: 'end', error });
   };
-  const flags = { definitions: [...opts.definitions], allowExecve: opts.allowExecve, env: {} as Record<string, string>, files: opts.files, tools: opts.tools };
+  const flags = { definitions: [...opts.definitions], allowExecve: opts.allowExecve, env: {} as Record<string, string>, files: opts.files, tools: opts.tools, remap: opts.remap };
+  const { remapSession } = await import('../cli/flags.ts');
   // The CLI modules are loaded only by the jobs that use them.
   if (job.kind === 'statements') {
     const { registryFor, runTexts } = await import('../cli/query.ts');
     const registry = await registryFor([...job.texts], { ...flags, env: job.env }, (m) => stderr(m + '\n'));
     await addPlugins(registry, opts.pluginModules);
+    const mocks = await remapSession(opts.remap, registry, (m) => log('info', m));
     post({ type: 'ready' });
-    const session = new Session({ registry, vars: job.env, signal, log });
+    const session = new Session({ registry, vars: job.env, signal, log, mocks });
     try {
       return await runTexts(job.texts, session, signal, emit, stderr);
     } finally {
@@ -259,7 +263,8 @@ async function runJob(
       return a;
     });
     const given = new Map(job.args.map(([n, kv]) => [n, new Map<string, Value>(kv)]));
-    await collectAll(repo, engine.registry, loaded, given, signal, log, emit, job.sessionId, job.ignorePreconditions === true);
+    const mocks = await remapSession(opts.remap, engine.registry, (m) => log('info', m));
+    await collectAll(repo, engine.registry, loaded, given, signal, log, emit, job.sessionId, job.ignorePreconditions === true, mocks);
     await (await import('../host/collect/run-files.ts')).finishRun(engine.registry);
     return 0;
   }

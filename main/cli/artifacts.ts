@@ -3,11 +3,11 @@
  * on every command; `pack` and `import` (Velociraptor artifact packs) live in pack.ts.
  */
 import { parseArgs } from 'node:util';
-import { didYouMean, type Logger, type Registry, type Value } from '../vql/index.ts';
+import { didYouMean, type Logger, type Mocks, type Registry, type Value } from '../vql/index.ts';
 import { artifactFiles, cliArgValue, formatProblem, loadArtifactFile, runArtifact, ArtifactCallError, type LoadedArtifact, type Repository } from '../artifacts/index.ts';
 import { RunContext, type Emit } from './run-context.ts';
 import { compileRegex, type Regex } from '../vql/regex/engine.ts';
-import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags } from './flags.ts';
+import { ENGINE_OPTIONS, OUTPUT_OPTIONS, REMAP_OPTIONS, engineFlags, fail, outputFlags, remapFlag, remapSession } from './flags.ts';
 import { createEngine } from './engine.ts';
 import { lintArtifact } from './lint.ts';
 import { ContainerRun, collectedArtifacts } from './collection.ts';
@@ -86,12 +86,13 @@ function collectArgs(raw: string[], artifacts: LoadedArtifact[]): Map<string, Ma
  * unknown parameter, a bad value, nesting too deep) is an ERROR line and the next one runs.
  * We are the endpoint here, so preconditions are evaluated, as a client does for a flow, unless
  * `ignorePreconditions` (`--ignore-preconditions`: a Windows artifact over evidence copied to
- * this machine). The same loop runs on this thread and on a worker (isolated.ts).
+ * this machine). `mocks` applies `--remap` (main/host/remap) to every artifact. The same loop
+ * runs on this thread and on a worker (isolated.ts).
  */
-export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit, sessionId?: string, ignorePreconditions = false): Promise<void> {
+export async function collectAll(repo: Repository, registry: Registry, loaded: readonly LoadedArtifact[], given: ReadonlyMap<string, ReadonlyMap<string, Value>>, signal: AbortSignal, log: Logger, emit: Emit, sessionId?: string, ignorePreconditions = false, mocks?: Mocks): Promise<void> {
   for (const a of loaded) {
     // One collection is one flow: its artifacts see its flow id as _SessionId (a container's session_id).
-    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: !ignorePreconditions, ...(sessionId ? { sessionId } : {}) });
+    const stream = runArtifact(repo, a, given.get(a.artifact.name) ?? new Map(), { registry, log, signal, preconditions: !ignorePreconditions, ...(sessionId ? { sessionId } : {}), ...(mocks ? { mocks } : {}) });
     try {
       await emit(stream as AsyncIterable<VDict[]>, a.artifact.name);
     } catch (e) {
@@ -106,7 +107,7 @@ async function collect(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, args: { type: 'string', multiple: true, default: [] }, 'ignore-preconditions': { type: 'boolean', default: false } },
+    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, ...REMAP_OPTIONS, args: { type: 'string', multiple: true, default: [] }, 'ignore-preconditions': { type: 'boolean', default: false } },
   });
   const ignorePreconditions = values['ignore-preconditions'] === true;
   const out = outputFlags(values);
@@ -114,10 +115,14 @@ async function collect(args: string[]): Promise<number> {
   // `--output x.zip`: a collection container (rows, log and uploads); else uploads go to a folder.
   const zip = isContainerOutput(out.output) ? out.output : undefined;
   const flags = engineFlags(values);
+  flags.remap = await remapFlag(values);
   const engine = createEngine(flags);
   const repo = engine.repository();
   const loaded = positionals.map((n) => repo.get(n) ?? fail(`Artifact ${n} not found${didYouMean(n, repo.names())}`));
   const given = collectArgs(values.args as string[], loaded);
+  // --remap: checked against the engine before anything runs; its lines are logged below.
+  const remapLines: string[] = [];
+  const mocks = await remapSession(flags.remap, engine.registry, (m) => remapLines.push(m));
   const files = zip ? new ContainerRun(zip, collectedArtifacts(repo, loaded, given)) : new FolderRun();
   attachRunFiles(engine.registry, files.files);
   const run = new RunContext(zip ? { ...out, output: undefined } : out);
@@ -133,7 +138,8 @@ async function collect(args: string[]): Promise<number> {
       const job = { kind: 'artifacts' as const, names: loaded.map((a) => a.artifact.name), args: [...given].map(([n, m]) => [n, [...m].map(([k, v]) => [k, String(v)])] as [string, Array<[string, string]>]), ...(sessionId ? { sessionId } : {}), ...(ignorePreconditions ? { ignorePreconditions } : {}) };
       status = await isolated!.runIsolated(run, thread, job, { ...flags, files: files.files }, { emit, log });
     } else {
-      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit, sessionId, ignorePreconditions);
+      for (const m of remapLines) log('info', m);
+      await collectAll(repo, engine.registry, loaded, given, run.signal, log, emit, sessionId, ignorePreconditions, mocks);
       await finishRun(engine.registry);
     }
   } finally {

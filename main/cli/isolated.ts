@@ -48,7 +48,7 @@ export async function runIsolated(run: RunContext, entry: WorkerEntry, job: Stre
   const log = sink?.log ?? run.log;
   const thread = new StreamThread({
     entry,
-    engine: { definitions: flags.definitions, allowExecve: flags.allowExecve, files: flags.files, tools: flags.tools },
+    engine: { definitions: flags.definitions, allowExecve: flags.allowExecve, files: flags.files, tools: flags.tools, ...(flags.remap ? { remap: flags.remap } : {}) },
     log,
     stderr: (text) => process.stderr.write(text),
   });

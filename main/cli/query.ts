@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { Session, createRegistry, formatError, formatStatement, parseScript, walk, VqlError, type Registry, type Script } from '../vql/index.ts';
 import { RunContext, type Emit } from './run-context.ts';
-import { ENGINE_OPTIONS, OUTPUT_OPTIONS, engineFlags, fail, outputFlags, type EngineFlags } from './flags.ts';
+import { ENGINE_OPTIONS, OUTPUT_OPTIONS, REMAP_OPTIONS, engineFlags, fail, outputFlags, remapFlag, remapSession, type EngineFlags } from './flags.ts';
 import { FolderRun } from './run-folders.ts';
 import { finishRun } from '../host/collect/run-files.ts';
 
@@ -43,7 +43,8 @@ function needsHost(script: Script, builtins: Registry): boolean {
  */
 export async function registryFor(texts: string[], flags: EngineFlags, log?: (m: string) => void): Promise<Registry> {
   const builtins = createRegistry();
-  const host = flags.definitions.length > 0 || texts.some((t) => {
+  // A remapping's accessors (zip, raw_reg, file_nocase...) are host ones.
+  const host = flags.definitions.length > 0 || flags.remap !== undefined || texts.some((t) => {
     try {
       return needsHost(parseScript(t), builtins);
     } catch {
@@ -84,10 +85,11 @@ export async function query(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, from_files: { type: 'boolean', short: 'f', default: false } },
+    options: { ...OUTPUT_OPTIONS, ...ENGINE_OPTIONS, ...REMAP_OPTIONS, from_files: { type: 'boolean', short: 'f', default: false } },
   });
   const out = outputFlags(values);
   const eng = engineFlags(values);
+  eng.remap = await remapFlag(values);
   if (positionals.length === 0) fail('query: give at least one VQL query, e.g. vql query "SELECT * FROM info()"');
   const texts: string[] = [];
   for (const q of positionals) {
@@ -100,10 +102,22 @@ export async function query(args: string[]): Promise<number> {
       }
     }
   }
-  const run = new RunContext(out);
   // upload() writes to a folder named here (printed at the end); temp files go when the run ends.
   const files = new FolderRun();
   const flags = { ...eng, files: files.files };
+  // --remap: its accessors are checked against the engine before anything runs.
+  let remapped: { registry: Registry; mocks: Awaited<ReturnType<typeof remapSession>>; lines: string[] } | undefined;
+  if (eng.remap) {
+    try {
+      const registry = await registryFor(texts, flags);
+      const lines: string[] = [];
+      remapped = { registry, mocks: await remapSession(eng.remap, registry, (m) => lines.push(m)), lines };
+    } catch (e) {
+      files.finish(() => {});
+      throw e;
+    }
+  }
+  const run = new RunContext(out);
   let status = 0;
   try {
     const isolated = out.timeout > 0 ? await import('./isolated.ts') : null;
@@ -111,8 +125,9 @@ export async function query(args: string[]): Promise<number> {
     if (thread) {
       status = await isolated!.runIsolated(run, thread, { kind: 'statements', texts, env: eng.env }, flags);
     } else {
-      const registry = await registryFor(texts, flags);
-      const session = new Session({ registry, vars: eng.env, signal: run.signal, log: run.log });
+      const registry = remapped?.registry ?? await registryFor(texts, flags);
+      for (const m of remapped?.lines ?? []) run.log('info', m);
+      const session = new Session({ registry, vars: eng.env, signal: run.signal, log: run.log, mocks: remapped?.mocks });
       try {
         status = await runTexts(texts, session, run.signal, (stream, caption) => run.emit(stream, caption), (text) => process.stderr.write(text));
       } finally {

@@ -19,6 +19,8 @@ import { registerProfile } from './profile/index.ts';
 import { registerLeveldb } from './leveldb/index.ts';
 import { registerShell } from './shell/index.ts';
 import { registerRegistry } from './registry/index.ts';
+import { registerNtfs } from './ntfs/index.ts';
+import { registerRemap } from './remap/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -39,6 +41,8 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerLeveldb(registry, opts);
   registerShell(registry, opts);
   registerRegistry(registry, opts);
+  registerNtfs(registry, opts);
+  registerRemap(registry);
   registry.registerFunction(verifyFunction);
   return registry;
 }

@@ -185,9 +185,43 @@ export function accessorNames(registry: Registry): Set<string> {
   return new Set(table(registry).keys());
 }
 
+/**
+ * Accessor tables that replace the registry's for a session and the sessions it starts: a
+ * remapping (main/host/remap) keys its table by the session's Env.mocks object, which query()
+ * and Artifact.X() hand down. Only sessions with mocks look here.
+ */
+const remapped = new WeakMap<object, Map<string, Accessor>>();
+
+/** Makes `accessors` the whole accessor table of the sessions that share `mocks` (a remapping). */
+export function setRemappedAccessors(mocks: object, accessors: Map<string, Accessor>): void {
+  remapped.set(mocks, accessors);
+}
+
+/** The remapped accessor table of `scope`'s session, or undefined when none applies. */
+export function remappedAccessors(scope: Scope): Map<string, Accessor> | undefined {
+  const m = scope.env.mocks;
+  return m === undefined ? undefined : remapped.get(m);
+}
+
+/** The accessors of `registry` (what a session with no remapping sees). */
+export function registryAccessors(registry: Registry): ReadonlyMap<string, Accessor> {
+  return table(registry);
+}
+
+/** The accessors `scope` sees: its remapping's table, else the registry's. */
+export function accessorTable(scope: Scope): ReadonlyMap<string, Accessor> {
+  return remappedAccessors(scope) ?? table(scope.env.registry);
+}
+
 /** The accessor named `name` (default `auto`); throws a message naming the valid ones. */
 export function accessorFor(scope: Scope, name: Value): Accessor {
   const key = name === undefined || name === null || name === '' ? 'auto' : String(name);
+  const r = scope.env.mocks === undefined ? undefined : remapped.get(scope.env.mocks);
+  if (r !== undefined) {
+    const a = r.get(key);
+    if (!a) throw new Error(`accessor ${JSON.stringify(key)} is not available under the remapping (dead-disk analysis): the remapped accessors are ${[...r.keys()].sort().join(', ') || 'none'}; add a mount or shadow for ${key} to the remapping config`);
+    return a;
+  }
   const t = table(scope.env.registry);
   const a = t.get(key);
   if (!a) throw new Error(`unknown accessor ${JSON.stringify(key)} (known: ${[...t.keys()].join(', ')})`);

@@ -7,7 +7,7 @@
  * Delegate. An OSPath serializes as its string form (`toJSON`): the plain path, or the compact
  * JSON pathspec when it has a delegate.
  */
-import { ABSENT, GET_MEMBER, MEMBERS, VDict, type Absent, type HostObject, type Value } from '../../vql/index.ts';
+import { ABSENT, GET_MEMBER, MEMBERS, TRUTHY, VDict, type Absent, type HostObject, type Value } from '../../vql/index.ts';
 
 export type PathType = 'generic' | 'linux' | 'windows' | 'registry' | 'pathspec';
 
@@ -171,10 +171,21 @@ export class OSPath implements HostObject {
   join(text: string): OSPath {
     return this.append(parseComponents(text, this.type === 'pathspec' ? 'generic' : this.type, false));
   }
+  /** The component at `i` (from the end when negative): VQL's OSPath[-2]. */
+  at(i: number): string | undefined {
+    return this.components.at(i);
+  }
   slice(start?: number, end?: number): OSPath {
     return new OSPath(this.components.slice(start, end), this.type, this.delegate);
   }
 
+  /**
+   * Truthy unless it is the empty path: a pathspec naming only a container (Velociraptor's
+   * DeadDiskRemapping tests `PartitionPath && ...` on an offset pathspec with no Path).
+   */
+  [TRUTHY](): boolean {
+    return this.components.length > 0 || this.delegate !== undefined;
+  }
   [MEMBERS](): readonly string[] {
     return OSPATH_MEMBERS;
   }

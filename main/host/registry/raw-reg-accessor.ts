@@ -55,8 +55,8 @@ interface LoadedHive {
   readonly id: string;
 }
 
-/** A key's last-write time, or null when it is not set. */
-function filetime(ft: bigint): VTime | null {
+/** A FILETIME (100 ns since 1601) as a time, or null when it is 0 (not set). Shared with ntfs/. */
+export function filetime(ft: bigint): VTime | null {
   return ft === 0n ? null : new VTime((ft - EPOCH_FT) * 100n);
 }
 

@@ -6,10 +6,11 @@
  * (raw-reg-accessor.ts, values.ts).
  *
  * The default accessor is `registry`, the live Windows registry, as in Velociraptor; it is not
- * available here, and saying so is an error that points to `raw_reg` with a hive file.
+ * available here, and saying so is an error that points to `raw_reg` with a hive file, unless a
+ * remapping (main/host/remap) mounts hives on it.
  */
 import { ABSENT, GET_MEMBER, MEMBERS, type Absent, type HostObject, type PluginDef, type Value } from '../../vql/index.ts';
-import { accessorFor } from '../files/accessors.ts';
+import { accessorFor, remappedAccessors } from '../files/accessors.ts';
 import { glob } from '../files/glob.ts';
 import { GlobHit } from '../files/glob-hit.ts';
 
@@ -53,7 +54,7 @@ export const readRegKey: PluginDef = {
   async *run(call) {
     const { args, scope, signal } = call;
     const name = args.accessor === undefined || args.accessor === null || args.accessor === '' ? 'registry' : String(args.accessor);
-    if (name === 'registry' || name === 'reg') {
+    if ((name === 'registry' || name === 'reg') && !remappedAccessors(scope)?.has(name)) {
       call.log('error', `the ${name} accessor (the live Windows registry) is not available here: read a hive file with accessor="raw_reg" and root=pathspec(DelegatePath="/path/to/NTUSER.DAT")`);
       return;
     }

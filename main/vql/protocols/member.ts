@@ -97,6 +97,10 @@ export function index(a: Value, i: Value, scope: Scope): MaybePromise<Value> {
     if (idx < 0) return null;
     return firstRows(a, scope, idx + 1).then((rows) => (idx < rows.length ? rows[idx] : null));
   }
+  // Host values indexed by position (a path's components: OSPath[-2]), as they slice below.
+  if (isHostObject(a) && typeof (a as { at?: unknown }).at === 'function') {
+    return (a as unknown as { at(i: number): Value | undefined }).at(idx) ?? null;
+  }
   return null;
 }
 
