@@ -6,7 +6,8 @@
 import { UsageError } from './run-context.ts';
 import { FORMATS, type OutputFormat } from './output.ts';
 import type { RunFiles } from '../host/collect/run-files.ts';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import type { Mocks, Registry } from '../vql/index.ts';
 import { resolve } from 'node:path';
 import { datastoreTools, parseToolFlags, type ToolsConfig } from '../artifacts/tools.ts';
 
@@ -30,6 +31,15 @@ export const ENGINE_OPTIONS = {
   tool: { type: 'string', multiple: true, default: [] as string[] },
 } as const;
 
+/**
+ * `--remap FILE` (query, artifacts collect): run against evidence (main/host/remap);
+ * `--evidence PATH`: the same with the config `vql deaddisk PATH` writes (main/evidence).
+ */
+export const REMAP_OPTIONS = {
+  remap: { type: 'string' },
+  evidence: { type: 'string' },
+} as const;
+
 export interface OutputFlags {
   format: OutputFormat;
   maxWait: number;
@@ -47,6 +57,69 @@ export interface EngineFlags {
   files?: RunFiles;
   /** `--tools DIR` and `--tool NAME=PATH` (main/artifacts/tools.ts); absent: `<datastore>/tools`. */
   tools?: ToolsConfig;
+  /** `--remap FILE`: the remapping config's file and text (checked by remapFlag()). */
+  remap?: RemapFlag;
+}
+
+export interface RemapFlag {
+  readonly file: string;
+  readonly text: string;
+}
+
+/**
+ * `--remap FILE`: reads and checks the remapping config (YAML errors, unknown types and keys,
+ * bad path types); its accessors are checked against the engine by remapSession().
+ */
+export async function remapFlag(values: Record<string, unknown>): Promise<RemapFlag | undefined> {
+  const file = values.remap as string | undefined;
+  const evidence = values.evidence as string | undefined;
+  if (evidence !== undefined) {
+    if (file !== undefined) fail('give --remap FILE or --evidence PATH, not both');
+    return { file: `(--evidence ${evidence})`, text: (await evidenceRemap(evidence)).yaml };
+  }
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(`--remap ${file}: cannot read the remapping config: ${(e as Error).message}`);
+  }
+  const { RemapError, parseRemapConfig } = await import('../host/remap/config.ts');
+  try {
+    parseRemapConfig(text, file);
+  } catch (e) {
+    if (e instanceof RemapError) fail(`--remap ${e.message}`);
+    throw e;
+  }
+  return { file, text };
+}
+
+/** The remapping for evidence at `path` (vql deaddisk, --evidence); a usage error when none fits. */
+export async function evidenceRemap(path: string, hostname?: string, flag = '--evidence'): Promise<import('../evidence/deaddisk.ts').EvidenceRemap> {
+  const { EvidenceError, remapForEvidence } = await import('../evidence/deaddisk.ts');
+  const { createHostRegistry } = await import('../host/index.ts');
+  try {
+    return await remapForEvidence(createHostRegistry(), resolve(path), hostname);
+  } catch (e) {
+    if (e instanceof EvidenceError) fail(`${flag} ${e.message}`.trim());
+    throw e;
+  }
+}
+
+/**
+ * The session mocks that apply `--remap` (an empty accessor table plus the config's), or
+ * undefined without one. A config naming an unknown accessor is a usage error, before
+ * anything runs. `log` gets the "remap: Mounting ..." lines.
+ */
+export async function remapSession(remap: RemapFlag | undefined, registry: Registry, log?: (message: string) => void): Promise<Mocks | undefined> {
+  if (!remap) return undefined;
+  const { RemapError, parseRemapConfig, remapMocks } = await import('../host/remap/index.ts');
+  try {
+    return remapMocks(registry, parseRemapConfig(remap.text, remap.file), log);
+  } catch (e) {
+    if (e instanceof RemapError) fail(`--remap ${e.message}`);
+    throw e;
+  }
 }
 
 /** Validates the output flags. */

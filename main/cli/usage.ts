@@ -15,16 +15,23 @@ export const QUERY_USAGE = `query flags:
   --allow-execve       let queries run programs (execve)
   --tools DIR          the tools folder artifacts' tools: come from (default <datastore>/tools)
   --tool NAME=PATH     the file of tool NAME (Tool_NAME_PATH for Generic.Utils.FetchBinary); repeatable
+  --remap FILE         run against evidence: a Velociraptor remapping config (YAML: mounts, shadows,
+                       impersonation) replaces the accessors; see docs/remapping.md
+  --evidence PATH      run against Windows evidence (a disk image, an NTFS partition image or a folder)
+                       with the remapping vql deaddisk PATH writes
 `;
 
 export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definitions DIR, repeatable):
   artifacts list [REGEX]          names of the artifacts (REGEX: * matches anything; anchored)
   artifacts show NAME             the YAML of one artifact
   artifacts collect NAME... [--args K=V]... [--format F] [--max_wait S] [--output FILE] [--timeout S] [--allow-execve]
-                  [--ignore-preconditions]
+                  [--ignore-preconditions] [--remap FILE | --evidence PATH]
                                   run artifacts, rows tagged with _Source (K=V may be Artifact::K=V; K alone means K=Y);
                                   preconditions are evaluated (this machine is the endpoint) unless --ignore-preconditions
                                   (e.g. a Windows artifact over event logs or hives copied here);
+                                  --remap FILE runs them against evidence (a dead disk, a triage folder) through a
+                                  Velociraptor remapping config: its accessors only, info() as its impersonation says;
+                                  --evidence PATH does so with the config vql deaddisk PATH writes;
                                   --output X.zip writes a Velociraptor collection container (rows, log, uploads) instead;
                                   otherwise upload() stores files in a folder uploads-<time> named on stderr;
                                   tools (Generic.Utils.FetchBinary): a file <tools>/NAME or <tools>/NAME/<one file>,
@@ -42,6 +49,15 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
                                   import a pack's artifacts into DIR (default: <datastore>/artifacts, the app's folder);
                                   says which it imported, replaced or left unchanged; --dry-run prints what it would
                                   add and replace (with a diff) and writes nothing
+`;
+
+export const DEADDISK_USAGE = `deaddisk EVIDENCE [--hostname NAME] [--output FILE]
+  write the remapping config (YAML) that runs artifacts against Windows evidence, as Velociraptor's
+  Generic.Utils.DeadDiskRemapping does: EVIDENCE is a raw disk image (GPT or MBR: the first NTFS
+  partition with a Windows folder is C:), an NTFS partition image, or a folder (a triage
+  collection's C:, read case-insensitively); the registry hives and users' NTUSER.DAT are mounted
+  on the registry accessor; info() says windows and NAME (default "Virtual Host");
+  use it with --remap FILE, or give --evidence EVIDENCE to query and artifacts collect directly
 `;
 
 export const MONITOR_USAGE = `monitor flags:

@@ -7,7 +7,7 @@
  */
 import { UsageError } from './run-context.ts';
 import { fail } from './flags.ts';
-import { ARTIFACTS_USAGE, LOGS_USAGE, MONITOR_USAGE, QUERY_USAGE, SERVE_USAGE } from './usage.ts';
+import { ARTIFACTS_USAGE, DEADDISK_USAGE, LOGS_USAGE, MONITOR_USAGE, QUERY_USAGE, SERVE_USAGE } from './usage.ts';
 import { suggest } from '../vql/args.ts';
 
 const USAGE = `usage: vql <command> [flags]
@@ -18,15 +18,17 @@ commands:
   monitor            run event artifacts forever into daily CSV files (the collector)
   logs list|show     a monitoring datastore's logs (ours or a Velociraptor server's)
   serve              the app's web host on 127.0.0.1 (token in the printed URL)
+  deaddisk EVIDENCE  write the remapping config that runs artifacts against a Windows disk image or folder
   docs [NAME]...     describe plugins and functions (--format text|markdown|json)
 
 ${QUERY_USAGE}
 ${ARTIFACTS_USAGE}
 ${MONITOR_USAGE}
 ${LOGS_USAGE}
-${SERVE_USAGE}`;
+${SERVE_USAGE}
+${DEADDISK_USAGE}`;
 
-const COMMANDS = ['query', 'artifacts', 'monitor', 'logs', 'serve', 'docs'];
+const COMMANDS = ['query', 'artifacts', 'monitor', 'logs', 'serve', 'docs', 'deaddisk'];
 const ARTIFACTS_COMMANDS = ['list', 'show', 'collect', 'verify', 'reach', 'pack', 'import'];
 
 /** Each command's own usage (`vql query --help`). */
@@ -36,6 +38,7 @@ const COMMAND_USAGE: Record<string, string> = {
   monitor: MONITOR_USAGE,
   logs: LOGS_USAGE,
   serve: SERVE_USAGE,
+  deaddisk: DEADDISK_USAGE,
   docs: 'docs [NAME]... [--format text|markdown|json]: describe plugins and functions\n',
 };
 
@@ -67,6 +70,11 @@ function usageError(command: string | undefined, message: string): string {
 
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // Velociraptor's placement of --remap (a global flag there): `vql --remap FILE query ...`.
+  if (argv[0] === '--remap' && argv.length > 2) {
+    const [, file, cmd, ...more] = argv;
+    argv = cmd === 'artifacts' && more.length ? [cmd, more[0]!, '--remap', file!, ...more.slice(1)] : [cmd!, '--remap', file!, ...more];
+  }
   const [command, ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command && COMMAND_USAGE[command] ? `usage: vql ${command} ...\n\n${COMMAND_USAGE[command]}` : USAGE);
@@ -87,6 +95,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./logs.ts')).logs(rest);
       case 'serve':
         return await (await import('./serve.ts')).serve(rest);
+      case 'deaddisk':
+        return await (await import('./deaddisk.ts')).deaddisk(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -26,7 +26,7 @@ export { Registry, type PluginDef, type FunctionDef, type PluginCall, type Funct
 export type { ArgSpec, ArgSchema, ArgType } from './args.ts';
 export { Session, type SessionOptions } from './eval/session.ts';
 export type { Logger, LogLevel, Mocks, Scope } from './eval/scope.ts';
-export { VDict, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, toValue, normInt, normUint, makeFloat, isHostObject, stringerText, type Value, type HostObject, type Absent } from './values/types.ts';
+export { VDict, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, TRUTHY, toValue, normInt, normUint, makeFloat, isHostObject, stringerText, type Value, type HostObject, type Absent } from './values/types.ts';
 export { toJSON, fromJSON } from './values/json.ts';
 export { goText, sprintf } from './values/gofmt.ts';
 export { csvCell, csvQuote, parseCsvCell } from './values/csv-cell.ts';
@@ -44,7 +44,7 @@ export { suggest, didYouMean } from './args.ts';
 export interface RegistryOptions {
   /**
    * Install the protocols Velociraptor adds to vfilter (times compare with date strings,
-   * dict + dict merges). Default true; false gives vfilter's core semantics exactly.
+   * dict + dict merges, a time after 1970 is true). Default true; false gives vfilter's core semantics exactly.
    */
   readonly velociraptorProtocols?: boolean;
 }
@@ -54,7 +54,7 @@ export function createRegistry(opts: RegistryOptions = {}): Registry {
   const r = new Registry();
   for (const p of builtinPlugins) r.registerPlugin(p);
   for (const f of builtinFunctions) r.registerFunction(f);
-  if (opts.velociraptorProtocols !== false) installVelociraptorProtocols(r.protocols);
+  if (opts.velociraptorProtocols !== false) installVelociraptorProtocols(r.protocols, r.boolProtocols);
   return r;
 }
 

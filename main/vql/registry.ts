@@ -64,6 +64,11 @@ export class Registry {
   /** Host protocol handlers per operator (SPEC 17). */
   readonly protocols: ProtocolTable = emptyProtocolTable();
   /**
+   * Truthiness of values SPEC 9.1 calls falsy "unless a host protocol says otherwise" (a time
+   * under Velociraptor's protocols): each says true/false, or undefined when it does not apply.
+   */
+  readonly boolProtocols: Array<(v: Value) => boolean | undefined> = [];
+  /**
    * Resolvers for plugin names that are not registered one by one, such as
    * `Artifact.Generic.Client.Stats`: consulted in order when a FROM name is not in `plugins`.
    */

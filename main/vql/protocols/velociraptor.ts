@@ -1,6 +1,7 @@
 /**
- * Protocols Velociraptor adds on top of vfilter: times compare with date strings, and
- * dict + dict merges. `createRegistry()` installs them; a bare vfilter registry does not.
+ * Protocols Velociraptor adds on top of vfilter: times compare with date strings,
+ * dict + dict merges, and a time is true when after 1970 (Go's `t.Unix() > 0`: an unset
+ * FILETIME is false; artifacts drop junk rows with `WHERE ModificationTime`). `createRegistry()` installs them; a bare vfilter registry does not.
  */
 import { VDict, VTime, type Value } from '../values/types.ts';
 import type { ProtocolHandler, ProtocolTable } from './dispatch.ts';
@@ -42,7 +43,13 @@ const dictMerge: ProtocolHandler = {
   },
 };
 
-export function installVelociraptorProtocols(table: ProtocolTable): void {
+/** A time is true when after 1970 (whole seconds, as Go's t.Unix() > 0). */
+function timeTruthy(v: Value): boolean | undefined {
+  return v instanceof VTime ? v.unixNano >= 1_000_000_000n : undefined;
+}
+
+export function installVelociraptorProtocols(table: ProtocolTable, bools: Array<(v: Value) => boolean | undefined>): void {
+  bools.push(timeTruthy);
   table.lt.push(timeStringCompare('<'));
   table.gt.push(timeStringCompare('>'));
   table.add.push(dictMerge);

@@ -42,6 +42,11 @@ export type Absent = typeof ABSENT;
 /** Symbols of the host-object protocol (SPEC 17). */
 export const MEMBERS: unique symbol = Symbol.for('vql.members');
 export const GET_MEMBER: unique symbol = Symbol.for('vql.getMember');
+/**
+ * Optional: a host object with `[TRUTHY]()` says whether it is truthy (SPEC 9.1: host objects
+ * are falsy "unless a host protocol says otherwise").
+ */
+export const TRUTHY: unique symbol = Symbol.for('vql.truthy');
 
 /**
  * A host object advertises its members and resolves them by name. `GET_MEMBER` returns

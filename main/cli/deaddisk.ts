@@ -1,0 +1,29 @@
+/**
+ * `vql deaddisk EVIDENCE [--hostname NAME] [--output FILE]`: prints (or writes) the remapping
+ * config that runs artifacts against Windows evidence (main/evidence/deaddisk.ts), and says on
+ * stderr what it found: the C: volume and the hives it mounts.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { evidenceRemap, fail } from './flags.ts';
+
+export async function deaddisk(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { hostname: { type: 'string' }, output: { type: 'string' } },
+  });
+  if (positionals.length !== 1) fail('deaddisk: give one piece of evidence: a disk image, an NTFS partition image or a folder, e.g. vql deaddisk /case/disk.dd > case.yaml');
+  const r = await evidenceRemap(positionals[0]!, values.hostname, 'deaddisk:');
+  const where = r.kind === 'directory' ? 'the folder is C:' : `C: is the NTFS volume at byte ${r.offset}`;
+  process.stderr.write(`${r.kind}: ${where}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}\n`);
+  if (values.output) {
+    try {
+      writeFileSync(values.output, r.yaml);
+    } catch (e) {
+      fail(`--output ${values.output}: ${(e as Error).message}`);
+    }
+    process.stderr.write(`wrote ${values.output}: use it with --remap ${values.output}\n`);
+  } else process.stdout.write(r.yaml);
+  return 0;
+}

@@ -1,0 +1,258 @@
+/**
+ * The remapping config for a piece of Windows evidence (docs/remapping.md): what Velociraptor's
+ * Generic.Utils.DeadDiskRemapping artifact writes, built in, so `vql deaddisk`, `--evidence` and
+ * the app's run form need no artifact library. The same heuristics:
+ *
+ * - a folder (a mounted partition, a triage collection's `C` folder) is the C: drive, read with
+ *   `file_nocase` (copied names keep Windows' case: `config`, `NTUSER.DAT`);
+ * - a file with the NTFS signature at offset 3 is a partition image;
+ * - any other file is a disk image: its GPT (or MBR) partitions are searched for the first NTFS
+ *   volume with a `Windows` folder at its top.
+ *
+ * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors; the SOFTWARE,
+ * SECURITY, SYSTEM, SAM and Amcache hives on the `registry` accessor, and each user's NTUSER.DAT at
+ * `HKEY_USERS\<user folder>`. The host is impersonated as Windows, and the plugins that would
+ * describe this machine instead (pslist, netstat, wmi...) are disabled. Unlike the artifact's
+ * config, EXECVE is not granted and `execve` is disabled: evidence never runs programs.
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { collect, type Registry } from '../vql/index.ts';
+
+const SECTOR = 512;
+
+export type EvidenceKind = 'directory' | 'partition image' | 'disk image';
+
+export interface EvidenceRemap {
+  readonly kind: EvidenceKind;
+  /** The C: volume's byte offset in the image (images only). */
+  readonly offset?: number;
+  /** The registry hives found, as `registry key → path in the evidence`. */
+  readonly hives: ReadonlyArray<{ readonly key: string; readonly path: string }>;
+  /** The `remappings:` document. */
+  readonly config: { remappings: unknown[] };
+  /** The config as YAML (what `--remap` reads). */
+  readonly yaml: string;
+}
+
+export class EvidenceError extends Error {}
+
+/** Hives as the artifact maps them: path in the volume → registry key. */
+const SYSTEM_HIVES: ReadonlyArray<[string, string]> = [
+  ['/Windows/System32/Config/SOFTWARE', 'HKEY_LOCAL_MACHINE/Software'],
+  ['/Windows/System32/Config/Security', 'HKEY_LOCAL_MACHINE/Security'],
+  ['/Windows/System32/Config/System', 'HKEY_LOCAL_MACHINE/System'],
+  ['/Windows/System32/Config/SAM', 'SAM'],
+  ['/Windows/appcompat/Programs/Amcache.hve', 'Amcache'],
+];
+
+const DISABLED_FUNCTIONS = ['amsi', 'lookupSID', 'token'];
+const DISABLED_PLUGINS = ['execve', 'http_client', 'users', 'certificates', 'handles', 'pslist', 'interfaces', 'modules', 'netstat', 'partitions', 'proc_dump', 'proc_yara', 'vad', 'winobj', 'wmi'];
+const PERMISSIONS = ['COLLECT_CLIENT', 'FILESYSTEM_READ', 'FILESYSTEM_WRITE', 'READ_RESULTS', 'MACHINE_STATE', 'SERVER_ADMIN', 'COLLECT_SERVER'];
+
+function common(hostname: string): unknown[] {
+  const shadow = (from: string, on: string) => ({ type: 'shadow', from: { accessor: from }, on: { accessor: on } });
+  return [
+    { type: 'permissions', permissions: PERMISSIONS },
+    {
+      type: 'impersonation',
+      os: 'windows',
+      hostname,
+      env: [{ key: 'SystemRoot', value: 'C:\\Windows' }, { key: 'WinDir', value: 'C:\\Windows' }],
+      disabled_functions: DISABLED_FUNCTIONS,
+      disabled_plugins: DISABLED_PLUGINS,
+    },
+    shadow('zip', 'zip'),
+    shadow('raw_reg', 'raw_reg'),
+    shadow('raw_reg', 'raw_registry'),
+    shadow('raw_ntfs', 'ntfs'),
+    shadow('data', 'data'),
+    shadow('scope', 'scope'),
+  ];
+}
+
+/** The three mounts of the C: drive: `from` is the volume (a folder or a partition pathspec). */
+function driveMounts(from: { accessor: string; prefix: string }): unknown[] {
+  return [
+    { type: 'mount', description: 'The evidence as \\\\.\\C:', from, on: { accessor: 'ntfs', prefix: '\\\\.\\C:', path_type: 'ntfs' } },
+    { type: 'mount', description: 'The evidence as C: (file)', from, on: { accessor: 'file', prefix: 'C:', path_type: 'windows' } },
+    { type: 'mount', description: 'The evidence as C: (auto)', from, on: { accessor: 'auto', prefix: 'C:', path_type: 'windows' } },
+  ];
+}
+
+function hiveMount(description: string, hive: object, key: string): unknown {
+  return {
+    type: 'mount',
+    description,
+    from: { accessor: 'raw_reg', prefix: JSON.stringify({ Path: '/', ...hive }), path_type: 'registry' },
+    on: { accessor: 'registry', prefix: key, path_type: 'registry' },
+  };
+}
+
+/** The entry of `dir` named `name` in any case, or null. */
+async function findNoCase(dir: string, name: string): Promise<string | null> {
+  try {
+    const want = name.toLowerCase();
+    const hit = (await readdir(dir)).find((n) => n.toLowerCase() === want);
+    return hit === undefined ? null : join(dir, hit);
+  } catch {
+    return null;
+  }
+}
+
+/** `path` (`/`-separated, from `root`) in any case, or null. */
+async function resolveNoCase(root: string, path: string): Promise<string | null> {
+  let at: string | null = root;
+  for (const part of path.split('/').filter(Boolean)) {
+    at = await findNoCase(at, part);
+    if (at === null) return null;
+  }
+  return at;
+}
+
+async function directoryRemap(root: string, hostname: string): Promise<Omit<EvidenceRemap, 'yaml'>> {
+  const hives: Array<{ key: string; path: string }> = [];
+  const mounts: unknown[] = [];
+  for (const [inVolume, key] of SYSTEM_HIVES) {
+    const found = await resolveNoCase(root, inVolume);
+    if (!found) continue;
+    hives.push({ key, path: found });
+    mounts.push(hiveMount(`Map ${key}`, { DelegateAccessor: 'file_nocase', DelegatePath: found }, key));
+  }
+  const users = await resolveNoCase(root, 'Users');
+  for (const user of users ? (await readdir(users, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort() : []) {
+    const found = await findNoCase(join(users!, user), 'NTUSER.DAT');
+    if (!found) continue;
+    const key = `HKEY_USERS\\${user}`;
+    hives.push({ key, path: found });
+    mounts.push(hiveMount(`Map User hive for ${user}`, { DelegateAccessor: 'file_nocase', DelegatePath: found }, key));
+  }
+  return { kind: 'directory', hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'file_nocase', prefix: root }), ...mounts] } };
+}
+
+async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The byte offsets of a disk image's partitions: GPT's when it has one, else the MBR's. */
+export async function partitionOffsets(image: string): Promise<number[]> {
+  const head = await readAt(image, 0, 2 * SECTOR);
+  if (head.length < 2 * SECTOR) return [];
+  if (head.subarray(SECTOR, SECTOR + 8).toString('latin1') === 'EFI PART') {
+    const entriesLba = Number(head.readBigUInt64LE(SECTOR + 72));
+    const count = Math.min(head.readUInt32LE(SECTOR + 80), 1024);
+    const size = head.readUInt32LE(SECTOR + 84);
+    if (size < 128 || size > 4096) return [];
+    const table = await readAt(image, entriesLba * SECTOR, count * size);
+    const out: number[] = [];
+    for (let i = 0; (i + 1) * size <= table.length; i++) {
+      const e = table.subarray(i * size, (i + 1) * size);
+      if (e.subarray(0, 16).every((b) => b === 0)) continue;
+      const start = Number(e.readBigUInt64LE(32));
+      if (start > 0) out.push(start * SECTOR);
+    }
+    return out;
+  }
+  if (head.readUInt16LE(0x1fe) !== 0xaa55) return [];
+  const out: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const e = head.subarray(0x1be + 16 * i, 0x1be + 16 * (i + 1));
+    const type = e[4]!;
+    const start = e.readUInt32LE(8);
+    if (type !== 0 && type !== 0xee && start > 0) out.push(start * SECTOR);
+  }
+  return out;
+}
+
+async function isNtfsAt(image: string, offset: number): Promise<boolean> {
+  return (await readAt(image, offset + 3, 4)).toString('latin1') === 'NTFS';
+}
+
+/** The pathspec of the volume at `offset` in `image`, as the artifact writes it. */
+function volumeSpec(image: string, offset: number): object {
+  return { DelegateAccessor: 'offset', Delegate: { DelegateAccessor: 'file', DelegatePath: image, Path: `/${offset}` } };
+}
+
+/** The top-level names of the NTFS volume at `offset`, and its users' NTUSER.DAT folders. */
+async function ntfsVolume(registry: Registry, image: string, offset: number): Promise<{ top: string[]; users: string[] }> {
+  const vars = { V: JSON.stringify(volumeSpec(image, offset)) };
+  const top = await collect(`SELECT Name FROM glob(globs='/*', accessor='raw_ntfs', root=pathspec(parse=V))`, { registry, vars, log: () => {} });
+  const users = await collect(`SELECT OSPath[-2] AS User FROM glob(globs='/Users/*/NTUser.DAT', accessor='raw_ntfs', root=pathspec(parse=V))`, { registry, vars, log: () => {} });
+  return { top: top.map((r) => String(r.get('Name'))), users: users.map((r) => String(r.get('User'))).sort() };
+}
+
+/** Which of `paths` exist in the NTFS volume at `offset` (names compared in any case). */
+async function existingIn(registry: Registry, image: string, offset: number, paths: readonly string[]): Promise<Set<string>> {
+  const vars = { V: JSON.stringify(volumeSpec(image, offset)), Paths: [...paths] };
+  const rows = await collect(`SELECT _value AS P FROM foreach(row=Paths) WHERE stat(accessor='raw_ntfs', filename=pathspec(parse=V) + _value).Size`, { registry, vars, log: () => {} });
+  return new Set(rows.map((r) => String(r.get('P'))));
+}
+
+async function imageRemap(registry: Registry, image: string, hostname: string): Promise<Omit<EvidenceRemap, 'yaml'>> {
+  let kind: EvidenceKind = 'partition image';
+  let offset: number | undefined;
+  let users: string[] = [];
+  if (await isNtfsAt(image, 0)) {
+    offset = 0;
+    users = (await ntfsVolume(registry, image, 0)).users;
+  } else {
+    kind = 'disk image';
+    const offsets = await partitionOffsets(image);
+    if (!offsets.length) throw new EvidenceError(`${image}: no NTFS signature at its start and no GPT or MBR partition table: give a disk image (raw/dd), an NTFS partition image, or a folder`);
+    const seen: string[] = [];
+    for (const off of offsets) {
+      if (!(await isNtfsAt(image, off))) continue;
+      const v = await ntfsVolume(registry, image, off);
+      seen.push(`${off}: ${v.top.filter((n) => !n.startsWith('$')).join(', ') || '(empty)'}`);
+      if (v.top.some((n) => n.toLowerCase() === 'windows')) {
+        offset = off;
+        users = v.users;
+        break;
+      }
+    }
+    if (offset === undefined) {
+      throw new EvidenceError(`${image}: no NTFS partition with a Windows folder at its top (partitions at ${offsets.join(', ')}${seen.length ? `; NTFS ones hold ${seen.join('; ')}` : ', none of them NTFS'})`);
+    }
+  }
+  const volume = volumeSpec(image, offset);
+  const hives: Array<{ key: string; path: string }> = [];
+  const mounts: unknown[] = [];
+  const inVolume = (path: string) => ({ DelegateAccessor: 'raw_ntfs', Delegate: { ...volume, Path: path } });
+  const present = await existingIn(registry, image, offset, SYSTEM_HIVES.map(([path]) => path));
+  for (const [path, key] of SYSTEM_HIVES) {
+    if (!present.has(path)) continue;
+    hives.push({ key, path });
+    mounts.push(hiveMount(`Map ${key}`, inVolume(path), key));
+  }
+  for (const user of users) {
+    const path = `/Users/${user}/NTUSER.DAT`;
+    hives.push({ key: `HKEY_USERS\\${user}`, path });
+    mounts.push(hiveMount(`Map User hive for ${user}`, inVolume(path), `HKEY_USERS\\${user}`));
+  }
+  return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), ...mounts] } };
+}
+
+/**
+ * The remapping for the evidence at `path` (a folder, a partition image or a disk image), with
+ * `hostname` as the impersonated host. Throws an EvidenceError saying what was looked for.
+ */
+export async function remapForEvidence(registry: Registry, path: string, hostname = 'Virtual Host'): Promise<EvidenceRemap> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new EvidenceError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
+  }
+  const built = st.isDirectory() ? await directoryRemap(path, hostname) : await imageRemap(registry, path, hostname);
+  const header = `# Remapping for ${built.kind} ${path} (vql deaddisk)\n`;
+  // js-yaml quotes the key 'on', which YAML 1.1 readers (Go's, Velociraptor's) would take for true.
+  return { ...built, yaml: header + dump(built.config, { lineWidth: -1 }) };
+}

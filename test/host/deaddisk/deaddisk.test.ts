@@ -1,0 +1,255 @@
+/**
+ * Dead-disk analysis end to end, as an analyst does it with Velociraptor: a GPT disk image holding
+ * a Windows NTFS partition (made by ntfs-3g: mkntfs, then files written through an ntfs-3g mount),
+ * Velociraptor's own Generic.Utils.DeadDiskRemapping run over it to write the remapping config,
+ * then Velociraptor's Windows artifacts run unchanged with `--remap` against the image: the
+ * registry from the hives inside the volume, files through `C:`, `info()` saying windows.
+ * Everything goes through the real `vql` command.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildHive, REG } from '../raw-reg/hive-builder.ts';
+import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'vql.js');
+const CORPUS = fileURLToPath(new URL('../../../../shared/velociraptor-artifacts/', import.meta.url));
+
+if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
+  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', shell: process.platform === 'win32' });
+  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
+}
+
+const TMP = mkdtempSync(join(tmpdir(), 'vql-deaddisk-'));
+/** Why no test image can be made here (a notice), or false. */
+const NO_IMAGE: string | false = windowsImageSupport(TMP) ?? false;
+/** Why Velociraptor's artifacts cannot run here (a notice), or false. */
+const SKIP: string | false = NO_IMAGE || (!existsSync(CORPUS) && '../shared/velociraptor-artifacts is absent');
+let DISK = '';
+let FOLDER = '';
+let PART = '';
+
+/** FILETIME of 2024-03-04T05:06:07Z. */
+const WHEN = (BigInt(Date.UTC(2024, 2, 4, 5, 6, 7)) * 10_000n) + 116444736000000000n;
+
+function uninstallKey(name: string, display: string, version: string, publisher: string) {
+  return {
+    name,
+    lastWrite: WHEN,
+    values: [
+      { name: 'DisplayName', type: 1, data: REG.sz(display) },
+      { name: 'DisplayVersion', type: 1, data: REG.sz(version) },
+      { name: 'Publisher', type: 1, data: REG.sz(publisher) },
+      { name: 'InstallLocation', type: 1, data: REG.sz(`C:\\Program Files\\${display}\\`) },
+    ],
+  };
+}
+
+/** A Windows 10 AppCompatCache (Shimcache) value: a 0x34-byte header, then "10ts" entries. */
+function shimcache(entries: ReadonlyArray<{ path: string; when: bigint; executed: boolean }>): Uint8Array {
+  const parts: Buffer[] = [];
+  const header = Buffer.alloc(0x34);
+  header.writeUInt32LE(0x34, 0);
+  parts.push(header);
+  for (const e of entries) {
+    const name = Buffer.from(e.path, 'utf16le');
+    const data = Buffer.alloc(4);
+    data.writeUInt32LE(e.executed ? 1 : 0, 0);
+    const entry = Buffer.alloc(14 + name.length + 8 + 4 + data.length);
+    entry.write('10ts', 0, 'latin1');
+    entry.writeUInt32LE(entry.length - 12, 8);
+    entry.writeUInt16LE(name.length, 12);
+    name.copy(entry, 14);
+    entry.writeBigUInt64LE(e.when, 14 + name.length);
+    entry.writeUInt32LE(data.length, 22 + name.length);
+    data.copy(entry, 26 + name.length);
+    parts.push(entry);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+const path = (...names: string[]) => (leaf: object) => names.reduceRight<object>((sub, name) => ({ name, subkeys: [sub] }), leaf);
+
+before(() => {
+  if (NO_IMAGE) return;
+  const software = buildHive({
+    name: 'ROOT',
+    subkeys: [
+      path('Microsoft', 'Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('7-Zip', '7-Zip 23.01 (x64)', '23.01', 'Igor Pavlov')] }),
+      path('WOW6432Node', 'Microsoft', 'Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('{GUID-NPP}', 'Notepad++ (32-bit x86)', '8.6.4', 'Notepad++ Team')] }),
+    ] as never,
+  }).bytes;
+  const ntuser = buildHive({
+    name: 'ROOT',
+    subkeys: [path('Software', 'Microsoft', 'Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('PuTTY', 'PuTTY release 0.80', '0.80', 'Simon Tatham')] })] as never,
+  }).bytes;
+  const system = buildHive({
+    name: 'ROOT',
+    subkeys: [path('ControlSet001', 'Control')({
+      name: 'Session Manager',
+      subkeys: [{
+        name: 'AppCompatCache',
+        values: [{ name: 'AppCompatCache', type: 3, data: shimcache([
+          { path: 'C:\\Users\\bob\\Downloads\\evil.exe', when: WHEN, executed: true },
+          { path: 'C:\\Windows\\System32\\cmd.exe', when: WHEN - 864_000_000_000n, executed: false },
+        ]) }],
+      }],
+    })] as never,
+  }).bytes;
+  PART = join(TMP, 'partition.img');
+  DISK = join(TMP, 'disk.img');
+  FOLDER = join(TMP, 'triage', 'C');
+  const files: Record<string, Uint8Array | string> = {
+    // As Windows writes them: "config" in lower case, where artifacts ask for "Config".
+    'Windows/System32/config/SOFTWARE': software,
+    'Windows/System32/config/SYSTEM': system,
+    'Windows/System32/drivers/etc/hosts': '127.0.0.1 localhost\r\n10.1.2.3 evil.example\r\n',
+    'Users/bob/NTUSER.DAT': ntuser,
+    'Users/bob/Documents/report.txt': 'quarterly numbers\n',
+  };
+  buildNtfsPartition(PART, files);
+  // The same files as a triage collection's C: folder.
+  for (const [p, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(FOLDER, p)), { recursive: true });
+    writeFileSync(join(FOLDER, p), content);
+  }
+  wrapInGpt(PART, DISK);
+});
+
+after(() => {
+  if (!process.env.KEEP_DEADDISK) rmSync(TMP, { recursive: true, force: true });
+});
+
+function vql(args: string[], status = 0): { stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(r.status, status, `vql ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+function rows(stdout: string): Array<Record<string, unknown>> {
+  return JSON.parse(stdout) as Array<Record<string, unknown>>;
+}
+
+/** The remapping DeadDiskRemapping writes for `image` (its Remapping column, Upload=N). */
+function remappingFor(image: string): string {
+  const out = rows(vql(['artifacts', 'collect', 'Generic.Utils.DeadDiskRemapping', '--definitions', CORPUS, '--args', `ImagePath=${image}`, '--args', 'Upload=N', '--format', 'json']).stdout);
+  assert.equal(out.length, 1);
+  const yaml = out[0]!.Remapping as string;
+  assert.match(yaml, /remappings:/);
+  const file = join(TMP, `remap-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+}
+
+test('Windows.Forensics.PartitionTable finds the NTFS partition and lists its top folders', { skip: SKIP }, () => {
+  const out = rows(vql(['artifacts', 'collect', 'Windows.Forensics.PartitionTable', '--definitions', CORPUS, '--args', `ImagePath=${DISK}`, '--args', 'Accessor=file', '--format', 'json']).stdout);
+  const ntfs = out.find((r) => r.StartOffset === PARTITION_LBA * 512);
+  assert.ok(ntfs, JSON.stringify(out));
+  assert.match(String(ntfs.Magic), /NTFS/);
+  const top = (ntfs.TopLevelDirectory as string[]).map((p) => p.replace(/^[\\/]/, ''));
+  assert.ok(top.includes('Windows') && top.includes('Users'), JSON.stringify(top));
+});
+
+for (const kind of ['disk image', 'partition image'] as const) {
+  test(`Windows.Sys.Programs runs unchanged over a ${kind} with DeadDiskRemapping's config`, { skip: SKIP }, () => {
+    const remap = remappingFor(kind === 'disk image' ? DISK : PART);
+    const out = rows(vql(['artifacts', 'collect', 'Windows.Sys.Programs', '--definitions', CORPUS, '--remap', remap, '--format', 'json']).stdout);
+    const byName = new Map(out.map((r) => [r.DisplayName, r]));
+    assert.deepEqual([...byName.keys()].sort(), ['7-Zip 23.01 (x64)', 'Notepad++ (32-bit x86)', 'PuTTY release 0.80'], JSON.stringify(out, null, 1));
+    const zip = byName.get('7-Zip 23.01 (x64)')!;
+    assert.equal(zip.Publisher, 'Igor Pavlov');
+    assert.equal(zip.DisplayVersion, '23.01');
+    assert.equal(zip.KeyLastWriteTimestamp, '2024-03-04T05:06:07Z');
+    assert.match(String(zip.KeyPath), /^HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\7-Zip$/i);
+    assert.match(String(byName.get('PuTTY release 0.80')!.KeyPath), /^HKEY_USERS\\bob\\Software\\/i);
+  });
+}
+
+test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {
+  const remap = remappingFor(DISK);
+  const r = vql(['artifacts', 'collect', 'Windows.Registry.AppCompatCache', '--definitions', CORPUS, '--remap', remap, '--format', 'json']);
+  if (!r.stdout.trim()) assert.fail(r.stderr);
+  const out = rows(r.stdout);
+  assert.deepEqual(out.map((r) => [r.Position, r.Path, r.ModificationTime, r.ExecutionFlag]), [
+    [0, 'C:\\Users\\bob\\Downloads\\evil.exe', '2024-03-04T05:06:07Z', 1],
+    [1, 'C:\\Windows\\System32\\cmd.exe', '2024-03-03T05:06:07Z', 0],
+  ], JSON.stringify(out, null, 1));
+});
+
+test('under the remapping, C: is the image, the host is "Virtual Host" on windows, and this machine is out of reach', { skip: SKIP }, () => {
+  const remap = remappingFor(DISK);
+  const q = (text: string) => rows(vql(['query', '--remap', remap, '--format', 'json', text]).stdout);
+  assert.deepEqual(q(`SELECT OS, Hostname FROM info()`), [{ OS: 'windows', Hostname: 'Virtual Host' }]);
+  const hits = q(`SELECT OSPath FROM glob(globs='C:/Users/*/NTUSER.DAT')`).map((r) => String(r.OSPath));
+  assert.deepEqual(hits, ['C:\\Users\\bob\\NTUSER.DAT']);
+  assert.deepEqual(q(`SELECT read_file(filename='C:/Windows/System32/drivers/etc/hosts') AS Hosts FROM scope()`), [{ Hosts: '127.0.0.1 localhost\r\n10.1.2.3 evil.example\r\n' }]);
+  // The analyst's own disk is not mapped: /etc/passwd cannot be read by the remapped query.
+  const own = vql(['query', '--remap', remap, '--format', 'json', `SELECT read_file(filename='/etc/passwd') AS P FROM scope()`]);
+  assert.deepEqual(rows(own.stdout), [{ P: '' }]);
+  assert.match(own.stderr, /not in any mount/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The built-in generator (vql deaddisk, --evidence): no artifact library needed.
+
+const UNINSTALL = `SELECT Key.Name AS KeyName, DisplayName, Key.OSPath AS KeyPath FROM read_reg_key(globs=['HKEY_LOCAL_MACHINE/SOFTWARE/Microsoft/Windows/CurrentVersion/Uninstall/*', 'HKEY_USERS/*/Software/Microsoft/Windows/CurrentVersion/Uninstall/*'], accessor='registry') ORDER BY KeyName`;
+const EXPECTED_UNINSTALL = [
+  { KeyName: '7-Zip', DisplayName: '7-Zip 23.01 (x64)', KeyPath: 'HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\7-Zip' },
+  { KeyName: 'PuTTY', DisplayName: 'PuTTY release 0.80', KeyPath: 'HKEY_USERS\\bob\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\PuTTY' },
+];
+
+test('vql deaddisk finds C: in a disk image, a partition image and a triage folder, and says what it mounted', { skip: NO_IMAGE }, () => {
+  const disk = vql(['deaddisk', DISK]);
+  assert.equal(disk.stderr.trim(), 'disk image: C: is the NTFS volume at byte 1048576; registry: HKEY_LOCAL_MACHINE/Software, HKEY_LOCAL_MACHINE/System, HKEY_USERS\\bob');
+  assert.match(disk.stdout, /^# Remapping for disk image /);
+  const part = vql(['deaddisk', PART, '--hostname', 'WS-0042', '--output', join(TMP, 'part.yaml')]);
+  assert.match(part.stderr, /^partition image: C: is the NTFS volume at byte 0; registry: HKEY_LOCAL_MACHINE\/Software, HKEY_LOCAL_MACHINE\/System, HKEY_USERS\\bob\n/);
+  assert.match(readFileSync(join(TMP, 'part.yaml'), 'utf8'), /hostname: WS-0042/);
+  const folder = vql(['deaddisk', FOLDER]);
+  assert.match(folder.stderr, /^directory: the folder is C:; registry: HKEY_LOCAL_MACHINE\/Software, HKEY_LOCAL_MACHINE\/System, HKEY_USERS\\bob/);
+  // Never a program: EXECVE is not granted and execve is disabled.
+  for (const r of [disk, folder]) {
+    assert.doesNotMatch(r.stdout, /- EXECVE/);
+    assert.match(r.stdout, /disabled_plugins:\n(\s+- \w+\n)*\s+- execve\n/);
+  }
+});
+
+for (const kind of ['disk image', 'partition image', 'triage folder'] as const) {
+  test(`--evidence runs a query against a ${kind}: registry, C: and info()`, { skip: NO_IMAGE }, () => {
+    const evidence = kind === 'disk image' ? DISK : kind === 'partition image' ? PART : FOLDER;
+    const q = (text: string) => rows(vql(['query', '--evidence', evidence, '--format', 'json', text]).stdout);
+    assert.deepEqual(q(UNINSTALL), EXPECTED_UNINSTALL);
+    assert.deepEqual(q(`SELECT OS, Hostname FROM info()`), [{ OS: 'windows', Hostname: 'Virtual Host' }]);
+    assert.deepEqual(q(`SELECT OSPath, Size FROM glob(globs='C:/Users/*/Documents/*.txt')`), [{ OSPath: 'C:\\Users\\bob\\Documents\\report.txt', Size: 18 }]);
+    assert.deepEqual(q(`SELECT expand(path='%SystemRoot%/notepad.exe') AS E FROM scope()`), [{ E: 'C:\\Windows/notepad.exe' }]);
+  });
+}
+
+test('vql deaddisk and --evidence say clearly when the evidence is not Windows evidence', { skip: NO_IMAGE }, () => {
+  const none = vql(['deaddisk', join(TMP, 'missing.img')], 1);
+  assert.match(none.stderr, /deaddisk: .*missing\.img: no such file or folder/);
+  const text = join(TMP, 'notes.txt');
+  writeFileSync(text, 'not a disk\n'.repeat(200));
+  assert.match(vql(['deaddisk', text], 1).stderr, /no NTFS signature at its start and no GPT or MBR partition table: give a disk image/);
+  // A GPT disk whose only partition is NTFS without a Windows folder.
+  const data = join(TMP, 'data.img');
+  const dataDisk = join(TMP, 'data-disk.img');
+  buildNtfsPartition(data, { 'Photos/cat.jpg': 'jpeg' }, 8);
+  wrapInGpt(data, dataDisk);
+  assert.match(vql(['query', '--evidence', dataDisk, 'SELECT * FROM info()'], 1).stderr, /--evidence .*data-disk\.img: no NTFS partition with a Windows folder at its top \(partitions at 1048576; NTFS ones hold 1048576: Photos\)/);
+  assert.match(vql(['query', '--evidence', DISK, '--remap', 'x.yaml', 'SELECT * FROM info()'], 1).stderr, /give --remap FILE or --evidence PATH, not both/);
+});
+
+test('the built-in config and Velociraptor\'s DeadDiskRemapping give the same rows', { skip: SKIP }, () => {
+  for (const image of [DISK, PART]) {
+    const ours = rows(vql(['artifacts', 'collect', 'Windows.Sys.Programs', '--definitions', CORPUS, '--evidence', image, '--format', 'json']).stdout);
+    const theirs = rows(vql(['artifacts', 'collect', 'Windows.Sys.Programs', '--definitions', CORPUS, '--remap', remappingFor(image), '--format', 'json']).stdout);
+    assert.equal(ours.length, 3);
+    assert.deepEqual(ours, theirs);
+  }
+});

@@ -1,0 +1,141 @@
+/**
+ * Builds Windows disk evidence for the dead-disk tests: an NTFS partition image made by ntfs-3g's
+ * mkntfs and filled through an ntfs-3g (FUSE) mount, so its directories, indexes and files are
+ * laid out by a real NTFS driver; and a GPT disk image that holds it at sector 2048, as a
+ * Windows installer lays out a disk.
+ *
+ * `windowsImageSupport()` says why it cannot be done here (no mkntfs, no FUSE), for a skip notice.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+const SECTOR = 512;
+/** The partition's first sector in the disk image (1 MiB, Windows' alignment). */
+export const PARTITION_LBA = 2048;
+
+function tool(name: string): string | null {
+  for (const d of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (existsSync(join(d, name))) return join(d, name);
+  return null;
+}
+
+let support: string | null | undefined;
+
+/** Null when images can be built here, else why not (for the skip notice). */
+export function windowsImageSupport(tmp: string): string | null {
+  if (support !== undefined) return support;
+  if (!tool('mkntfs') || !tool('ntfs-3g')) return (support = 'ntfs-3g is not installed (apt-get install ntfs-3g)');
+  if (!existsSync('/dev/fuse')) return (support = 'no /dev/fuse: the ntfs-3g mount that fills the test image needs FUSE');
+  // Try one mount: a container may have /dev/fuse but not the right to mount.
+  const img = join(tmp, 'probe.img');
+  const mnt = join(tmp, 'probe.mnt');
+  try {
+    mkdirSync(mnt, { recursive: true });
+    writeFileSync(img, '');
+    execFileSync('truncate', ['-s', '8M', img]);
+    execFileSync(tool('mkntfs')!, ['-F', '-q', '-Q', img], { stdio: 'ignore' });
+    const r = spawnSync(tool('ntfs-3g')!, [img, mnt], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) return (support = `ntfs-3g cannot mount here (${(r.stderr || r.error?.message || '').trim().split('\n')[0]})`);
+    unmount(mnt);
+    return (support = null);
+  } catch (e) {
+    return (support = `ntfs-3g cannot make a test volume here (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+function unmount(mnt: string): void {
+  const r = spawnSync('umount', [mnt], { encoding: 'utf8' });
+  if (r.status !== 0) spawnSync('fusermount', ['-u', mnt]);
+  try {
+    rmdirSync(mnt);
+  } catch {
+    // left for the temp folder's removal
+  }
+}
+
+/**
+ * Writes an NTFS partition image at `image` (`sizeMiB` large, sparse) holding `files`
+ * (volume path with `/` separators → content; folders are made as needed).
+ */
+export function buildNtfsPartition(image: string, files: Readonly<Record<string, Uint8Array | string>>, sizeMiB = 24): void {
+  writeFileSync(image, '');
+  execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
+  execFileSync(tool('mkntfs')!, ['-F', '-q', '-Q', '-L', 'Windows', image], { stdio: 'ignore' });
+  const mnt = `${image}.mnt`;
+  mkdirSync(mnt, { recursive: true });
+  execFileSync(tool('ntfs-3g')!, [image, mnt], { stdio: 'ignore', timeout: 30_000 });
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      const target = join(mnt, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+  } finally {
+    unmount(mnt);
+  }
+}
+
+function guidBytes(guid: string): Buffer {
+  // Mixed-endian: the first three groups little-endian, the rest as written.
+  const h = guid.replace(/[{}-]/g, '');
+  const b = Buffer.from(h, 'hex');
+  return Buffer.concat([Buffer.from(b.subarray(0, 4)).reverse(), Buffer.from(b.subarray(4, 6)).reverse(), Buffer.from(b.subarray(6, 8)).reverse(), b.subarray(8)]);
+}
+
+/** Windows' "Basic data partition" type. */
+const BASIC_DATA = 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7';
+
+/**
+ * Writes a GPT disk image at `disk` with one "Basic data partition" at PARTITION_LBA holding
+ * the partition image's bytes: protective MBR, primary header and entries (CRCs set), and the
+ * backup header at the last sector.
+ */
+export function wrapInGpt(partitionImage: string, disk: string): void {
+  const partSize = statSync(partitionImage).size;
+  const partSectors = Math.ceil(partSize / SECTOR);
+  const totalSectors = PARTITION_LBA + partSectors + 34;
+  const lastUsable = totalSectors - 34;
+  const entries = Buffer.alloc(128 * 128);
+  guidBytes(BASIC_DATA).copy(entries, 0);
+  guidBytes('6A4F3B2C-1D0E-4F5A-8B9C-0D1E2F3A4B5C').copy(entries, 16);
+  entries.writeBigUInt64LE(BigInt(PARTITION_LBA), 32);
+  entries.writeBigUInt64LE(BigInt(PARTITION_LBA + partSectors - 1), 40);
+  Buffer.from('Basic data partition', 'utf16le').copy(entries, 56);
+  const header = (current: number, backup: number, entriesLba: number): Buffer => {
+    const h = Buffer.alloc(SECTOR);
+    h.write('EFI PART', 0, 'latin1');
+    h.writeUInt32LE(0x00010000, 8);
+    h.writeUInt32LE(92, 12);
+    h.writeBigUInt64LE(BigInt(current), 24);
+    h.writeBigUInt64LE(BigInt(backup), 32);
+    h.writeBigUInt64LE(34n, 40);
+    h.writeBigUInt64LE(BigInt(lastUsable), 48);
+    guidBytes('0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0').copy(h, 56);
+    h.writeBigUInt64LE(BigInt(entriesLba), 72);
+    h.writeUInt32LE(128, 80);
+    h.writeUInt32LE(128, 84);
+    h.writeUInt32LE(crc32(entries), 88);
+    h.writeUInt32LE(crc32(h.subarray(0, 92)), 16);
+    return h;
+  };
+  const mbr = Buffer.alloc(SECTOR);
+  mbr[0x1be + 4] = 0xee;
+  mbr.writeUInt32LE(1, 0x1be + 8);
+  mbr.writeUInt32LE(Math.min(totalSectors - 1, 0xffffffff), 0x1be + 12);
+  mbr.writeUInt16LE(0xaa55, 0x1fe);
+  writeFileSync(disk, '');
+  execFileSync('truncate', ['-s', `${totalSectors * SECTOR}`, disk]);
+  const fd = openSync(disk, 'r+');
+  try {
+    writeSync(fd, mbr, 0, SECTOR, 0);
+    writeSync(fd, header(1, totalSectors - 1, 2), 0, SECTOR, SECTOR);
+    writeSync(fd, entries, 0, entries.length, 2 * SECTOR);
+    writeSync(fd, entries, 0, entries.length, (totalSectors - 33) * SECTOR);
+    writeSync(fd, header(totalSectors - 1, 1, totalSectors - 33), 0, SECTOR, (totalSectors - 1) * SECTOR);
+  } finally {
+    closeSync(fd);
+  }
+  // The partition's bytes (sparse regions stay sparse: dd with conv=sparse).
+  execFileSync('dd', [`if=${partitionImage}`, `of=${disk}`, 'bs=1M', `seek=${(PARTITION_LBA * SECTOR) / (1 << 20)}`, 'conv=notrunc,sparse', 'status=none']);
+}
