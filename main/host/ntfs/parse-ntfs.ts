@@ -20,12 +20,8 @@ import type { FileNameAttr } from './filename-attr.ts';
 import { loadVolume, noImageError, ntfsPath, type LoadedVolume } from './open-volume.ts';
 import { lookupStat } from './raw-ntfs-accessor.ts';
 import { volumeResolver } from './paths.ts';
+import { MountAccessor } from '../remap/mount.ts';
 import { ROOT_ENTRY } from './volume.ts';
-
-/** A remapping's mount points, as main/host/remap's MountAccessor has them (looked at structurally). */
-interface MountLike {
-  readonly mounts?: ReadonlyArray<{ readonly prefix?: readonly string[]; readonly fromPath?: OSPath; readonly pristine?: (s: Scope) => Scope }>;
-}
 
 /** The volume to open and the scope to open it with (a remapping's own, for a mounted device). */
 interface DeviceAt {
@@ -35,19 +31,17 @@ interface DeviceAt {
 
 /** The image a remapping mounts on the device of `p` (`\\.\C:` mapped from a raw_ntfs image), if any. */
 function remappedDevice(p: OSPath, scope: Scope): DeviceAt | null {
-  let acc: MountLike;
+  let acc;
   try {
-    acc = accessorFor(scope, 'ntfs') as unknown as MountLike;
+    acc = accessorFor(scope, 'ntfs');
   } catch {
     return null;
   }
-  const first = (p.components[0] ?? '').toLowerCase();
-  for (const m of acc.mounts ?? []) {
-    const from = m.fromPath;
-    if (!m.prefix?.length || m.prefix[0]!.toLowerCase() !== first || !(from instanceof OSPath)) continue;
-    if (from.delegate && (from.delegate.path || from.delegate.spec)) return { device: new OSPath([], 'pathspec', from.delegate), scope: m.pristine?.(scope) };
-  }
-  return null;
+  if (!(acc instanceof MountAccessor) || !p.components.length) return null;
+  const m = acc.mountOf(p.components.slice(0, 1));
+  const from = m?.fromPath;
+  if (!m || !from?.delegate || (!from.delegate.path && !from.delegate.spec)) return null;
+  return { device: new OSPath([], 'pathspec', from.delegate), scope: m.pristine(scope) };
 }
 
 /** The volume (device) path of a device argument: its delegate, with no path inside. */

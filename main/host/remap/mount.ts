@@ -132,6 +132,15 @@ export class MountAccessor implements Accessor {
     return OSPath.parse(pathText(filename), this.pathType);
   }
 
+  /**
+   * The mount serving `components` (the deepest whose prefix starts them), for callers that
+   * need what is behind a path rather than its bytes: parse_ntfs opens the image mounted on
+   * `\\.\C:` as a volume.
+   */
+  mountOf(components: readonly string[]): MountPoint | undefined {
+    return this.find(components);
+  }
+
   /** The mount serving `components`: the deepest one whose prefix starts them. */
   private find(components: readonly string[]): MountPoint | undefined {
     let best: MountPoint | undefined;

@@ -1,79 +1,37 @@
 /**
  * Builds Windows disk evidence for the dead-disk tests: an NTFS partition image made by ntfs-3g's
- * mkntfs and filled through an ntfs-3g (FUSE) mount, so its directories, indexes and files are
+ * mkntfs and filled through an ntfs-3g (FUSE) mount (test/host/ntfs/image.ts), so its directories, indexes and files are
  * laid out by a real NTFS driver; and a GPT disk image that holds it at sector 2048, as a
  * Windows installer lays out a disk.
  *
- * `windowsImageSupport()` says why it cannot be done here (no mkntfs, no FUSE), for a skip notice.
+ * `windowsImageSupport()` says why it cannot be done here (no ntfs-3g, no FUSE), for a skip notice.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { makeVolume, ntfsSupport, withMount } from '../ntfs/image.ts';
 
 const SECTOR = 512;
 /** The partition's first sector in the disk image (1 MiB, Windows' alignment). */
 export const PARTITION_LBA = 2048;
 
-function tool(name: string): string | null {
-  for (const d of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) if (existsSync(join(d, name))) return join(d, name);
-  return null;
-}
-
-let support: string | null | undefined;
-
 /** Null when images can be built here, else why not (for the skip notice). */
-export function windowsImageSupport(tmp: string): string | null {
-  if (support !== undefined) return support;
-  if (!tool('mkntfs') || !tool('ntfs-3g')) return (support = 'ntfs-3g is not installed (apt-get install ntfs-3g)');
-  if (!existsSync('/dev/fuse')) return (support = 'no /dev/fuse: the ntfs-3g mount that fills the test image needs FUSE');
-  // Try one mount: a container may have /dev/fuse but not the right to mount.
-  const img = join(tmp, 'probe.img');
-  const mnt = join(tmp, 'probe.mnt');
-  try {
-    mkdirSync(mnt, { recursive: true });
-    writeFileSync(img, '');
-    execFileSync('truncate', ['-s', '8M', img]);
-    execFileSync(tool('mkntfs')!, ['-F', '-q', '-Q', img], { stdio: 'ignore' });
-    const r = spawnSync(tool('ntfs-3g')!, [img, mnt], { encoding: 'utf8', timeout: 30_000 });
-    if (r.status !== 0) return (support = `ntfs-3g cannot mount here (${(r.stderr || r.error?.message || '').trim().split('\n')[0]})`);
-    unmount(mnt);
-    return (support = null);
-  } catch (e) {
-    return (support = `ntfs-3g cannot make a test volume here (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
-function unmount(mnt: string): void {
-  const r = spawnSync('umount', [mnt], { encoding: 'utf8' });
-  if (r.status !== 0) spawnSync('fusermount', ['-u', mnt]);
-  try {
-    rmdirSync(mnt);
-  } catch {
-    // left for the temp folder's removal
-  }
-}
+export const windowsImageSupport = ntfsSupport;
 
 /**
  * Writes an NTFS partition image at `image` (`sizeMiB` large, sparse) holding `files`
  * (volume path with `/` separators → content; folders are made as needed).
  */
 export function buildNtfsPartition(image: string, files: Readonly<Record<string, Uint8Array | string>>, sizeMiB = 24): void {
-  writeFileSync(image, '');
-  execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
-  execFileSync(tool('mkntfs')!, ['-F', '-q', '-Q', '-L', 'Windows', image], { stdio: 'ignore' });
-  const mnt = `${image}.mnt`;
-  mkdirSync(mnt, { recursive: true });
-  execFileSync(tool('ntfs-3g')!, [image, mnt], { stdio: 'ignore', timeout: 30_000 });
-  try {
+  makeVolume(image, sizeMiB, 'Windows');
+  withMount(image, (mnt) => {
     for (const [path, content] of Object.entries(files)) {
       const target = join(mnt, path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, content);
     }
-  } finally {
-    unmount(mnt);
-  }
+  });
 }
 
 function guidBytes(guid: string): Buffer {
