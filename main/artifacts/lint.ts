@@ -67,6 +67,8 @@ export interface LintOptions {
   readonly lambdas?: boolean;
   /** Another wording for a finding's message. */
   readonly message?: (f: CallFinding) => string;
+  /** The accessors that exist (default: the registry's; a remapping's table replaces them). */
+  readonly accessors?: ReadonlySet<string>;
 }
 
 /**
@@ -90,7 +92,7 @@ export function lintArtifact(loaded: LoadedArtifact, registry: Registry, repo: R
     // An imported artifact that does not parse reports that when it is checked itself.
     for (const n of letNames(statementsOf(dep.artifact.export ?? '') ?? [])) defined.add(n);
   }
-  const check = { registry, defined, artifacts: repositoryLookup(repo, loaded), foreign: FOREIGN, lambdas: opts.lambdas, accessors: accessorNames(registry) };
+  const check = { registry, defined, artifacts: repositoryLookup(repo, loaded), foreign: FOREIGN, lambdas: opts.lambdas, accessors: opts.accessors ?? accessorNames(registry) };
   for (const { field, statements } of parsed) {
     for (const f of checkCalls(statements, check)) {
       if (opts.codes && !opts.codes.has(f.code)) continue;

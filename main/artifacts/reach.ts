@@ -80,9 +80,10 @@ function calledArtifacts(a: LoadedArtifact): string[] {
 }
 
 /** What one artifact lacks itself (verify --strict's findings, named). */
-function ownMissing(a: LoadedArtifact, registry: Registry, repo: Repository): Set<string> {
+function ownMissing(a: LoadedArtifact, registry: Registry, repo: Repository, accessors?: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   const problems = lintArtifact(a, registry, repo, {
+    accessors,
     codes: CODES,
     lambdas: false,
     message: (f) =>
@@ -95,8 +96,11 @@ function ownMissing(a: LoadedArtifact, registry: Registry, repo: Repository): Se
   return out;
 }
 
-/** The reach of every artifact in `repo` on `os`, sorted by name. */
-export function artifactsReach(repo: Repository, registry: Registry, os: TargetOs): ArtifactReach[] {
+/**
+ * The reach of every artifact in `repo` on `os`, sorted by name. `accessors`, when given, are the
+ * accessors that exist instead of the registry's (a remapping's table: `reach --remap`).
+ */
+export function artifactsReach(repo: Repository, registry: Registry, os: TargetOs, accessors?: ReadonlySet<string>): ArtifactReach[] {
   const memo = new Map<string, Set<string>>();
   const missingOf = (name: string, path: Set<string>): Set<string> => {
     const known = memo.get(name);
@@ -105,7 +109,7 @@ export function artifactsReach(repo: Repository, registry: Registry, os: TargetO
     if (!a) return new Set([`${ARTIFACT_PREFIX}${name}`]);
     if (path.has(name)) return new Set(); // a cycle: its own findings are counted where it started
     path.add(name);
-    const all = ownMissing(a, registry, repo);
+    const all = ownMissing(a, registry, repo, accessors);
     for (const dep of calledArtifacts(a)) for (const m of missingOf(dep, path)) all.add(m);
     path.delete(name);
     memo.set(name, all);

@@ -5,23 +5,42 @@
  * such as `70 of 82 client artifacts can run on linux` and the missing names, most needed first.
  */
 import { parseArgs } from 'node:util';
-import { ENGINE_OPTIONS, engineFlags, fail } from './flags.ts';
+import { ENGINE_OPTIONS, REMAP_OPTIONS, engineFlags, fail, remapFlag, remapSession } from './flags.ts';
+import { accessorsOfMocks } from '../host/files/accessors.ts';
+import { parseRemapConfig, type RemapConfig } from '../host/remap/config.ts';
 import { createEngine } from './engine.ts';
 import { artifactsReach, hostOs, summarizeReach, type TargetOs } from '../artifacts/reach.ts';
 
 const OSES: readonly TargetOs[] = ['linux', 'darwin', 'windows'];
 
-export function reach(args: string[]): number {
+/** The OS a remapping's impersonation names, if any. */
+function remapOs(config: RemapConfig): TargetOs | undefined {
+  const os = config.remappings.flatMap((r) => (r.type === 'impersonation' && r.os ? [r.os.toLowerCase()] : []))[0];
+  return OSES.find((o) => o === os);
+}
+
+export async function reach(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...ENGINE_OPTIONS, os: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { ...ENGINE_OPTIONS, ...REMAP_OPTIONS, os: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  const os = (values.os ?? hostOs()) as TargetOs;
-  if (!OSES.includes(os)) fail(`--os must be one of ${OSES.join(', ')}, not '${values.os}'`);
+  const remap = await remapFlag(values);
   const flags = engineFlags(values);
   const engine = createEngine({ ...flags, definitions: [...flags.definitions, ...positionals] }, () => {});
-  const all = artifactsReach(engine.repository(), engine.registry, os);
+  // Under a remapping: its accessor table, its disabled callees as present (they give nothing),
+  // and the OS it impersonates.
+  const mocks = await remapSession(remap, engine.registry);
+  let accessors: ReadonlySet<string> | undefined;
+  if (mocks) {
+    accessors = new Set(accessorsOfMocks(mocks)?.keys() ?? []);
+    for (const f of mocks.functions.values()) if (!engine.registry.functions.has(f.name)) engine.registry.registerFunction(f);
+    for (const p of mocks.plugins.values()) if (!engine.registry.plugins.has(p.name)) engine.registry.registerPlugin(p);
+  }
+  const impersonated = remap ? remapOs(parseRemapConfig(remap.text, remap.file)) : undefined;
+  const os = (values.os ?? impersonated ?? hostOs()) as TargetOs;
+  if (!OSES.includes(os)) fail(`--os must be one of ${OSES.join(', ')}, not '${values.os}'`);
+  const all = artifactsReach(engine.repository(), engine.registry, os, accessors);
   const summary = summarizeReach(all, os);
   if (values.json) {
     process.stdout.write(JSON.stringify({ os, artifacts: all, summary }, null, 1) + '\n');

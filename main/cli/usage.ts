@@ -38,9 +38,10 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
                                   --tools DIR (default <datastore>/tools), --tool NAME=PATH (repeatable)
   artifacts verify PATH... [--strict]
                                   load, validate and parse every artifact under PATH; ends with N passed, N failed
-  artifacts reach [DIR...] [--os linux|darwin|windows] [--json]
+  artifacts reach [DIR...] [--os linux|darwin|windows] [--json] [--remap FILE | --evidence PATH]
                                   which artifacts can run on that OS here, and what each lacks (plugins,
-                                  functions, accessors, artifacts, following Artifact.X() calls and imports)
+                                  functions, accessors, artifacts, following Artifact.X() calls and imports);
+                                  with a remapping: against that evidence (its accessors, its OS)
   artifacts pack NAME... --output FILE.zip [--prefix P]
                                   a Velociraptor artifact pack (Upload Artifact Pack); P (e.g. Custom.) prefixes the
                                   names and the Artifact.X references between them; event artifacts' server

@@ -9,7 +9,8 @@
  * - any other file is a disk image: its GPT (or MBR) partitions are searched for the first NTFS
  *   volume with a `Windows` folder at its top.
  *
- * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors; the SOFTWARE,
+ * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors (and an image's
+ * MFT entries on `mft`); the SOFTWARE,
  * SECURITY, SYSTEM, SAM and Amcache hives on the `registry` accessor, and each user's NTUSER.DAT at
  * `HKEY_USERS\<user folder>`. The host is impersonated as Windows, and the plugins that would
  * describe this machine instead (pslist, netstat, wmi...) are disabled. Unlike the artifact's
@@ -69,6 +70,7 @@ function common(hostname: string): unknown[] {
     shadow('raw_ntfs', 'ntfs'),
     shadow('data', 'data'),
     shadow('scope', 'scope'),
+    shadow('sparse', 'sparse'),
   ];
 }
 
@@ -237,7 +239,9 @@ async function imageRemap(registry: Registry, image: string, hostname: string): 
     hives.push({ key: `HKEY_USERS\\${user}`, path });
     mounts.push(hiveMount(`Map User hive for ${user}`, inVolume(path), `HKEY_USERS\\${user}`));
   }
-  return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), ...mounts] } };
+  // The mft accessor's \\.\C:\<inode> paths (Windows.NTFS.Recover, Windows.Triage.SDS) are the volume's.
+  const mft = { type: 'mount', description: 'MFT entries of C:', from: { accessor: 'mft', prefix: JSON.stringify(volume) }, on: { accessor: 'mft', prefix: '\\\\.\\C:', path_type: 'ntfs' } };
+  return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), mft, ...mounts] } };
 }
 
 /**

@@ -26,7 +26,7 @@ export { Registry, type PluginDef, type FunctionDef, type PluginCall, type Funct
 export type { ArgSpec, ArgSchema, ArgType } from './args.ts';
 export { Session, type SessionOptions } from './eval/session.ts';
 export type { Logger, LogLevel, Mocks, Scope } from './eval/scope.ts';
-export { VDict, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, TRUTHY, toValue, normInt, normUint, makeFloat, isHostObject, stringerText, type Value, type HostObject, type Absent } from './values/types.ts';
+export { VDict, VStruct, VTime, VFloat, VBytes, Lazy, ABSENT, MEMBERS, GET_MEMBER, TRUTHY, toValue, normInt, normUint, makeFloat, isHostObject, stringerText, type Value, type HostObject, type Absent } from './values/types.ts';
 export { toJSON, fromJSON } from './values/json.ts';
 export { goText, sprintf } from './values/gofmt.ts';
 export { csvCell, csvQuote, parseCsvCell } from './values/csv-cell.ts';

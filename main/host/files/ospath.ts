@@ -26,7 +26,11 @@ const HIVES: Record<string, string> = {
 };
 
 const DRIVE = /^[a-zA-Z]:$/;
-const DEVICE = /^\\\\[.?]\\[^\\/]+/;
+/**
+ * A device prefix: `\\.\C:` (a drive letter ends it even with no separator after it:
+ * Windows.NTFS.Recover writes `Drive + Inode`, `\\.\C:46-128-0`) or `\\?\GLOBALROOT`.
+ */
+const DEVICE = /^\\\\[.?]\\(?:[a-zA-Z]:|[^\\/]+)/;
 
 /** The path type of this machine's local files. */
 export function nativePathType(): PathType {

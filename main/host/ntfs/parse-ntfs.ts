@@ -9,7 +9,7 @@
  * such as a raw_ntfs glob's OSPath), an image file read with `accessor` (file, auto...), or,
  * for a device (`\\.\C:`), the image a remapping mounts there.
  */
-import { VDict, type FunctionDef, type Scope, type Value } from '../../vql/index.ts';
+import { VDict, VStruct, type FunctionDef, type Scope, type Value } from '../../vql/index.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { accessorFor } from '../files/accessors.ts';
 import { filetime } from '../registry/raw-reg-accessor.ts';
@@ -67,19 +67,24 @@ function times(t: { created: bigint; modified: bigint; mftModified: bigint; acce
   ]);
 }
 
-function fnInfo(fn: FileNameAttr): VDict {
-  return new VDict([
+/** go-ntfs's *FNInfo (a struct: `foreach(row=.Filenames)` wraps each as `_value`). */
+function fnInfo(fn: FileNameAttr): VStruct {
+  return new VStruct([
     ['Times', times(fn)], ['Type', fn.nameType], ['Name', fn.name],
     ['ParentEntryNumber', fn.parentEntry], ['ParentSequenceNumber', fn.parentSeq],
   ]);
 }
 
-/** The attributes of a file, each once (an attribute split over records is listed by its first piece). */
-function attributeRows(f: FileEntry): VDict[] {
-  const out: VDict[] = [];
+/**
+ * The attributes of a file, each once (an attribute split over records is listed by its first
+ * piece), as go-ntfs's *Attribute structs: `foreach(row=.Attributes, query={SELECT _value.Type
+ * ...})` in Windows.NTFS.Recover and I30, `column="_value"` in Windows.Triage.SDS.
+ */
+function attributeRows(f: FileEntry): VStruct[] {
+  const out: VStruct[] = [];
   for (const a of f.attributes) {
     if (!a.resident && a.lowVcn > 0) continue;
-    out.push(new VDict([
+    out.push(new VStruct([
       ['Type', attrTypeName(a.type)], ['TypeId', a.type], ['Inode', inodeOf(f.entry, a)],
       ['Size', a.realSize], ['Id', a.id], ['Name', a.name], ['Resident', a.resident],
     ]));

@@ -2,7 +2,7 @@
  * Rows from values (SPEC section 10): iteration (foreach rows, flatten cells) and
  * value-to-query conversion (query parameters).
  */
-import { Lazy, VDict, isHostObject, type Value } from '../values/types.ts';
+import { Lazy, VDict, VStruct, isHostObject, type Value } from '../values/types.ts';
 import { isQuery, openQuery, StoredExpression } from './query-values.ts';
 import type { Scope } from './scope.ts';
 import { asStream, type RowSource, type RowStream } from './stream.ts';
@@ -11,8 +11,9 @@ function wrap(v: Value): VDict {
   return new VDict([['_value', v]]);
 }
 
+/** A value that is a row as it is: a dict, or a host object other than a Go struct (VStruct). */
 function hasMembers(v: Value): boolean {
-  return v instanceof VDict || isHostObject(v);
+  return v instanceof VDict || (isHostObject(v) && !(v instanceof VStruct));
 }
 
 /** SPEC 10.1: the rows of a value for `foreach(row=...)` and flatten cells. */

@@ -61,6 +61,25 @@ export function isHostObject(v: unknown): v is HostObject {
   return typeof v === 'object' && v !== null && typeof (v as Partial<HostObject>)[GET_MEMBER] === 'function';
 }
 
+/**
+ * A Go struct as Velociraptor hands it to VQL: its fields read like a dict's (`x.Type`, `SELECT *`,
+ * JSON), but iterating it (`foreach(row=[...])`, SPEC 10.1) wraps it as `{_value: x}`, since only
+ * dicts are rows. Artifacts depend on that: `foreach(row=parse_ntfs(...).Attributes, query={SELECT
+ * _value.Type ...})`.
+ */
+export class VStruct implements HostObject {
+  private readonly fields: Map<string, Value>;
+  constructor(entries: Iterable<readonly [string, Value]>) {
+    this.fields = new Map(entries);
+  }
+  [MEMBERS](): readonly string[] {
+    return [...this.fields.keys()];
+  }
+  [GET_MEMBER](name: string): Value | Absent {
+    return this.fields.has(name) ? this.fields.get(name)! : ABSENT;
+  }
+}
+
 /** An ordered dictionary with string keys (insertion order; re-set moves to the end). */
 export class VDict {
   readonly map: Map<string, Value>;

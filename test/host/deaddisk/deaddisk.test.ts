@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -126,7 +127,8 @@ after(() => {
 });
 
 function vql(args: string[], status = 0): { stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // In TMP: uploads go to a folder made in the current one.
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, cwd: TMP });
   assert.equal(r.status, status, `vql ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr };
 }
@@ -252,4 +254,18 @@ test('the built-in config and Velociraptor\'s DeadDiskRemapping give the same ro
     assert.equal(ours.length, 3);
     assert.deepEqual(ours, theirs);
   }
+});
+
+test('Windows.NTFS.Recover uploads every attribute of an MFT entry through the mft accessor on the C: of the image', { skip: SKIP }, () => {
+  const id = rows(vql(['query', '--evidence', DISK, '--env', 'Dev=\\\\.\\C:', '--format', 'json', `SELECT parse_ntfs(device=Dev, filename='Users/bob/Documents/report.txt').MFTID AS ID FROM scope()`]).stdout)[0]!.ID as number;
+  assert.ok(id > 24, String(id));
+  const r = vql(['artifacts', 'collect', 'Windows.NTFS.Recover', '--definitions', CORPUS, '--evidence', DISK, '--args', `MFTId=${id}`, '--format', 'json']);
+  const got = rows(r.stdout);
+  const data = got.find((x) => x.TypeId === 128)!;
+  assert.ok(data, JSON.stringify(got));
+  assert.deepEqual([data.Type, data.Size, data.Inode], ['$DATA', 18, `${id}-128-${data.Id}`]);
+  assert.deepEqual(got.map((x) => x.Type).sort(), ['$DATA', '$FILE_NAME', '$SECURITY_DESCRIPTOR', '$STANDARD_INFORMATION'].filter((t) => got.some((g) => g.Type === t)).sort());
+  const upload = data.IndexUpload as Record<string, unknown>;
+  assert.equal(upload.Size, 18);
+  assert.equal(upload.sha256, createHash('sha256').update('quarterly numbers\n').digest('hex'));
 });

@@ -7,6 +7,10 @@ test('components: separators, quotes, drives, devices and hives', () => {
   assert.deepEqual(splitComponents('/a//b/./"c/d"/e', '/'), ['a', 'b', 'c/d', 'e']);
   assert.deepEqual(parseComponents('C:\\Windows/System32', 'windows'), ['C:', 'Windows', 'System32']);
   assert.deepEqual(parseComponents('\\\\.\\C:\\Windows', 'windows'), ['\\\\.\\C:', 'Windows']);
+  // A drive-letter device ends at its colon (Windows.NTFS.Recover's Drive + Inode); others at a separator.
+  assert.deepEqual(parseComponents('\\\\.\\C:46-128-0', 'windows'), ['\\\\.\\C:', '46-128-0']);
+  assert.deepEqual(parseComponents('\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy1\\x', 'windows'), ['\\\\?\\GLOBALROOT', 'Device', 'HarddiskVolumeShadowCopy1', 'x']);
+  assert.deepEqual(parseComponents('\\\\.\\PhysicalDrive0', 'windows'), ['\\\\.\\PhysicalDrive0']);
   assert.deepEqual(parseComponents('HKLM\\Software', 'registry'), ['HKEY_LOCAL_MACHINE', 'Software']);
   assert.deepEqual(parseComponents('a\\b', 'linux'), ['a\\b']);
   assert.equal(joinComponents(['C:', 'Windows'], 'windows'), 'C:\\Windows');
