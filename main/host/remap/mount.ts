@@ -46,8 +46,23 @@ function notFound(message: string): Error {
   return e;
 }
 
-function same(a: string, b: string, fold: boolean): boolean {
-  return a === b || (fold && a.toLowerCase() === b.toLowerCase());
+/** The drive letter of a drive (`C:`) or drive device (`\\.\C:`, `\\?\C:`), upper case; else null. */
+function driveOf(c: string): string | null {
+  return /^(?:\\\\[.?]\\)?([a-zA-Z]):$/.exec(c)?.[1]!.toUpperCase() ?? null;
+}
+
+/**
+ * Whether `a` and `b` name the same component (the `i`th of the path): without regard to case for
+ * the windows-like path types, where a first component `C:` is also the device `\\.\C:` (the
+ * ntfs path type's rule: `parse_mft(accessor="ntfs", filename="C:\\$MFT")` on a mount at `\\.\C:`).
+ */
+function same(a: string, b: string, fold: boolean, i = 1): boolean {
+  if (a === b) return true;
+  if (!fold) return false;
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  if (i !== 0) return false;
+  const d = driveOf(a);
+  return d !== null && d === driveOf(b);
 }
 
 /** A directory made by the mount tree (a parent of mount points). */
@@ -146,7 +161,7 @@ export class MountAccessor implements Accessor {
     let best: MountPoint | undefined;
     for (const m of this.mounts) {
       if (m.prefix.length > components.length || (best && best.prefix.length >= m.prefix.length)) continue;
-      if (m.prefix.every((c, i) => same(c, components[i]!, m.fold))) best = m;
+      if (m.prefix.every((c, i) => same(c, components[i]!, m.fold, i))) best = m;
     }
     return best;
   }
@@ -156,7 +171,7 @@ export class MountAccessor implements Accessor {
     const out: string[] = [];
     for (const m of this.mounts) {
       if (m.prefix.length <= components.length) continue;
-      if (!components.every((c, i) => same(c, m.prefix[i]!, m.fold))) continue;
+      if (!components.every((c, i) => same(c, m.prefix[i]!, m.fold, i))) continue;
       const name = m.prefix[components.length]!;
       if (!out.some((n) => same(n, name, true))) out.push(name);
     }

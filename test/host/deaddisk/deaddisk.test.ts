@@ -269,3 +269,21 @@ test('Windows.NTFS.Recover uploads every attribute of an MFT entry through the m
   assert.equal(upload.Size, 18);
   assert.equal(upload.sha256, createHash('sha256').update('quarterly numbers\n').digest('hex'));
 });
+
+test('Windows.Triage.SDS, Windows.NTFS.I30 and Windows.Search.Yara read the image\'s NTFS through C: without an error', { skip: SKIP }, () => {
+  const run = (name: string) => {
+    const r = vql(['artifacts', 'collect', name, '--definitions', CORPUS, '--evidence', DISK, '--format', 'json']);
+    assert.doesNotMatch(r.stderr, /ERROR|WARNING: (?!.*replaces the definition)/, r.stderr);
+    return r.stdout.trim() ? rows(r.stdout) : [];
+  };
+  // $Secure:$SDS (MFT entry 9), uploaded through the mft accessor.
+  const sds = run('Windows.Triage.SDS');
+  assert.deepEqual(sds.map((r) => [r.Name, r.TypeId, r.Inode]), [['$SDS', 128, `9-128-${sds[0]!.Id}`]]);
+  assert.ok(((sds[0]!.Upload as Record<string, unknown>).Size as number) > 0);
+  // The $I30 entries of C:\Users\bob (the default DirectoryGlobs), through parse_ntfs_i30.
+  const i30 = run('Windows.NTFS.I30');
+  const names = i30.filter((r) => r.OSPath === 'C:\\Users\\bob').map((r) => r.Name);
+  assert.ok(names.includes('NTUSER.DAT') && names.includes('Documents'), JSON.stringify(i30, null, 1));
+  // parse_mft(accessor="ntfs", filename="C:\$MFT") on the mount at \\.\C:.
+  run('Windows.Search.Yara');
+});

@@ -198,7 +198,7 @@ test('ntfs and mft accessors, parse_ntfs by inode', async (t) => {
     SELECT P.OSPath AS OSPath, P.Size AS Size, P.IsDir AS IsDir, P.Allocated AS Allocated,
            P.Attributes AS Attributes, P.Filenames AS Filenames, P.SI_Times AS SI,
            hash(path=P.Device + Inode, accessor='mft').MD5 AS H
-    FROM foreach(row=P.Attributes) WHERE TypeId = 128`, { Root: { DelegatePath: image, Path: '/a' }, Entry: entry });
+    FROM foreach(row=P.Attributes, column='_value') WHERE TypeId = 128`, { Root: { DelegatePath: image, Path: '/a' }, Entry: entry });
   assert.equal(r.rows.length, 1, r.logs.join('\n'));
   const row = r.rows[0]!;
   assert.equal(row.OSPath, '\\big.bin');
