@@ -10,9 +10,10 @@
  * reads `\\.\C:`; here a bare device cannot be opened (a remapping can mount one), and a
  * pathspec with a delegate works as for raw_ntfs.
  */
-import type { Registry, Scope } from '../../vql/index.ts';
+import { constants } from 'node:fs';
+import { VDict, type Registry, type Scope } from '../../vql/index.ts';
 import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
-import type { FileStat } from '../files/fileinfo.ts';
+import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import type { OSPath } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
 import { ATTR_DATA } from './attributes.ts';
@@ -89,8 +90,23 @@ async function listing(self: string, dir: OSPath, v: LoadedVolume, warn: (m: str
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** The `ntfs` accessor's root with no image: where Velociraptor on Windows lists this machine's devices. */
+function isDeviceRoot(p: OSPath): boolean {
+  return !p.delegate && p.components.length === 0;
+}
+
+/** The device root as a folder (it lists nothing here). */
+function deviceRootStat(p: OSPath): FileStat {
+  return {
+    path: p, name: '', fullPath: '', size: 0, mode: FileMode.fromPosix(constants.S_IFDIR | 0o755), isDir: true, isLink: false,
+    mtime: null, atime: null, ctime: null, btime: null, data: new VDict(),
+  };
+}
+
 export function makeNtfsAccessor(name: string, doc: string): Accessor {
-  const stat = (p: OSPath, scope?: Scope) => within(name, p, scope, (v, warn) => lookupStat(name, p, v, warn));
+  const devices = name === 'ntfs';
+  const stat = (p: OSPath, scope?: Scope) =>
+    devices && isDeviceRoot(p) ? Promise.resolve(deviceRootStat(p)) : within(name, p, scope, (v, warn) => lookupStat(name, p, v, warn));
   return {
     name,
     doc,
@@ -107,7 +123,15 @@ export function makeNtfsAccessor(name: string, doc: string): Accessor {
     },
     lstat: stat,
     stat,
-    readDir: (dir, scope) => within(name, dir, scope, (v, warn) => listing(name, dir, v, warn)),
+    readDir(dir, scope) {
+      // No devices of this machine are read (no raw disk access): a glob over `C:\...` (as
+      // Windows.NTFS.ADSHunter's default) finds nothing, rather than failing.
+      if (devices && isDeviceRoot(dir)) {
+        if (scope) logOnce(scope, 'debug', `${name} accessor: this machine's NTFS devices are not listed here: give a disk image (--evidence, or a pathspec with DelegatePath=)`);
+        return Promise.resolve([]);
+      }
+      return within(name, dir, scope, (v, warn) => listing(name, dir, v, warn));
+    },
   };
 }
 
