@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { runArtifact } from '../artifacts/index.ts';
 import { attachRunFiles, detachRunFiles, finishRun } from '../host/collect/run-files.ts';
 import { CollectionRun, collectedArtifacts, partialReason, summaryText } from '../host/collect/container-run.ts';
-import { jobArtifact, pumpRows, toSerialized, type Batching, type ContainerTarget, type Engine, type JobEnd, type JobLog, type QueryJob } from './query-job.ts';
+import { jobArtifact, jobMocks, pumpRows, toSerialized, type Batching, type ContainerTarget, type Engine, type JobEnd, type JobLog, type QueryJob } from './query-job.ts';
 
 /** Runs a collect job into a container; the end carries the container's summary (or why there is none). */
 export async function runContainerJob(job: Extract<QueryJob, { kind: 'collect' }>, target: ContainerTarget, engine: Engine, signal: AbortSignal, log: JobLog, batching: Batching, emit: (rows: RowJson[]) => void): Promise<JobEnd> {
@@ -32,7 +32,8 @@ export async function runContainerJob(job: Extract<QueryJob, { kind: 'collect' }
   let end: JobEnd;
   try {
     const results = run.container.begin(found.artifact.artifact.name);
-    const rows = runArtifact(engine.repo, found.artifact, found.given, { registry: engine.registry, signal, log: both, preconditions: job.ignorePreconditions !== true, sessionId: run.container.sessionId });
+    const mocks = await jobMocks(job, engine, both);
+    const rows = runArtifact(engine.repo, found.artifact, found.given, { registry: engine.registry, signal, log: both, preconditions: job.ignorePreconditions !== true, sessionId: run.container.sessionId, ...(mocks ? { mocks } : {}) });
     end = await pumpRows(into(rows, results), batching, emit);
     // The page gets the error with the end; the container's log records it (the flow's status).
     if (end.error) run.log('error', end.error.message);

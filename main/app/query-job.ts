@@ -4,7 +4,7 @@
  * Rows leave as batches of RowJson text, batched here once for both paths.
  */
 import { artifactFoldersFile } from '../artifacts/folders.ts';
-import { Session, VqlError, parseScript, positionAt, toJSON, type Registry, type VDict, type Value } from '../vql/index.ts';
+import { Session, VqlError, parseScript, positionAt, toJSON, type Mocks, type Registry, type VDict, type Value } from '../vql/index.ts';
 import { createHostRegistry } from '../host/index.ts';
 import { Repository, installArtifactPlugins, runArtifact, cliArgValue, ArtifactCallError, type LoadedArtifact } from '../artifacts/index.ts';
 import type { ContainerSummary } from '../host/collect/container.ts';
@@ -15,7 +15,7 @@ import type { RowJson, SerializedError } from '../ipc/contract.ts';
 /** What to run: ad-hoc VQL (`vql:run`) or an artifact by name (`artifacts:collect`). */
 export type QueryJob =
   | { readonly kind: 'query'; readonly query: string; readonly env: Record<string, string> }
-  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string>; readonly container?: ContainerTarget; readonly ignorePreconditions?: boolean };
+  | { readonly kind: 'collect'; readonly artifact: string; readonly args: Record<string, string>; readonly container?: ContainerTarget; readonly ignorePreconditions?: boolean; readonly evidence?: string };
 
 /**
  * Where a collection's container goes (main/app/collect-job.ts): the zip, and the work folder
@@ -84,7 +84,15 @@ export async function* jobRows(job: QueryJob, engine: Engine, signal: AbortSigna
     return;
   }
   const { artifact, given } = jobArtifact(job, engine);
-  yield* runArtifact(engine.repo, artifact, given, { registry: engine.registry, signal, log, preconditions: job.ignorePreconditions !== true });
+  const mocks = await jobMocks(job, engine, log);
+  yield* runArtifact(engine.repo, artifact, given, { registry: engine.registry, signal, log, preconditions: job.ignorePreconditions !== true, ...(mocks ? { mocks } : {}) });
+}
+
+/** A collect job's remapping (its `evidence`), or undefined: it runs against this machine. */
+export async function jobMocks(job: Extract<QueryJob, { kind: 'collect' }>, engine: Engine, log: JobLog): Promise<Mocks | undefined> {
+  if (!job.evidence) return undefined;
+  const { evidenceMocks } = await import('../evidence/session.ts');
+  return evidenceMocks(engine.registry, job.evidence, (m) => log('info', m));
 }
 
 /** A collect job's artifact and its parameter values (typed as the command line types them). */

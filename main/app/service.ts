@@ -152,7 +152,8 @@ export class AppService {
         if (!a) return fail('NotFound', `Artifact ${req.artifact} not found`);
         if (req.container !== undefined && typeof req.container !== 'boolean') return fail('BadRequest', 'artifacts:collect: container is true or false');
         if (req.ignorePreconditions !== undefined && typeof req.ignorePreconditions !== 'boolean') return fail('BadRequest', 'artifacts:collect: ignorePreconditions is true or false');
-        const job = { kind: 'collect' as const, artifact: a.artifact.name, args: req.args ?? {}, ...(req.ignorePreconditions ? { ignorePreconditions: true } : {}) };
+        if (req.evidence !== undefined && (typeof req.evidence !== 'string' || !isAbsolute(req.evidence))) return fail('BadRequest', 'artifacts:collect: evidence is the absolute path of a disk image, a partition image, a folder or a remapping .yaml');
+        const job = { kind: 'collect' as const, artifact: a.artifact.name, args: req.args ?? {}, ...(req.ignorePreconditions ? { ignorePreconditions: true } : {}), ...(req.evidence ? { evidence: req.evidence } : {}) };
         if (!req.container) return this.startJob(job);
         // "Collect to zip": the container goes to a download folder; the end carries its address.
         const pending = new PendingCollection();

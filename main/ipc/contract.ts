@@ -47,6 +47,12 @@ export interface CollectRequest {
    * evidence copied here), as `vql artifacts collect --ignore-preconditions`.
    */
   ignorePreconditions?: boolean;
+  /**
+   * Run it against Windows evidence on the host instead of this machine: a disk image, an NTFS
+   * partition image or a folder (`vql artifacts collect --evidence`), or a remapping config
+   * `.yaml` (`--remap`). See docs/remapping.md.
+   */
+  evidence?: string;
 }
 
 /** The collection container a run wrote (`artifacts:collect` with `container: true`), ready to fetch once. */

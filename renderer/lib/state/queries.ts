@@ -90,9 +90,17 @@ export class QueryRunner {
     return this.start(() => this.bridge.invoke('vql:run', { query, ...(env ? { env } : {}) }));
   }
 
-  /** Collects an artifact with parameter text `args`; `container`: also into a collection zip (the end carries it). */
-  collect(artifact: string, args: Record<string, string> = {}, opts: { container?: boolean; ignorePreconditions?: boolean } = {}): Promise<RunState> {
-    return this.start(() => this.bridge.invoke('artifacts:collect', { artifact, args, ...(opts.container ? { container: true } : {}), ...(opts.ignorePreconditions ? { ignorePreconditions: true } : {}) }));
+  /**
+   * Collects an artifact with parameter text `args`; `container`: also into a collection zip (the
+   * end carries it); `evidence`: against a disk image, partition image, folder or remapping .yaml.
+   */
+  collect(artifact: string, args: Record<string, string> = {}, opts: { container?: boolean; ignorePreconditions?: boolean; evidence?: string } = {}): Promise<RunState> {
+    return this.start(() => this.bridge.invoke('artifacts:collect', {
+      artifact, args,
+      ...(opts.container ? { container: true } : {}),
+      ...(opts.ignorePreconditions ? { ignorePreconditions: true } : {}),
+      ...(opts.evidence ? { evidence: opts.evidence } : {}),
+    }));
   }
 
   /** Streams any request answered with a query id (the log browser's `store:open`) like a run. */
