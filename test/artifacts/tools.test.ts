@@ -290,7 +290,7 @@ test('a hash mismatch or an HTTP error: one clear error each, and no row', async
   const e = errors(r);
   assert.equal(e.length, 2, r.logs.join('\n'));
   assert.match(e[0]!, /tool BadHashTool: the sha256 of .*tool\.bin \(from http:\/\/127\.0\.0\.1:\d+\/dl\/tool\.bin\) is [0-9a-f]{64}, but 0{64} is expected: the file is not used/);
-  assert.match(e[1]!, /tool MissingUrlTool: the download from http:\/\/127\.0\.0\.1:\d+\/nothing-here failed with status 404/);
+  assert.match(e[1]!, /tool MissingUrlTool is not available: the download from http:\/\/127\.0\.0\.1:\d+\/nothing-here failed with status 404\. Put the file at .*, or give --tool MissingUrlTool=PATH/);
 });
 
 test('a tool declared with only a github_project: the first asset of the latest release that matches github_asset_regex, hash checked', async () => {
@@ -305,7 +305,7 @@ test('a tool declared with only a github_project: the first asset of the latest 
   // Without a regex the first asset is taken: here a url the server does not have, a clear error.
   const first = await run('Test.Tools.Fetch', { Tool: 'GithubTool' });
   assert.deepEqual(first.rows, []);
-  assert.match(errors(first).join('\n'), /tool GithubTool: the download from http:\/\/127\.0\.0\.1:\d+\/dl\/win\.exe failed with status 404/);
+  assert.match(errors(first).join('\n'), /tool GithubTool is not available: the download from http:\/\/127\.0\.0\.1:\d+\/dl\/win\.exe failed with status 404\. Put the file at/);
 });
 
 test('a github_project tool: a wrong hash, no matching asset, no such project: one clear error each, no row', async () => {
