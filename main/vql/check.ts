@@ -141,7 +141,9 @@ class Checker {
 
   /** A builtin's arguments against its schema (free-form builtins accept anything). */
   private declared(def: PluginDef | FunctionDef, kind: 'plugin' | 'function', name: string, args: readonly Arg[], at: Place): void {
-    this.accessorArgs(name, kind, args);
+    // A free-form callee's `accessor=` is data, not an accessor: dict(accessor="registry") in a
+    // remapping config (Generic.Utils.DeadDiskRemapping).
+    if (!def.freeArgs || def.args.accessor) this.accessorArgs(name, kind, args);
     const required = Object.keys(def.args).filter((k) => def.args[k]!.required);
     // A free-form callee takes any other name; its required ones are still checked.
     const known = def.freeArgs ? null : new Set(Object.keys(def.args));

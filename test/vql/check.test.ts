@@ -168,3 +168,15 @@ describe('Artifact.X', () => {
     assert.deepEqual(check('SELECT * FROM Artifact.Nope()'), []);
   });
 });
+
+describe('accessor names', () => {
+  const accessors = new Set(['file', 'auto', 'data']);
+  test('an accessor= this workbench lacks is flagged on callees that take one', () => {
+    assert.deepEqual(check(`SELECT read_file(filename='x', accessor='registry') FROM scope()`, { accessors }), [
+      `1:41 'registry' unknown accessor registry for function read_file(): this workbench has file, auto, data`,
+    ]);
+  });
+  test('a free-form callee\'s accessor= is data (a remapping config built with dict()), not flagged', () => {
+    assert.deepEqual(check(`SELECT dict(type='mount', on=dict(accessor='registry', prefix='HKLM')) AS M FROM scope()`, { accessors }), []);
+  });
+});
