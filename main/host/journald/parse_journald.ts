@@ -14,7 +14,7 @@ import { toTime } from '../../vql/eval/coerce.ts';
 import { accessorOrLog } from '../files/read.ts';
 import type { Accessor } from '../files/accessors.ts';
 import { pathText } from '../files/ospath.ts';
-import { errorText, fileError, valueList } from '../parsers/common.ts';
+import { errorText, fileError, openOrLog, valueList } from '../parsers/common.ts';
 import { JournalFormatError, STATE_NAMES, STATE_ONLINE } from './format.ts';
 import { JournalReader } from './reader.ts';
 import { entryRow } from './rows.ts';
@@ -45,13 +45,8 @@ export async function* journalRows(
     return;
   }
   const where = (m: string) => fileError('filename', accessor, filename, m);
-  let file;
-  try {
-    file = await openJournal(accessor, filename, scope);
-  } catch (e) {
-    log('error', where(`cannot open: ${errorText(e)}`));
-    return;
-  }
+  const file = await openOrLog('filename', accessor, filename, scope, log, () => openJournal(accessor, filename, scope));
+  if (!file) return;
   let reader: JournalReader;
   try {
     reader = await JournalReader.open(file, await file.size());

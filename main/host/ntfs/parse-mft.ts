@@ -10,7 +10,7 @@ import { VDict, type PluginDef, type Value } from '../../vql/index.ts';
 import { accessorOrLog } from '../files/read.ts';
 import { pathText } from '../files/ospath.ts';
 import { filetime } from '../registry/raw-reg-accessor.ts';
-import { errorText, fileError } from '../parsers/common.ts';
+import { errorText, fileError, openOrLog } from '../parsers/common.ts';
 import { ATTR_DATA } from './attributes.ts';
 import { bestName, dataSize, type FileEntry } from './file-entry.ts';
 import { fileAttributeFlags } from './filename-attr.ts';
@@ -71,13 +71,8 @@ export const parseMft: PluginDef = {
     const filename = args.filename;
     const where = (m: string) => fileError('filename', accessor, filename, m);
     const prefix = (Array.isArray(args.prefix) ? args.prefix : args.prefix ? [args.prefix] : []).map((c: Value) => pathText(c));
-    let reader;
-    try {
-      reader = await accessor.open(filename, scope);
-    } catch (e) {
-      log('error', where(`cannot open: ${errorText(e)}`));
-      return;
-    }
+    const reader = await openOrLog('filename', accessor, filename, scope, log);
+    if (!reader) return;
     try {
       const mft = await MftFile.open(reader, accessor.path(filename).toString());
       const total = reader.size === null ? Infinity : Math.floor(reader.size / mft.recordSize);

@@ -13,7 +13,7 @@ import type { PluginDef, Scope, Value } from '../../vql/index.ts';
 import type { Accessor, FileReader } from '../files/accessors.ts';
 import { accessorOrLog } from '../files/read.ts';
 import { pathText } from '../files/ospath.ts';
-import { errorText, fileError } from '../parsers/common.ts';
+import { errorText, fileError, openOrLog } from '../parsers/common.ts';
 import { NtfsError } from './errors.ts';
 import { MftFile } from './mft-file.ts';
 import { ROOT_ENTRY } from './volume.ts';
@@ -115,12 +115,8 @@ export function makeParseUsn(sources: UsnSources = { mftResolver: mftFileResolve
       try {
         if (given(args.usn_filename)) {
           what = fileError('usn_filename', accessor, args.usn_filename!, '');
-          try {
-            journal = await accessor.open(args.usn_filename!, scope);
-          } catch (e) {
-            log('error', fileError('usn_filename', accessor, args.usn_filename!, `cannot open: ${errorText(e)}`));
-            return;
-          }
+          journal = await openOrLog('usn_filename', accessor, args.usn_filename!, scope, log);
+          if (!journal) return;
         } else if (given(device)) {
           what = `device=${pathText(device!)}: `;
           if (!sources.openJournal) {

@@ -8,7 +8,7 @@
 import type { Scope, Value } from '../../vql/index.ts';
 import { VBytes } from '../../vql/index.ts';
 import { ABSENT, GET_MEMBER, MEMBERS, type Absent, type HostObject } from '../../vql/values/types.ts';
-import type { Accessor } from '../files/accessors.ts';
+import type { Accessor, FileReader } from '../files/accessors.ts';
 import { pathText } from '../files/ospath.ts';
 
 /** A single value or a list of values, as a list (Velociraptor's `[]OSPath` arguments). */
@@ -37,6 +37,22 @@ export function fileLabel(accessor: Accessor, filename: Value): string {
  */
 export function fileError(arg: string, accessor: Accessor, filename: Value, message: string): string {
   return `${arg}=${fileLabel(accessor, filename)}: ${message}`;
+}
+
+/**
+ * Opens `filename` (the `arg` argument) with `accessor`, or logs `arg=<file>: cannot open: why`
+ * as an error and gives null: what the file parsers do with a file they cannot open.
+ */
+export async function openOrLog<T = FileReader>(
+  arg: string, accessor: Accessor, filename: Value, scope: Scope, log: (level: 'error', message: string) => void,
+  open: () => Promise<T> = () => accessor.open(filename, scope) as Promise<T>,
+): Promise<T | null> {
+  try {
+    return await open();
+  } catch (e) {
+    log('error', fileError(arg, accessor, filename, `cannot open: ${errorText(e)}`));
+    return null;
+  }
 }
 
 /** An error of the filesystem (ENOENT, EISDIR, EACCES...) rather than of the query. */

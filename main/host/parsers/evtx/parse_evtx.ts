@@ -14,7 +14,7 @@ import { VDict, type PluginDef, type Scope, type Value } from '../../../vql/inde
 import type { Accessor } from '../../files/accessors.ts';
 import { accessorOrLog } from '../../files/read.ts';
 import { pathText } from '../../files/ospath.ts';
-import { errorText, fileError, valueList } from '../common.ts';
+import { errorText, fileError, openOrLog, valueList } from '../common.ts';
 import { EvtxFormatError } from './format.ts';
 import { EvtxFile, type EvtxLog, type EvtxRecord } from './reader.ts';
 
@@ -33,13 +33,8 @@ export async function* evtxRows(accessor: Accessor, filename: Value, scope: Scop
   }
   const where = (m: string) => fileError('filename', accessor, filename, m);
   const fileLog: EvtxLog = (level, m) => log(level, where(m));
-  let reader;
-  try {
-    reader = await accessor.open(filename, scope);
-  } catch (e) {
-    log('error', where(`cannot open: ${errorText(e)}`));
-    return;
-  }
+  const reader = await openOrLog('filename', accessor, filename, scope, log);
+  if (!reader) return;
   try {
     const file = await EvtxFile.open(reader);
     if (file.dirty) fileLog('debug', 'the file header says the log is dirty (not closed cleanly): reading every record that parses');
