@@ -10,7 +10,7 @@ import { ATTR_FILE_NAME, ATTR_STANDARD_INFORMATION, decodeStandardInformation } 
 import { decodeFileName } from './filename-attr.ts';
 import type { FileEntry } from './file-entry.ts';
 import { parseRecord, recordSizeOf } from './record.ts';
-import { Lru } from './lru.ts';
+import { Lru } from '../files/lru.ts';
 import { PathResolver } from './paths.ts';
 
 /** Runs are not checked against a volume size: there is no volume. */

@@ -8,7 +8,7 @@ import type { Scope, Value } from '../../vql/index.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
-import { IdleReader } from './block-cache.ts';
+import { IdleReader } from './idle-reader.ts';
 import { Volume } from './volume.ts';
 
 const CACHE = Symbol('ntfs-volume-cache');
@@ -37,10 +37,15 @@ export function logOnce(scope: Scope, level: 'error' | 'warn' | 'debug', message
   scope.log(level, message);
 }
 
+/** A first path component that names a device of this host: `\\.\C:`, `\\?\GLOBALROOT`, `C:`. */
+export function isDeviceComponent(c: string): boolean {
+  return /^\\\\[.?]\\|^[a-zA-Z]:$/.test(c);
+}
+
 /** The error for a path with no image: a device of this host, or nothing at all. */
 export function noImageError(p: OSPath, self: string): Error {
   const first = p.components[0] ?? '';
-  if (/^\\\\[.?]\\/.test(first) || /^[a-zA-Z]:$/.test(first)) {
+  if (isDeviceComponent(first)) {
     const dev = /^[a-zA-Z]:$/.test(first) ? `\\\\.\\${first.toUpperCase()}` : first;
     return new Error(`${self} accessor: device ${dev} cannot be opened here: give a pathspec with DelegatePath= a disk image, or map one with --remap`);
   }

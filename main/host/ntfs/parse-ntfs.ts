@@ -17,7 +17,7 @@ import { NtfsError } from './errors.ts';
 import { attrTypeName } from './attributes.ts';
 import { bestName, inodeOf, dataSize, parseInode, type FileEntry } from './file-entry.ts';
 import type { FileNameAttr } from './filename-attr.ts';
-import { loadVolume, noImageError, ntfsPath, type LoadedVolume } from './open-volume.ts';
+import { isDeviceComponent, loadVolume, noImageError, ntfsPath, type LoadedVolume } from './open-volume.ts';
 import { lookupStat } from './raw-ntfs-accessor.ts';
 import { volumeResolver } from './paths.ts';
 import { MountAccessor } from '../remap/mount.ts';
@@ -113,7 +113,17 @@ export async function fileInformation(v: LoadedVolume, f: FileEntry, device: OSP
   ]);
 }
 
-async function entryOf(args: Record<string, Value>, v: LoadedVolume, device: OSPath, scope: Scope): Promise<number> {
+/** The path inside the volume `device` of a filename argument (a device first component dropped). */
+export function insidePath(filename: Value, device: OSPath): OSPath {
+  const comps = ntfsPath(filename).components.filter((c, i) => i > 0 || !isDeviceComponent(c));
+  return new OSPath(comps, 'pathspec', device.delegate);
+}
+
+/**
+ * The MFT entry the arguments name: `inode` (46 or 46-128-0), `mft`, `mft_offset` or `filename`
+ * (a path inside the volume); `fallback` when none is given, else an error.
+ */
+export async function entryOf(args: Record<string, Value>, v: LoadedVolume, device: OSPath, scope: Scope, self: string, fallback?: number): Promise<number> {
   if (args.inode !== undefined && args.inode !== null && args.inode !== '') {
     const i = parseInode(String(args.inode));
     if (!i) throw new Error(`argument inode: ${JSON.stringify(String(args.inode))} is not an inode (<entry>-<type>-<id>, e.g. 46-128-0)`);
@@ -122,11 +132,9 @@ async function entryOf(args: Record<string, Value>, v: LoadedVolume, device: OSP
   if (args.mft !== undefined && args.mft !== null) return Number(args.mft);
   if (args.mft_offset !== undefined && args.mft_offset !== null) return Math.floor(Number(args.mft_offset) / v.volume.boot.recordSize);
   if (args.filename !== undefined && args.filename !== null) {
-    const fp = ntfsPath(args.filename);
-    const p = new OSPath(fp.components.filter((c, i) => i > 0 || !/^\\\\[.?]\\|^[a-zA-Z]:$/.test(c)), 'pathspec', device.delegate);
-    const st = await lookupStat('parse_ntfs', p, v, (m) => scope.log('warn', m));
-    return st.f.entry;
+    return (await lookupStat(self, insidePath(args.filename, device), v, (m) => scope.log('warn', m))).f.entry;
   }
+  if (fallback !== undefined) return fallback;
   throw new Error('give one of inode, mft, mft_offset or filename');
 }
 
@@ -149,7 +157,7 @@ export const parseNtfs: FunctionDef = {
       if (src === undefined || src === null) throw new Error('argument device: give the volume (a pathspec naming the image)');
       const at = devicePath(src, args.accessor, scope);
       const v = await loadVolume(at.device, at.scope ?? scope, 'parse_ntfs');
-      const entry = await entryOf(args, v, at.device, scope);
+      const entry = await entryOf(args, v, at.device, scope, 'parse_ntfs');
       // Device: the argument as given when it is a (remapped) device, so Device + Inode reads
       // through the same accessor; else the image pathspec.
       const shown = at.scope && args.device !== undefined && args.device !== null ? deviceOnly(ntfsPath(args.device)) : at.device;

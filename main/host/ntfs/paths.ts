@@ -7,7 +7,7 @@
  */
 import type { FileNameAttr } from './filename-attr.ts';
 import { bestName } from './file-entry.ts';
-import { Lru } from './lru.ts';
+import { Lru } from '../files/lru.ts';
 import { ROOT_ENTRY, type Volume } from './volume.ts';
 
 export const ORPHAN_DIR = '$OrphanFiles';

@@ -10,7 +10,7 @@ import { NtfsError } from './errors.ts';
 import { FLAG_COMPRESSED, type Attribute } from './attributes.ts';
 import { findRun, type Run } from './runlist.ts';
 import { decompressLznt1 } from './lznt1.ts';
-import type { BlockCache } from './block-cache.ts';
+import type { BlockCache } from '../files/block-cache.ts';
 
 /** The pieces of one non-resident attribute (split over records by an attribute list), merged. */
 export interface DataAttr {

@@ -9,9 +9,9 @@ import { readFull, type FileReader } from '../files/accessors.ts';
 import { OSPath } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
 import { ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT } from './attributes.ts';
-import { attributePieces, parseInode } from './file-entry.ts';
-import { loadVolume, ntfsPath, type LoadedVolume } from './open-volume.ts';
-import { devicePath } from './parse-ntfs.ts';
+import { attributePieces } from './file-entry.ts';
+import { loadVolume, type LoadedVolume } from './open-volume.ts';
+import { devicePath, entryOf } from './parse-ntfs.ts';
 import { lookupStat } from './raw-ntfs-accessor.ts';
 import { volumeResolver } from './paths.ts';
 import { ROOT_ENTRY } from './volume.ts';
@@ -29,26 +29,12 @@ async function openDevice(device: Value, accessor: string, scope: Scope, self: s
   return { v: await loadVolume(at.device, at.scope ?? scope, self), device: at.device };
 }
 
-/** The path inside the volume of a filename argument (a device first component dropped). */
-function insidePath(filename: Value, device: OSPath): OSPath {
-  const fp = ntfsPath(filename);
-  const comps = fp.components.filter((c, i) => i > 0 || !/^\\\\[.?]\\|^[a-zA-Z]:$/.test(c));
-  return new OSPath(comps, 'pathspec', device.delegate);
-}
-
 export const i30Source: I30Source = {
   async directoryIndex(args: I30Args, scope: Scope): Promise<DirectoryIndex> {
     const src = args.device ?? args.filename;
     if (src === undefined || src === null) throw new Error('give device (the volume) and inode, mft or filename');
     const { v, device } = await openDevice(src, args.accessor, scope, 'parse_ntfs_i30');
-    let entry: number;
-    if (args.inode !== undefined && args.inode !== null && args.inode !== '') {
-      const i = parseInode(String(args.inode));
-      if (!i) throw new Error(`argument inode: ${JSON.stringify(String(args.inode))} is not an inode (e.g. 5-144-1)`);
-      entry = i.entry;
-    } else if (args.mft !== undefined && args.mft !== null) entry = Number(args.mft);
-    else if (args.filename !== undefined && args.filename !== null) entry = (await lookupStat('parse_ntfs_i30', insidePath(args.filename, device), v, (m) => scope.log('warn', m))).f.entry;
-    else entry = ROOT_ENTRY;
+    const entry = await entryOf({ inode: args.inode, mft: args.mft, filename: args.filename }, v, device, scope, 'parse_ntfs_i30', ROOT_ENTRY);
     const where = `${v.volume.file}, MFT entry ${entry}`;
     const f = await v.volume.fileEntry(entry);
     const root = attributePieces(f, ATTR_INDEX_ROOT, '$I30');

@@ -8,14 +8,14 @@
 import type { FileReader } from '../files/accessors.ts';
 import { readFull } from '../files/accessors.ts';
 import { NtfsError } from './errors.ts';
-import { BlockCache } from './block-cache.ts';
+import { BlockCache } from '../files/block-cache.ts';
 import { parseBootSector, type BootSector } from './boot.ts';
 import { parseRecord, type MftRecord } from './record.ts';
 import { ATTR_ATTRIBUTE_LIST, ATTR_DATA, ATTR_INDEX_ALLOCATION, ATTR_INDEX_ROOT, type Attribute } from './attributes.ts';
 import { attributeReader } from './stream.ts';
 import { attributePieces, gatherFile, type FileEntry } from './file-entry.ts';
 import { readIndex, visibleEntries, type DirEntry } from './dir-index.ts';
-import { Lru } from './lru.ts';
+import { Lru } from '../files/lru.ts';
 
 export const ROOT_ENTRY = 5;
 

@@ -1,7 +1,7 @@
 /**
- * A small least-recently-used table: the volume keeps parsed MFT records, files and directory
- * listings in these, so that a glob reads each record once without keeping them all. A value
- * whose promise fails is dropped (the next call tries again).
+ * A small least-recently-used table (a Map in use order): the NTFS volume keeps parsed MFT
+ * records, files and listings in these, and BlockCache its blocks. A value whose promise fails
+ * is dropped (the next call tries again).
  */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
