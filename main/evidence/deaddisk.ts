@@ -16,10 +16,11 @@
  * describe this machine instead (pslist, netstat, wmi...) are disabled. Unlike the artifact's
  * config, EXECVE is not granted and `execve` is disabled: evidence never runs programs.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { collect, type Registry } from '../vql/index.ts';
+import { localFileReader, readFull } from '../host/files/accessors.ts';
 
 const SECTOR = 512;
 
@@ -133,14 +134,13 @@ async function directoryRemap(root: string, hostname: string): Promise<Omit<Evid
   return { kind: 'directory', hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'file_nocase', prefix: root }), ...mounts] } };
 }
 
+/** Up to `length` bytes of a local file at `offset`. */
 async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
+  const r = await localFileReader(file);
   try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
+    return Buffer.from(await readFull(r, offset, length));
   } finally {
-    await fh.close();
+    await r.close();
   }
 }
 

@@ -13,7 +13,7 @@
  * `path_typ` would otherwise silently mount with the wrong path type).
  */
 import { load as loadYaml } from 'js-yaml';
-import { PATH_TYPES, nativePathType, type PathType } from '../files/ospath.ts';
+import { nativePathType, pathTypeArg, type PathType } from '../files/ospath.ts';
 
 export class RemapError extends Error {}
 
@@ -87,15 +87,11 @@ const KEYS: Record<string, readonly string[]> = {
  * `reg` (registry), `unix`/`darwin` (linux).
  */
 export function remapPathType(text: string): PathType | undefined {
-  const t = text.toLowerCase();
-  if ((PATH_TYPES as readonly string[]).includes(t)) return t as PathType;
-  switch (t) {
-    case 'ntfs': return 'windows';
+  switch (text.toLowerCase()) {
     case 'file': case 'auto': return nativePathType();
     case 'zip': return 'generic';
     case 'reg': return 'registry';
-    case 'unix': case 'darwin': return 'linux';
-    default: return undefined;
+    default: return pathTypeArg(text, 'generic'); // ours, ntfs, unix, darwin (as pathspec(path_type=) reads them)
   }
 }
 
