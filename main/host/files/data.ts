@@ -154,16 +154,23 @@ export const set: FunctionDef = {
   },
 };
 
-/** Expands `%NAME%` (left alone when unknown) and `$NAME` / `${NAME}` (empty when unknown). */
-export function expandEnv(text: string, env: NodeJS.ProcessEnv = process.env): string {
-  const lookup = (name: string): string | undefined => {
-    if (process.platform !== 'win32') return env[name];
-    const key = Object.keys(env).find((k) => k.toUpperCase() === name.toUpperCase());
-    return key === undefined ? undefined : env[key];
-  };
+/**
+ * Expands `%NAME%` (left alone when unknown) and `$NAME` / `${NAME}` (empty when unknown), the
+ * values from `lookup` (this process's environment; a remapping's impersonated one).
+ */
+export function expandVars(text: string, lookup: (name: string) => string | undefined): string {
   return text
     .replace(/%([A-Za-z_][\w()]*)%/g, (m, name: string) => lookup(name) ?? m)
     .replace(/\$(?:\{([^}]+)\}|([A-Za-z_]\w*))/g, (_m, a: string | undefined, b: string | undefined) => lookup(a ?? b!) ?? '');
+}
+
+/** expandVars() with this process's environment (names in any case on Windows). */
+export function expandEnv(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  return expandVars(text, (name) => {
+    if (process.platform !== 'win32') return env[name];
+    const key = Object.keys(env).find((k) => k.toUpperCase() === name.toUpperCase());
+    return key === undefined ? undefined : env[key];
+  });
 }
 
 export const expand: FunctionDef = {

@@ -25,6 +25,8 @@ import { OSPath, type PathType } from '../files/ospath.ts';
 import { infoRow } from '../system/info.ts';
 import { RemapError, type ImpersonationRemap, type MountRemap, type RemapConfig } from './config.ts';
 import { MountAccessor, pristineScoper } from './mount.ts';
+import { expandVars } from '../files/data.ts';
+import { textOf } from '../files/text.ts';
 
 /** What a remapping did, kept with the session's mocks (remapState()). */
 export interface RemapState {
@@ -199,15 +201,9 @@ async function impersonatedInfo(imp: ImpersonationRemap): Promise<Record<string,
   return out;
 }
 
-/** Expands %NAME% (left when unknown) and $NAME / ${NAME} (empty when unknown) from `env`. */
-export function expandFrom(text: string, env: ReadonlyArray<{ key: string; value: string }>, fold: boolean): string {
-  const lookup = (name: string): string | undefined => {
-    const hit = env.find((e) => e.key === name) ?? (fold ? env.find((e) => e.key.toUpperCase() === name.toUpperCase()) : undefined);
-    return hit?.value;
-  };
-  return text
-    .replace(/%([A-Za-z_][\w()]*)%/g, (m, name: string) => lookup(name) ?? m)
-    .replace(/\$(?:\{([^}]+)\}|([A-Za-z_]\w*))/g, (_m, a: string | undefined, b: string | undefined) => lookup(a ?? b!) ?? '');
+/** The value of `name` in a remapping's env (names in any case when `fold`: a Windows host). */
+function envLookup(env: ReadonlyArray<{ key: string; value: string }>, fold: boolean): (name: string) => string | undefined {
+  return (name) => (env.find((e) => e.key === name) ?? (fold ? env.find((e) => e.key.toUpperCase() === name.toUpperCase()) : undefined))?.value;
 }
 
 function impersonationDefs(imp: ImpersonationRemap, seen: Set<string>): { plugins: PluginDef[]; functions: FunctionDef[] } {
@@ -233,7 +229,7 @@ function impersonationDefs(imp: ImpersonationRemap, seen: Set<string>): { plugin
       name: 'expand',
       doc: 'Expand environment variables of the impersonated host (the remapping\'s env) in a path: %NAME% and $NAME / ${NAME}.',
       args: { path: { type: 'any', required: true, doc: 'The text to expand' } },
-      run: ({ args }) => expandFrom(args.path instanceof OSPath ? args.path.toString() : String(args.path ?? ''), imp.env, fold),
+      run: ({ args }) => expandVars(textOf(args.path), envLookup(imp.env, fold)),
     },
   ];
   for (const n of imp.disabledFunctions) functions.push(disabledFunction(n, seen));
