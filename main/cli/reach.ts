@@ -6,18 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import { ENGINE_OPTIONS, REMAP_OPTIONS, engineFlags, fail, remapFlag, remapSession } from './flags.ts';
-import { accessorsOfMocks } from '../host/files/accessors.ts';
-import { parseRemapConfig, type RemapConfig } from '../host/remap/config.ts';
+import { remapStateOf } from '../host/remap/apply.ts';
 import { createEngine } from './engine.ts';
 import { artifactsReach, hostOs, summarizeReach, type TargetOs } from '../artifacts/reach.ts';
 
 const OSES: readonly TargetOs[] = ['linux', 'darwin', 'windows'];
-
-/** The OS a remapping's impersonation names, if any. */
-function remapOs(config: RemapConfig): TargetOs | undefined {
-  const os = config.remappings.flatMap((r) => (r.type === 'impersonation' && r.os ? [r.os.toLowerCase()] : []))[0];
-  return OSES.find((o) => o === os);
-}
 
 export async function reach(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,13 +24,14 @@ export async function reach(args: string[]): Promise<number> {
   // Under a remapping: its accessor table, its disabled callees as present (they give nothing),
   // and the OS it impersonates.
   const mocks = await remapSession(remap, engine.registry);
+  const state = mocks && remapStateOf(mocks);
   let accessors: ReadonlySet<string> | undefined;
-  if (mocks) {
-    accessors = new Set(accessorsOfMocks(mocks)?.keys() ?? []);
+  if (mocks && state) {
+    accessors = new Set(state.accessors.keys());
     for (const f of mocks.functions.values()) if (!engine.registry.functions.has(f.name)) engine.registry.registerFunction(f);
     for (const p of mocks.plugins.values()) if (!engine.registry.plugins.has(p.name)) engine.registry.registerPlugin(p);
   }
-  const impersonated = remap ? remapOs(parseRemapConfig(remap.text, remap.file)) : undefined;
+  const impersonated = OSES.find((o) => o === state?.impersonation?.os?.toLowerCase());
   const os = (values.os ?? impersonated ?? hostOs()) as TargetOs;
   if (!OSES.includes(os)) fail(`--os must be one of ${OSES.join(', ')}, not '${values.os}'`);
   const all = artifactsReach(engine.repository(), engine.registry, os, accessors);

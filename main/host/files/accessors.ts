@@ -203,10 +203,6 @@ export function remappedAccessors(scope: Scope): Map<string, Accessor> | undefin
   return m === undefined ? undefined : remapped.get(m);
 }
 
-/** The accessor table a remapping keyed by `mocks` gives, or undefined (`vql artifacts reach --remap`). */
-export function accessorsOfMocks(mocks: object): ReadonlyMap<string, Accessor> | undefined {
-  return remapped.get(mocks);
-}
 
 /** The accessors of `registry` (what a session with no remapping sees). */
 export function registryAccessors(registry: Registry): ReadonlyMap<string, Accessor> {

@@ -41,8 +41,12 @@ const states = new WeakMap<object, RemapState>();
 
 /** The remapping applied to `scope`'s session, if any. */
 export function remapState(scope: Scope): RemapState | undefined {
-  const m = scope.env.mocks;
-  return m === undefined ? undefined : states.get(m);
+  return scope.env.mocks === undefined ? undefined : remapStateOf(scope.env.mocks);
+}
+
+/** The remapping installed in session mocks (remapMocks()'s), if any. */
+export function remapStateOf(mocks: object): RemapState | undefined {
+  return states.get(mocks);
 }
 
 export interface ApplyOptions {

@@ -10,7 +10,7 @@ import { offsetAccessor } from './offset.ts';
 import { remapFunction } from './remap-function.ts';
 
 export { RemapError, parseRemapConfig, type RemapConfig } from './config.ts';
-export { remapMocks, remapState, applyToScope, type RemapState } from './apply.ts';
+export { remapMocks, remapState, remapStateOf, applyToScope, type RemapState } from './apply.ts';
 
 export function registerRemap(registry: Registry): void {
   registerAccessor(registry, offsetAccessor);

@@ -287,3 +287,18 @@ test('Windows.Triage.SDS, Windows.NTFS.I30 and Windows.Search.Yara read the imag
   // parse_mft(accessor="ntfs", filename="C:\$MFT") on the mount at \\.\C:.
   run('Windows.Search.Yara');
 });
+
+test('reach --evidence says what can run against the image: its registry, its OS; without it the registry is missing', { skip: SKIP }, () => {
+  const reach = (extra: string[]) => JSON.parse(vql(['artifacts', 'reach', CORPUS, '--json', ...extra]).stdout) as { os: string; artifacts: Array<{ name: string; runs: boolean; missing: string[] }>; summary: { runnable: number } };
+  const here = reach(['--os', 'windows']);
+  const image = reach(['--evidence', DISK]);
+  assert.equal(image.os, 'windows');
+  const programs = (r: typeof here) => r.artifacts.find((a) => a.name === 'Windows.Sys.Programs')!;
+  assert.deepEqual([programs(here).runs, programs(here).missing], [false, ['accessor registry']]);
+  assert.deepEqual([programs(image).runs, programs(image).missing], [true, []]);
+  assert.ok(image.summary.runnable > here.summary.runnable, `${image.summary.runnable} > ${here.summary.runnable}`);
+  assert.ok(image.artifacts.every((a) => !a.missing.includes('accessor registry')));
+  // The remapping's accessors only: live process memory (the process accessor) is not part of a disk image.
+  const carving = (r: typeof here) => r.artifacts.find((a) => a.name === 'Windows.Carving.CobaltStrike')!.missing;
+  assert.ok(!carving(here).includes('accessor process') && carving(image).includes('accessor process'), JSON.stringify([carving(here), carving(image)]));
+});
