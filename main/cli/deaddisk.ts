@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { evidenceRemap, fail } from './flags.ts';
+import { evidenceSummary } from '../evidence/deaddisk.ts';
 
 export async function deaddisk(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -15,8 +16,7 @@ export async function deaddisk(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) fail('deaddisk: give one piece of evidence: a disk image, an NTFS partition image or a folder, e.g. vql deaddisk /case/disk.dd > case.yaml');
   const r = await evidenceRemap(positionals[0]!, values.hostname, 'deaddisk:');
-  const where = r.kind === 'directory' ? 'the folder is C:' : `C: is the NTFS volume at byte ${r.offset}`;
-  process.stderr.write(`${r.kind}: ${where}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}\n`);
+  process.stderr.write(`${r.kind}: ${evidenceSummary(r)}\n`);
   if (values.output) {
     try {
       writeFileSync(values.output, r.yaml);

@@ -244,6 +244,12 @@ async function imageRemap(registry: Registry, image: string, hostname: string): 
   return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), mft, ...mounts] } };
 }
 
+/** What was found, in one line: `C: is the NTFS volume at byte 1048576; registry: ...`. */
+export function evidenceSummary(r: EvidenceRemap): string {
+  const where = r.kind === 'directory' ? 'the folder is C:' : `C: is the NTFS volume at byte ${r.offset}`;
+  return `${where}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}`;
+}
+
 /**
  * The remapping for the evidence at `path` (a folder, a partition image or a disk image), with
  * `hostname` as the impersonated host. Throws an EvidenceError saying what was looked for.

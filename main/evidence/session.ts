@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Mocks, Registry } from '../vql/index.ts';
 import { parseRemapConfig, remapMocks } from '../host/remap/index.ts';
-import { remapForEvidence } from './deaddisk.ts';
+import { evidenceSummary, remapForEvidence } from './deaddisk.ts';
 
 /** Whether `path` names a remapping config rather than evidence. */
 export function isRemapConfig(path: string): boolean {
@@ -23,7 +23,7 @@ export async function evidenceMocks(registry: Registry, path: string, log: (mess
     text = await readFile(path, 'utf8');
   } else {
     const r = await remapForEvidence(registry, path);
-    log(`evidence: ${r.kind} ${path}: ${r.kind === 'directory' ? 'the folder is C:' : `C: is the NTFS volume at byte ${r.offset}`}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}`);
+    log(`evidence: ${r.kind} ${path}: ${evidenceSummary(r)}`);
     text = r.yaml;
   }
   return remapMocks(registry, parseRemapConfig(text, path), log);
