@@ -47,6 +47,14 @@ export async function gatherFile(base: MftRecord, readRecord: (entry: number) =>
     }
     attributes = attributes.filter((a) => a.type !== ATTR_ATTRIBUTE_LIST || a.record === base.entry);
   }
+  return fileOf(base, attributes, where);
+}
+
+/**
+ * The file of record `base` holding `attributes` (its own, or gathered from its extension
+ * records), its $STANDARD_INFORMATION and $FILE_NAME values decoded.
+ */
+export function fileOf(base: MftRecord, attributes: readonly Attribute[], where: string): FileEntry {
   const w = `${where}, MFT entry ${base.entry}`;
   const siAttr = attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.resident);
   const fileNames = attributes.filter((a) => a.type === ATTR_FILE_NAME && a.resident).map((a) => decodeFileName(a.value!, w));

@@ -6,9 +6,7 @@
 import type { FileReader } from '../files/accessors.ts';
 import { readFull } from '../files/accessors.ts';
 import { NtfsError } from './errors.ts';
-import { ATTR_FILE_NAME, ATTR_STANDARD_INFORMATION, decodeStandardInformation } from './attributes.ts';
-import { decodeFileName } from './filename-attr.ts';
-import type { FileEntry } from './file-entry.ts';
+import { fileOf, type FileEntry } from './file-entry.ts';
 import { parseRecord, recordSizeOf } from './record.ts';
 import { Lru } from '../files/lru.ts';
 import { PathResolver } from './paths.ts';
@@ -98,14 +96,7 @@ export class MftFile {
 /** A file from one record, with no attribute list followed (there is no volume to read it from). */
 export function fileOfRecord(b: Uint8Array, entry: number, where: string): FileEntry {
   const r = parseRecord(b, entry, NO_VOLUME, where);
-  const w = `${where}, MFT entry ${entry}`;
-  const si = r.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION && a.resident);
-  return {
-    entry, seq: r.seq, inUse: r.inUse, isDir: r.isDir, linkCount: r.linkCount, lsn: r.lsn, attributes: r.attributes,
-    si: si ? decodeStandardInformation(si.value!, w) : null,
-    fileNames: r.attributes.filter((a) => a.type === ATTR_FILE_NAME && a.resident).map((a) => decodeFileName(a.value!, w)),
-    baseEntry: r.baseEntry,
-  };
+  return { ...fileOf(r, r.attributes, where), baseEntry: r.baseEntry };
 }
 
 /** True when the error is the damage of one record (the scan goes on). */
