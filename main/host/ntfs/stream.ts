@@ -111,8 +111,23 @@ export function runsReader(disk: BlockCache, clusterSize: number, a: DataAttr, w
       }
       return out;
     },
+    // Where the data is (the rest reads as zeros): a $J stream is mostly one sparse run, which
+    // parse_usn then skips rather than scanning (usn.ts's SparseAware).
+    ...(unitClusters ? {} : { dataRanges: async () => dataRanges(a, clusterSize) }),
     close: async () => {},
   };
+}
+
+/** The byte ranges of `a` stored on the volume (its runs that are not sparse), within its size. */
+export function dataRanges(a: DataAttr, clusterSize: number): Array<{ offset: number; length: number }> {
+  const out: Array<{ offset: number; length: number }> = [];
+  for (const r of a.runs) {
+    if (r.lcn === null) continue;
+    const offset = r.vcn * clusterSize;
+    const length = Math.min(r.length * clusterSize, a.realSize - offset);
+    if (length > 0) out.push({ offset, length });
+  }
+  return out;
 }
 
 /** A reader over any attribute (resident or not). */

@@ -14,6 +14,8 @@ import {
   checkUsnHeader, parseUsnRecord, readUsnJournal, usnLinks, usnReasons, usnRow, usnSources, type UsnPathResolver, type UsnRecord, type UsnWalkStats,
 } from '../../../main/host/ntfs/usn.ts';
 import { makeParseUsn, parseUsn } from '../../../main/host/ntfs/usn-plugin.ts';
+import { runsReader } from '../../../main/host/ntfs/stream.ts';
+import { BlockCache } from '../../../main/host/files/block-cache.ts';
 import { NtfsError } from '../../../main/host/ntfs/errors.ts';
 import { layoutJournal, usnRecord, writeJournal, type UsnSpec } from './usn-writer.ts';
 
@@ -172,6 +174,28 @@ test('readUsnJournal skips holes without reading them when the reader knows its 
   const { recs, stats } = await walk(sparse);
   checkRecords(recs, j.specs, j.offsets);
   assert.ok(stats.bytesRead < 1024 * 1024, `read ${stats.bytesRead} bytes`);
+});
+
+test('a sparse $J read through the NTFS stream reader skips its holes: runsReader gives its data ranges', async () => {
+  const j = sampleJournal();
+  const bytes = new Uint8Array(Math.ceil(j.size / 4096) * 4096);
+  for (const r of j.regions) bytes.set(r.bytes, r.at);
+  // The volume holds the stream's clusters where they are (lcn = vcn); a cluster of zeros is a sparse run.
+  const runs: Array<{ vcn: number; length: number; lcn: number | null }> = [];
+  for (let c = 0; c < bytes.length / 4096; c++) {
+    const lcn = bytes.subarray(c * 4096, (c + 1) * 4096).some((b) => b !== 0) ? c : null;
+    const last = runs[runs.length - 1];
+    if (last && (last.lcn === null) === (lcn === null)) last.length++;
+    else runs.push({ vcn: c, length: 1, lcn });
+  }
+  assert.ok(runs.some((r) => r.lcn === null) && runs.some((r) => r.lcn !== null));
+  const disk = memoryReader(bytes);
+  let diskBytes = 0;
+  const counted: FileReader = { ...disk, read: async (o, l) => { const b = await disk.read(o, l); diskBytes += b.length; return b; } };
+  const reader = runsReader(new BlockCache(counted), 4096, { realSize: j.size, initializedSize: j.size, compressed: false, compressionUnit: 0, runs }, 'vol.dd, $J');
+  const { recs, stats } = await walk(reader);
+  checkRecords(recs, j.specs, j.offsets);
+  assert.ok(stats.bytesRead < 1024 * 1024 && diskBytes < 1024 * 1024, `read ${stats.bytesRead} bytes of the stream, ${diskBytes} of the volume`);
 });
 
 test('readUsnJournal never hangs on bad data', async () => {
