@@ -111,10 +111,15 @@ export const FILE_ATTRIBUTE_NAMES: ReadonlyArray<readonly [number, string]> = [
   [0x20000000, 'DUP_VIEW_INDEX_PRESENT'],
 ];
 
+/** The names in `table` of the bits set in `value`, in the table's order. */
+export function flagNames(value: number, table: ReadonlyArray<readonly [number, string]>): string[] {
+  const out: string[] = [];
+  for (const [bit, name] of table) if ((value & bit) !== 0) out.push(name);
+  return out;
+}
+
 /** The names of the FILE_ATTRIBUTE_* bits set in `flags`, in bit order. */
 export function fileAttributeFlags(flags: number): string[] {
-  const out: string[] = [];
-  for (const [bit, name] of FILE_ATTRIBUTE_NAMES) if ((flags & bit) !== 0) out.push(name);
-  return out;
+  return flagNames(flags, FILE_ATTRIBUTE_NAMES);
 }
 

@@ -17,7 +17,7 @@ import { VDict, type Value } from '../../vql/index.ts';
 import { readFull, type FileReader } from '../files/accessors.ts';
 import { OSPath } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
-import { fileAttributeFlags } from './filename-attr.ts';
+import { fileAttributeFlags, flagNames } from './filename-attr.ts';
 import { filetime } from '../registry/raw-reg-accessor.ts';
 
 /** One change journal record. */
@@ -88,12 +88,6 @@ export const USN_SOURCE_NAMES: ReadonlyArray<readonly [number, string]> = [
   [0x00000004, 'REPLICATION_MANAGEMENT'],
   [0x00000008, 'CLIENT_REPLICATION_MANAGEMENT'],
 ];
-
-function flagNames(value: number, table: ReadonlyArray<readonly [number, string]>): string[] {
-  const out: string[] = [];
-  for (const [bit, name] of table) if ((value & bit) !== 0) out.push(name);
-  return out;
-}
 
 /** The USN_REASON_* names of `reason`, in bit order. */
 export function usnReasons(reason: number): string[] {
