@@ -20,7 +20,8 @@ import type { VTime } from '../../vql/index.ts';
 import { NtfsError } from './errors.ts';
 import { applyFixups } from './fixup.ts';
 import { filetime } from '../registry/raw-reg-accessor.ts';
-import { FILE_NAME_HEADER, decodeFileName, nameTypeOf, type FileNameAttr, type FileNameType } from './filename-attr.ts';
+import { FILE_NAME_HEADER, decodeFileName, nameTypeOf, splitRef, type FileNameAttr, type FileNameType } from './filename-attr.ts';
+import { isZero } from '../parsers/common.ts';
 
 /** One directory entry (live or carved). */
 export interface I30Entry {
@@ -50,7 +51,7 @@ function u32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 }
 function ref(b: Uint8Array, o: number): { entry: number; seq: number } {
-  return { entry: u32(b, o) + u16(b, o + 4) * 0x1_0000_0000, seq: u16(b, o + 6) };
+  return splitRef(new DataView(b.buffer, b.byteOffset, b.byteLength), o);
 }
 
 interface NodeHeader {
@@ -131,11 +132,6 @@ function slackEntries(b: Uint8Array, from: number, to: number, streamOffset: num
       k += 8;
     }
   }
-}
-
-function isZero(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
-  return true;
 }
 
 /**

@@ -17,7 +17,8 @@ import { VDict, type Value } from '../../vql/index.ts';
 import { readFull, type FileReader } from '../files/accessors.ts';
 import { OSPath } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
-import { fileAttributeFlags, flagNames } from './filename-attr.ts';
+import { fileAttributeFlags, flagNames, splitRef } from './filename-attr.ts';
+import { isZero } from '../parsers/common.ts';
 import { filetime } from '../registry/raw-reg-accessor.ts';
 
 /** One change journal record. */
@@ -123,12 +124,6 @@ export function checkUsnHeader(view: DataView, pos: number): UsnHeaderCheck {
   return { kind: 'record', length, major };
 }
 
-function ref64(view: DataView, off: number): { entry: number; seq: number } {
-  const lo = view.getUint32(off, true);
-  const hi = view.getUint16(off + 4, true);
-  return { entry: hi * 0x1_0000_0000 + lo, seq: view.getUint16(off + 6, true) };
-}
-
 function hex128(bytes: Uint8Array, off: number): string {
   let s = '';
   for (let i = off + 15; i >= off; i--) s += bytes[i]!.toString(16).padStart(2, '0');
@@ -152,12 +147,12 @@ export function parseUsnRecord(bytes: Uint8Array, pos: number, offset: number, v
   if (pos + recordLength > bytes.length) throw new NtfsError(`USN record of ${recordLength} bytes truncated at ${bytes.length - pos}`, where);
   let file, parent, fileId128, parentId128, o;
   if (majorVersion === 2) {
-    file = ref64(view, pos + 8);
-    parent = ref64(view, pos + 16);
+    file = splitRef(view, pos + 8);
+    parent = splitRef(view, pos + 16);
     o = pos + 24;
   } else {
-    file = ref64(view, pos + 8);
-    parent = ref64(view, pos + 24);
+    file = splitRef(view, pos + 8);
+    parent = splitRef(view, pos + 24);
     fileId128 = hex128(bytes, pos + 8);
     parentId128 = hex128(bytes, pos + 24);
     o = pos + 40;
@@ -352,11 +347,6 @@ export async function* readUsnBatches(reader: FileReader, opts: UsnReadOptions =
   }
   if (batch.length) yield batch;
   if (st.garbageRegions > 1) warn(`${where}: ${st.garbageRegions} damaged regions skipped in all (${st.garbageBytes} bytes)`);
-}
-
-function isZero(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
-  return true;
 }
 
 /** The first 8-aligned position at or after `at` (8-aligned) whose word is not zero, or b.length. */

@@ -55,6 +55,12 @@ export async function openOrLog<T = FileReader>(
   }
 }
 
+/** True when bytes [start, end) of `b` are all zero (space allocated and not used yet). */
+export function isZero(b: Uint8Array, start = 0, end = b.length): boolean {
+  for (let i = start; i < end; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 /** An error of the filesystem (ENOENT, EISDIR, EACCES...) rather than of the query. */
 export function isIoError(e: unknown): boolean {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';

@@ -85,11 +85,6 @@ export function isChunk(b: Uint8Array): boolean {
   return b.length >= 8 && latin1(b, 0, 8) === CHUNK_SIGNATURE;
 }
 
-/** True when the bytes are all zero (space Windows allocated for a chunk not yet used). */
-export function isZero(b: Uint8Array, start = 0, end = b.length): boolean {
-  for (let i = start; i < end; i++) if (b[i] !== 0) return false;
-  return true;
-}
 
 /** Decodes a chunk header (the caller checked the signature and that 512 bytes are there). */
 export function parseChunkHeader(b: Uint8Array): ChunkHeader {

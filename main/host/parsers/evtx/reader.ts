@@ -19,9 +19,10 @@ import { readFull, type FileReader } from '../../files/accessors.ts';
 import { VDict } from '../../../vql/index.ts';
 import { ChunkParser } from './binxml.ts';
 import { parseRecordEvent } from './render.ts';
+import { isZero } from '../common.ts';
 import {
   CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_FLAG_DIRTY, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_MAGIC,
-  chunkHeaderCrc, crc32, isChunk, isZero, parseChunkHeader, parseFileHeader, type FileHeader,
+  chunkHeaderCrc, crc32, isChunk, parseChunkHeader, parseFileHeader, type FileHeader,
 } from './format.ts';
 
 /** Record errors of one chunk logged one by one; the others are counted. */
