@@ -61,6 +61,13 @@ describe('e2e: workbench export in the desktop app', { skip: e2eSkip() }, () => 
     let downloads = 0;
     page.on('download', () => downloads++);
     await page.getByRole('tab', { name: 'Logs workbench' }).click();
+    // The test before left auth.csv open: close it first, so the "loaded in" waited for below is
+    // this load's and not the last one's (reading the old summary raced the reload in CI).
+    const close = view().getByRole('button', { name: 'Close', exact: true });
+    if (await close.count()) {
+      await close.click();
+      await view().getByLabel('Table summary').waitFor({ state: 'detached' });
+    }
     await view().getByRole('button', { name: 'Open file…' }).click();
     const open = page.getByRole('dialog');
     await open.getByLabel('Path').fill(join(evidence, 'auth.csv'));
