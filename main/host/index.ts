@@ -21,6 +21,7 @@ import { registerShell } from './shell/index.ts';
 import { registerRegistry } from './registry/index.ts';
 import { registerNtfs } from './ntfs/index.ts';
 import { registerRemap } from './remap/index.ts';
+import { registerOle } from './ole/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -42,6 +43,7 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerShell(registry, opts);
   registerRegistry(registry, opts);
   registerNtfs(registry, opts);
+  registerOle(registry);
   registerRemap(registry);
   registry.registerFunction(verifyFunction);
   return registry;
