@@ -17,7 +17,8 @@
 import { createHash } from 'node:crypto';
 import { PeError, PeTruncated, RangeReader, view } from './reader.ts';
 import { ordLookup } from './ordinals.ts';
-import { DerError, parseAuthenticode, type AuthenticodeInfo } from './authenticode.ts';
+import { parseAuthenticode, type AuthenticodeInfo } from './authenticode.ts';
+import { DerError } from '../der.ts';
 
 /** IMAGE_FILE_MACHINE_* names, as pefile's `machine_types`. */
 const MACHINES: ReadonlyMap<number, string> = new Map([
