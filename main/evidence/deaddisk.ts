@@ -72,6 +72,11 @@ function common(hostname: string): unknown[] {
     shadow('data', 'data'),
     shadow('scope', 'scope'),
     shadow('sparse', 'sparse'),
+    // Not in the artifact's config: containers read through the remapped drive (jump lists,
+    // Office documents), so they never reach this machine's disk either.
+    shadow('mscfb', 'mscfb'),
+    shadow('zip_nocase', 'zip_nocase'),
+    shadow('offset', 'offset'),
   ];
 }
 
