@@ -89,13 +89,13 @@ function driveMounts(from: { accessor: string; prefix: string }): unknown[] {
   ];
 }
 
-function hiveMount(description: string, hive: object, key: string): unknown {
-  return {
-    type: 'mount',
-    description,
-    from: { accessor: 'raw_reg', prefix: JSON.stringify({ Path: '/', ...hive }), path_type: 'registry' },
-    on: { accessor: 'registry', prefix: key, path_type: 'registry' },
-  };
+/**
+ * A hive mounted at `key` on `registry` and on `reg`, its other name (the artifact's config has
+ * `registry` only; Windows.System.RootCAStore globs with `reg`).
+ */
+function hiveMounts(description: string, hive: object, key: string): unknown[] {
+  const from = { accessor: 'raw_reg', prefix: JSON.stringify({ Path: '/', ...hive }), path_type: 'registry' };
+  return ['registry', 'reg'].map((accessor) => ({ type: 'mount', description, from, on: { accessor, prefix: key, path_type: 'registry' } }));
 }
 
 /** The entry of `dir` named `name` in any case, or null. */
@@ -126,7 +126,7 @@ async function directoryRemap(root: string, hostname: string): Promise<Omit<Evid
     const found = await resolveNoCase(root, inVolume);
     if (!found) continue;
     hives.push({ key, path: found });
-    mounts.push(hiveMount(`Map ${key}`, { DelegateAccessor: 'file_nocase', DelegatePath: found }, key));
+    mounts.push(...hiveMounts(`Map ${key}`, { DelegateAccessor: 'file_nocase', DelegatePath: found }, key));
   }
   const users = await resolveNoCase(root, 'Users');
   for (const user of users ? (await readdir(users, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort() : []) {
@@ -134,7 +134,7 @@ async function directoryRemap(root: string, hostname: string): Promise<Omit<Evid
     if (!found) continue;
     const key = `HKEY_USERS\\${user}`;
     hives.push({ key, path: found });
-    mounts.push(hiveMount(`Map User hive for ${user}`, { DelegateAccessor: 'file_nocase', DelegatePath: found }, key));
+    mounts.push(...hiveMounts(`Map User hive for ${user}`, { DelegateAccessor: 'file_nocase', DelegatePath: found }, key));
   }
   return { kind: 'directory', hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'file_nocase', prefix: root }), ...mounts] } };
 }
@@ -237,12 +237,12 @@ async function imageRemap(registry: Registry, image: string, hostname: string): 
   for (const [path, key] of SYSTEM_HIVES) {
     if (!present.has(path)) continue;
     hives.push({ key, path });
-    mounts.push(hiveMount(`Map ${key}`, inVolume(path), key));
+    mounts.push(...hiveMounts(`Map ${key}`, inVolume(path), key));
   }
   for (const user of users) {
     const path = `/Users/${user}/NTUSER.DAT`;
     hives.push({ key: `HKEY_USERS\\${user}`, path });
-    mounts.push(hiveMount(`Map User hive for ${user}`, inVolume(path), `HKEY_USERS\\${user}`));
+    mounts.push(...hiveMounts(`Map User hive for ${user}`, inVolume(path), `HKEY_USERS\\${user}`));
   }
   // The mft accessor's \\.\C:\<inode> paths (Windows.NTFS.Recover, Windows.Triage.SDS) are the volume's.
   const mft = { type: 'mount', description: 'MFT entries of C:', from: { accessor: 'mft', prefix: JSON.stringify(volume) }, on: { accessor: 'mft', prefix: '\\\\.\\C:', path_type: 'ntfs' } };

@@ -76,12 +76,42 @@ function shimcache(entries: ReadonlyArray<{ path: string; when: bigint; executed
 
 const path = (...names: string[]) => (leaf: object) => names.reduceRight<object>((sub, name) => ({ name, subkeys: [sub] }), leaf);
 
+/** A self-signed root certificate made by openssl (DER), or null without openssl. */
+function rootCertificate(): Buffer | null {
+  const key = join(TMP, 'root.key');
+  const der = join(TMP, 'root.der');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-outform', 'DER', '-out', der,
+    '-days', '365', '-subj', '/CN=Evil Interception Root/O=Not Microsoft'], { encoding: 'utf8' });
+  return r.status === 0 ? readFileSync(der) : null;
+}
+let CERT: Buffer | null = null;
+
+/** A certificate store's Blob value: records {Type, reserved, Length, Data}: 3 the SHA-1, 11 the name, 32 the DER. */
+function certBlob(der: Buffer, name: string): Uint8Array {
+  const record = (type: number, data: Buffer) => {
+    const h = Buffer.alloc(12);
+    h.writeUInt32LE(type, 0);
+    h.writeUInt32LE(1, 4);
+    h.writeUInt32LE(data.length, 8);
+    return Buffer.concat([h, data]);
+  };
+  return new Uint8Array(Buffer.concat([record(3, createHash('sha1').update(der).digest()), record(11, Buffer.from(`${name}\0`, 'utf16le')), record(32, der)]));
+}
+
 before(() => {
   if (NO_IMAGE) return;
+  CERT = rootCertificate();
+  const certificates = CERT ? [{ name: createHash('sha1').update(CERT).digest('hex').toUpperCase(), lastWrite: WHEN, values: [{ name: 'Blob', type: 3, data: certBlob(CERT, 'Evil Root') }] }] : [];
   const software = buildHive({
     name: 'ROOT',
     subkeys: [
-      path('Microsoft', 'Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('7-Zip', '7-Zip 23.01 (x64)', '23.01', 'Igor Pavlov')] }),
+      {
+        name: 'Microsoft',
+        subkeys: [
+          path('Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('7-Zip', '7-Zip 23.01 (x64)', '23.01', 'Igor Pavlov')] }),
+          path('SystemCertificates', 'ROOT')({ name: 'Certificates', subkeys: certificates }),
+        ],
+      },
       path('WOW6432Node', 'Microsoft', 'Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('{GUID-NPP}', 'Notepad++ (32-bit x86)', '8.6.4', 'Notepad++ Team')] }),
     ] as never,
   }).bytes;
@@ -171,6 +201,19 @@ for (const kind of ['disk image', 'partition image'] as const) {
     assert.match(String(byName.get('PuTTY release 0.80')!.KeyPath), /^HKEY_USERS\\bob\\Software\\/i);
   });
 }
+
+test('Windows.System.RootCAStore finds a root certificate planted in the image\'s SOFTWARE hive (reg accessor, parse_x509)', { skip: SKIP }, (t) => {
+  if (!CERT) return t.skip('the openssl command is not installed: no certificate to plant');
+  const out = rows(vql(['artifacts', 'collect', 'Windows.System.RootCAStore', '--definitions', CORPUS, '--evidence', DISK, '--format', 'json']).stdout);
+  assert.equal(out.length, 1, JSON.stringify(out, null, 1));
+  const row = out[0] as { Name: string; FingerPrint: string; Certificate: { Subject: { CommonName: string; Organization: string[] }; IsCA: boolean; FingerprintSHA1: string }; _RegistryValue: string };
+  assert.equal(row.Name, 'Evil Root');
+  assert.equal(row.FingerPrint, createHash('sha1').update(CERT).digest('hex'));
+  assert.equal(row.Certificate.Subject.CommonName, 'Evil Interception Root');
+  assert.deepEqual(row.Certificate.Subject.Organization, ['Not Microsoft']);
+  assert.equal(row.Certificate.FingerprintSHA1, row.FingerPrint);
+  assert.match(row._RegistryValue, /^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\[0-9A-F]{40}\\Blob$/i);
+});
 
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {
   const remap = remappingFor(DISK);
