@@ -7,7 +7,9 @@
  *   `file_nocase` (copied names keep Windows' case: `config`, `NTUSER.DAT`);
  * - a file with the NTFS signature at offset 3 is a partition image;
  * - any other file is a disk image: its GPT (or MBR) partitions are searched for the first NTFS
- *   volume with a `Windows` folder at its top.
+ *   volume with a `Windows` folder at its top;
+ * - an Expert Witness image (`.E01`, its other segments next to it) is read as the disk or
+ *   partition it holds, through the `ewf` accessor (not in the artifact's heuristics).
  *
  * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors (and an image's
  * MFT entries on `mft`); the SOFTWARE,
@@ -21,10 +23,11 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { collect, type Registry } from '../vql/index.ts';
 import { localFileReader, readFull } from '../host/files/accessors.ts';
+import { EwfError, EwfImage, isEwf, isEwf2, segmentName } from '../host/ewf/index.ts';
 
 const SECTOR = 512;
 
-export type EvidenceKind = 'directory' | 'partition image' | 'disk image';
+export type EvidenceKind = 'directory' | 'partition image' | 'disk image' | 'E01 partition image' | 'E01 disk image';
 
 export interface EvidenceRemap {
   readonly kind: EvidenceKind;
@@ -139,26 +142,66 @@ async function directoryRemap(root: string, hostname: string): Promise<Omit<Evid
   return { kind: 'directory', hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'file_nocase', prefix: root }), ...mounts] } };
 }
 
-/** Up to `length` bytes of a local file at `offset`. */
-async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
-  const r = await localFileReader(file);
-  try {
-    return Buffer.from(await readFull(r, offset, length));
-  } finally {
+/**
+ * The bytes of an image: a raw file, or the media inside an E01 (read with the EWF reader here,
+ * and through the `ewf` accessor by the remapping).
+ */
+interface ImageSource {
+  readonly path: string;
+  /** True for an E01. */
+  readonly ewf: boolean;
+  /** The pathspec (without Path) that names the image's bytes, for the `offset` accessor's delegate. */
+  readonly spec: Record<string, unknown>;
+  readAt(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+async function openImage(path: string): Promise<ImageSource> {
+  const r = await localFileReader(path);
+  const head = await readFull(r, 0, 16);
+  if (isEwf2(head)) {
     await r.close();
+    throw new EvidenceError(`${path}: an EWF2 (Ex01) image: only E01 images are read; convert it to raw with ewfexport -f raw (libewf), or to E01`);
   }
+  if (!isEwf(head)) {
+    return {
+      path,
+      ewf: false,
+      spec: { DelegateAccessor: 'file', DelegatePath: path },
+      readAt: async (offset, length) => Buffer.from(await readFull(r, offset, length)),
+      close: () => r.close(),
+    };
+  }
+  await r.close();
+  let image: EwfImage;
+  try {
+    image = await EwfImage.open(path, async (index) => {
+      const name = segmentName(path, index);
+      return index > 0 && !(await stat(name).catch(() => null)) ? null : localFileReader(name);
+    });
+  } catch (e) {
+    throw new EvidenceError(e instanceof EwfError ? e.message : `${path}: ${(e as Error).message}`);
+  }
+  return {
+    path,
+    ewf: true,
+    spec: { DelegateAccessor: 'ewf', Delegate: { DelegateAccessor: 'file', DelegatePath: path } },
+    readAt: async (offset, length) => Buffer.from(await image.read(offset, length)),
+    close: () => image.close(),
+  };
 }
 
 /** The byte offsets of a disk image's partitions: GPT's when it has one, else the MBR's. */
-export async function partitionOffsets(image: string): Promise<number[]> {
-  const head = await readAt(image, 0, 2 * SECTOR);
+export async function partitionOffsets(image: ImageSource): Promise<number[]> {
+  const readAt = (offset: number, length: number) => image.readAt(offset, length);
+  const head = await readAt(0, 2 * SECTOR);
   if (head.length < 2 * SECTOR) return [];
   if (head.subarray(SECTOR, SECTOR + 8).toString('latin1') === 'EFI PART') {
     const entriesLba = Number(head.readBigUInt64LE(SECTOR + 72));
     const count = Math.min(head.readUInt32LE(SECTOR + 80), 1024);
     const size = head.readUInt32LE(SECTOR + 84);
     if (size < 128 || size > 4096) return [];
-    const table = await readAt(image, entriesLba * SECTOR, count * size);
+    const table = await readAt(entriesLba * SECTOR, count * size);
     const out: number[] = [];
     for (let i = 0; (i + 1) * size <= table.length; i++) {
       const e = table.subarray(i * size, (i + 1) * size);
@@ -179,17 +222,17 @@ export async function partitionOffsets(image: string): Promise<number[]> {
   return out;
 }
 
-async function isNtfsAt(image: string, offset: number): Promise<boolean> {
-  return (await readAt(image, offset + 3, 4)).toString('latin1') === 'NTFS';
+async function isNtfsAt(image: ImageSource, offset: number): Promise<boolean> {
+  return (await image.readAt(offset + 3, 4)).toString('latin1') === 'NTFS';
 }
 
 /** The pathspec of the volume at `offset` in `image`, as the artifact writes it. */
-function volumeSpec(image: string, offset: number): object {
-  return { DelegateAccessor: 'offset', Delegate: { DelegateAccessor: 'file', DelegatePath: image, Path: `/${offset}` } };
+function volumeSpec(image: ImageSource, offset: number): object {
+  return { DelegateAccessor: 'offset', Delegate: { ...image.spec, Path: `/${offset}` } };
 }
 
 /** The top-level names of the NTFS volume at `offset`, and its users' NTUSER.DAT folders. */
-async function ntfsVolume(registry: Registry, image: string, offset: number): Promise<{ top: string[]; users: string[] }> {
+async function ntfsVolume(registry: Registry, image: ImageSource, offset: number): Promise<{ top: string[]; users: string[] }> {
   const vars = { V: JSON.stringify(volumeSpec(image, offset)) };
   const top = await collect(`SELECT Name FROM glob(globs='/*', accessor='raw_ntfs', root=pathspec(parse=V))`, { registry, vars, log: () => {} });
   const users = await collect(`SELECT OSPath[-2] AS User FROM glob(globs='/Users/*/NTUser.DAT', accessor='raw_ntfs', root=pathspec(parse=V))`, { registry, vars, log: () => {} });
@@ -197,23 +240,23 @@ async function ntfsVolume(registry: Registry, image: string, offset: number): Pr
 }
 
 /** Which of `paths` exist in the NTFS volume at `offset` (names compared in any case). */
-async function existingIn(registry: Registry, image: string, offset: number, paths: readonly string[]): Promise<Set<string>> {
+async function existingIn(registry: Registry, image: ImageSource, offset: number, paths: readonly string[]): Promise<Set<string>> {
   const vars = { V: JSON.stringify(volumeSpec(image, offset)), Paths: [...paths] };
   const rows = await collect(`SELECT _value AS P FROM foreach(row=Paths) WHERE stat(accessor='raw_ntfs', filename=pathspec(parse=V) + _value).Size`, { registry, vars, log: () => {} });
   return new Set(rows.map((r) => String(r.get('P'))));
 }
 
-async function imageRemap(registry: Registry, image: string, hostname: string): Promise<Omit<EvidenceRemap, 'yaml'>> {
-  let kind: EvidenceKind = 'partition image';
+async function imageRemap(registry: Registry, image: ImageSource, hostname: string): Promise<Omit<EvidenceRemap, 'yaml'>> {
+  let kind: EvidenceKind = image.ewf ? 'E01 partition image' : 'partition image';
   let offset: number | undefined;
   let users: string[] = [];
   if (await isNtfsAt(image, 0)) {
     offset = 0;
     users = (await ntfsVolume(registry, image, 0)).users;
   } else {
-    kind = 'disk image';
+    kind = image.ewf ? 'E01 disk image' : 'disk image';
     const offsets = await partitionOffsets(image);
-    if (!offsets.length) throw new EvidenceError(`${image}: no NTFS signature at its start and no GPT or MBR partition table: give a disk image (raw/dd), an NTFS partition image, or a folder`);
+    if (!offsets.length) throw new EvidenceError(`${image.path}: no NTFS signature at its start and no GPT or MBR partition table: give a disk image (raw/dd), an NTFS partition image, or a folder`);
     const seen: string[] = [];
     for (const off of offsets) {
       if (!(await isNtfsAt(image, off))) continue;
@@ -226,7 +269,7 @@ async function imageRemap(registry: Registry, image: string, hostname: string): 
       }
     }
     if (offset === undefined) {
-      throw new EvidenceError(`${image}: no NTFS partition with a Windows folder at its top (partitions at ${offsets.join(', ')}${seen.length ? `; NTFS ones hold ${seen.join('; ')}` : ', none of them NTFS'})`);
+      throw new EvidenceError(`${image.path}: no NTFS partition with a Windows folder at its top (partitions at ${offsets.join(', ')}${seen.length ? `; NTFS ones hold ${seen.join('; ')}` : ', none of them NTFS'})`);
     }
   }
   const volume = volumeSpec(image, offset);
@@ -266,7 +309,16 @@ export async function remapForEvidence(registry: Registry, path: string, hostnam
   } catch (e) {
     throw new EvidenceError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
   }
-  const built = st.isDirectory() ? await directoryRemap(path, hostname) : await imageRemap(registry, path, hostname);
+  let built: Omit<EvidenceRemap, 'yaml'>;
+  if (st.isDirectory()) built = await directoryRemap(path, hostname);
+  else {
+    const image = await openImage(path);
+    try {
+      built = await imageRemap(registry, image, hostname);
+    } finally {
+      await image.close().catch(() => {});
+    }
+  }
   const header = `# Remapping for ${built.kind} ${path} (vql deaddisk)\n`;
   // js-yaml quotes the key 'on', which YAML 1.1 readers (Go's, Velociraptor's) would take for true.
   return { ...built, yaml: header + dump(built.config, { lineWidth: -1 }) };

@@ -8,7 +8,7 @@ import type { Scope, Value } from '../../vql/index.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
-import { IdleReader } from './idle-reader.ts';
+import { IdleReader } from '../files/idle-reader.ts';
 import { Volume } from './volume.ts';
 
 const CACHE = Symbol('ntfs-volume-cache');

@@ -264,9 +264,26 @@ test('vql deaddisk finds C: in a disk image, a partition image and a triage fold
   }
 });
 
-for (const kind of ['disk image', 'partition image', 'triage folder'] as const) {
-  test(`--evidence runs a query against a ${kind}: registry, C: and info()`, { skip: NO_IMAGE }, () => {
-    const evidence = kind === 'disk image' ? DISK : kind === 'partition image' ? PART : FOLDER;
+const HAVE_EWF = spawnSync('ewfacquire', ['-V']).status === 0;
+/** `image` as an E01 in segments of 10 MiB (uncompressed, so there are several), made by libewf's ewfacquire. */
+function e01(image: string, name: string): string {
+  const target = join(TMP, name);
+  if (!existsSync(`${target}.E01`)) {
+    const r = spawnSync('ewfacquire', ['-u', '-q', '-c', 'none', '-S', '10MiB', '-t', target, image], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  return `${target}.E01`;
+}
+
+for (const kind of ['disk image', 'partition image', 'triage folder', 'E01 disk image', 'E01 partition image'] as const) {
+  const skip = NO_IMAGE || (kind.startsWith('E01') && !HAVE_EWF && 'ewfacquire is not installed (apt-get install ewf-tools)');
+  test(`--evidence runs a query against a ${kind}: registry, C: and info()`, { skip }, () => {
+    const evidence = kind === 'disk image' ? DISK : kind === 'partition image' ? PART : kind === 'triage folder' ? FOLDER
+      : kind === 'E01 disk image' ? e01(DISK, 'disk') : e01(PART, 'partition');
+    if (kind.startsWith('E01')) {
+      assert.ok(existsSync(evidence.replace(/01$/, '02')), 'the E01 has several segments');
+      assert.equal(vql(['deaddisk', evidence]).stderr.trim(), `${kind}: C: is the NTFS volume at byte ${kind === 'E01 disk image' ? 1048576 : 0}; registry: HKEY_LOCAL_MACHINE/Software, HKEY_LOCAL_MACHINE/System, HKEY_USERS\\bob`);
+    }
     const q = (text: string) => rows(vql(['query', '--evidence', evidence, '--format', 'json', text]).stdout);
     assert.deepEqual(q(UNINSTALL), EXPECTED_UNINSTALL);
     assert.deepEqual(q(`SELECT OS, Hostname FROM info()`), [{ OS: 'windows', Hostname: 'Virtual Host' }]);

@@ -1,9 +1,9 @@
 /**
- * The image file of a volume, opened when needed and closed after IDLE_MS without reads (a
- * volume is kept for the whole query: its file is not held open). The volume reads it through
- * a block cache (main/host/files/block-cache.ts).
+ * A file opened when needed and closed after IDLE_MS without reads: the image under an NTFS
+ * volume, the segments of an EWF image (both kept for the whole query, their files not held
+ * open).
  */
-import type { FileReader } from '../files/accessors.ts';
+import type { FileReader } from './accessors.ts';
 
 /**
  * How long the file stays open after the last read (ms). The timer is not unref'd: it keeps the
@@ -18,7 +18,13 @@ export class IdleReader implements FileReader {
   private busy = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly openFile: () => Promise<FileReader>, readonly size: number | null) {}
+  /** `open`: a reader already open on the file, used first (and closed when idle). */
+  constructor(private readonly openFile: () => Promise<FileReader>, readonly size: number | null, open?: FileReader) {
+    if (open) {
+      this.current = Promise.resolve(open);
+      this.timer = setTimeout(() => void this.close(), IDLE_MS);
+    }
+  }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     if (this.timer) clearTimeout(this.timer);
