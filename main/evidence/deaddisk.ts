@@ -8,8 +8,9 @@
  * - a file with the NTFS signature at offset 3 is a partition image;
  * - any other file is a disk image: its GPT (or MBR) partitions are searched for the first NTFS
  *   volume with a `Windows` folder at its top;
- * - an Expert Witness image (`.E01`, its other segments next to it) is read as the disk or
- *   partition it holds, through the `ewf` accessor (not in the artifact's heuristics).
+ * - an Expert Witness (`.E01`, its other segments next to it), VHDX or VMDK image is read as
+ *   the disk or partition it holds, through the `ewf`, `vhdx` or `vmdk` accessor (not in the
+ *   artifact's heuristics).
  *
  * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors (and an image's
  * MFT entries on `mft`); the SOFTWARE,
@@ -19,15 +20,16 @@
  * config, EXECVE is not granted and `execve` is disabled: evidence never runs programs.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { dump } from 'js-yaml';
 import { collect, type Registry } from '../vql/index.ts';
 import { localFileReader, readFull } from '../host/files/accessors.ts';
-import { EwfError, EwfImage, isEwf, isEwf2, segmentName } from '../host/ewf/index.ts';
+import { EwfError, VdiskError, openDiskImage, sniffDiskImage, type DiskImageFormat } from '../host/vdisk/index.ts';
+import type { DiskImage } from '../host/vdisk/image-accessor.ts';
 
 const SECTOR = 512;
 
-export type EvidenceKind = 'directory' | 'partition image' | 'disk image' | 'E01 partition image' | 'E01 disk image';
+export type EvidenceKind = 'directory' | 'partition image' | 'disk image' | `${'E01' | 'VHDX' | 'VMDK'} ${'partition image' | 'disk image'}`;
 
 export interface EvidenceRemap {
   readonly kind: EvidenceKind;
@@ -142,14 +144,16 @@ async function directoryRemap(root: string, hostname: string): Promise<Omit<Evid
   return { kind: 'directory', hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'file_nocase', prefix: root }), ...mounts] } };
 }
 
+const FORMAT_NAMES = { ewf: 'E01', vhdx: 'VHDX', vmdk: 'VMDK' } as const;
+
 /**
- * The bytes of an image: a raw file, or the media inside an E01 (read with the EWF reader here,
- * and through the `ewf` accessor by the remapping).
+ * The bytes of an image: a raw file, or the disk inside an E01, VHDX or VMDK (read with the
+ * image readers here, and through the `ewf`, `vhdx` or `vmdk` accessor by the remapping).
  */
 interface ImageSource {
   readonly path: string;
-  /** True for an E01. */
-  readonly ewf: boolean;
+  /** The image format (read through that accessor), or null for a raw image. */
+  readonly format: DiskImageFormat | null;
   /** The pathspec (without Path) that names the image's bytes, for the `offset` accessor's delegate. */
   readonly spec: Record<string, unknown>;
   readAt(offset: number, length: number): Promise<Buffer>;
@@ -158,34 +162,37 @@ interface ImageSource {
 
 async function openImage(path: string): Promise<ImageSource> {
   const r = await localFileReader(path);
-  const head = await readFull(r, 0, 16);
-  if (isEwf2(head)) {
+  let format: DiskImageFormat | null;
+  try {
+    format = await sniffDiskImage(r, path);
+  } catch (e) {
     await r.close();
-    throw new EvidenceError(`${path}: an EWF2 (Ex01) image: only E01 images are read; convert it to raw with ewfexport -f raw (libewf), or to E01`);
+    throw new EvidenceError(e instanceof VdiskError ? e.message : `${path}: ${(e as Error).message}`);
   }
-  if (!isEwf(head)) {
+  if (!format) {
     return {
       path,
-      ewf: false,
+      format: null,
       spec: { DelegateAccessor: 'file', DelegatePath: path },
       readAt: async (offset, length) => Buffer.from(await readFull(r, offset, length)),
       close: () => r.close(),
     };
   }
   await r.close();
-  let image: EwfImage;
+  let image: DiskImage;
   try {
-    image = await EwfImage.open(path, async (index) => {
-      const name = segmentName(path, index);
-      return index > 0 && !(await stat(name).catch(() => null)) ? null : localFileReader(name);
-    });
+    const sibling = async (name: string) => {
+      const p = join(dirname(path), name);
+      return (await stat(p).catch(() => null)) ? localFileReader(p) : null;
+    };
+    image = await openDiskImage(format, path, basename(path), () => localFileReader(path), sibling);
   } catch (e) {
-    throw new EvidenceError(e instanceof EwfError ? e.message : `${path}: ${(e as Error).message}`);
+    throw new EvidenceError(e instanceof VdiskError || e instanceof EwfError ? e.message : `${path}: ${(e as Error).message}`);
   }
   return {
     path,
-    ewf: true,
-    spec: { DelegateAccessor: 'ewf', Delegate: { DelegateAccessor: 'file', DelegatePath: path } },
+    format,
+    spec: { DelegateAccessor: format, Delegate: { DelegateAccessor: 'file', DelegatePath: path } },
     readAt: async (offset, length) => Buffer.from(await image.read(offset, length)),
     close: () => image.close(),
   };
@@ -247,14 +254,15 @@ async function existingIn(registry: Registry, image: ImageSource, offset: number
 }
 
 async function imageRemap(registry: Registry, image: ImageSource, hostname: string): Promise<Omit<EvidenceRemap, 'yaml'>> {
-  let kind: EvidenceKind = image.ewf ? 'E01 partition image' : 'partition image';
+  const prefix = image.format ? `${FORMAT_NAMES[image.format]} ` as const : '';
+  let kind: EvidenceKind = `${prefix}partition image`;
   let offset: number | undefined;
   let users: string[] = [];
   if (await isNtfsAt(image, 0)) {
     offset = 0;
     users = (await ntfsVolume(registry, image, 0)).users;
   } else {
-    kind = image.ewf ? 'E01 disk image' : 'disk image';
+    kind = `${prefix}disk image`;
     const offsets = await partitionOffsets(image);
     if (!offsets.length) throw new EvidenceError(`${image.path}: no NTFS signature at its start and no GPT or MBR partition table: give a disk image (raw/dd), an NTFS partition image, or a folder`);
     const seen: string[] = [];

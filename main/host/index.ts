@@ -22,7 +22,7 @@ import { registerRegistry } from './registry/index.ts';
 import { registerNtfs } from './ntfs/index.ts';
 import { registerRemap } from './remap/index.ts';
 import { registerOle } from './ole/index.ts';
-import { registerEwfAccessor } from './ewf/index.ts';
+import { registerDiskImages } from './vdisk/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -45,7 +45,7 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerRegistry(registry, opts);
   registerNtfs(registry, opts);
   registerOle(registry);
-  registerEwfAccessor(registry);
+  registerDiskImages(registry);
   registerRemap(registry);
   registry.registerFunction(verifyFunction);
   return registry;

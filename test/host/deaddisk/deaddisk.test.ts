@@ -8,11 +8,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildHive, REG } from '../raw-reg/hive-builder.ts';
 import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
@@ -275,14 +275,24 @@ function e01(image: string, name: string): string {
   return `${target}.E01`;
 }
 
-for (const kind of ['disk image', 'partition image', 'triage folder', 'E01 disk image', 'E01 partition image'] as const) {
-  const skip = NO_IMAGE || (kind.startsWith('E01') && !HAVE_EWF && 'ewfacquire is not installed (apt-get install ewf-tools)');
+const HAVE_QEMU = spawnSync('qemu-img', ['--version']).status === 0;
+/** `image` as a VHDX or VMDK (stream-optimized: deflated grains), made by qemu-img. */
+function vdisk(image: string, format: 'vhdx' | 'vmdk'): string {
+  const out = join(TMP, `${basename(image)}.${format}`);
+  if (!existsSync(out)) execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', format, ...(format === 'vmdk' ? ['-o', 'subformat=streamOptimized'] : []), image, out], { stdio: 'pipe' });
+  return out;
+}
+
+for (const kind of ['disk image', 'partition image', 'triage folder', 'E01 disk image', 'E01 partition image', 'VHDX disk image', 'VMDK disk image', 'VMDK partition image'] as const) {
+  const skip = NO_IMAGE || (kind.startsWith('E01') && !HAVE_EWF && 'ewfacquire is not installed (apt-get install ewf-tools)')
+    || (/^V/.test(kind) && !HAVE_QEMU && 'qemu-img is not installed (apt-get install qemu-utils)');
   test(`--evidence runs a query against a ${kind}: registry, C: and info()`, { skip }, () => {
     const evidence = kind === 'disk image' ? DISK : kind === 'partition image' ? PART : kind === 'triage folder' ? FOLDER
-      : kind === 'E01 disk image' ? e01(DISK, 'disk') : e01(PART, 'partition');
-    if (kind.startsWith('E01')) {
-      assert.ok(existsSync(evidence.replace(/01$/, '02')), 'the E01 has several segments');
-      assert.equal(vql(['deaddisk', evidence]).stderr.trim(), `${kind}: C: is the NTFS volume at byte ${kind === 'E01 disk image' ? 1048576 : 0}; registry: HKEY_LOCAL_MACHINE/Software, HKEY_LOCAL_MACHINE/System, HKEY_USERS\\bob`);
+      : kind === 'E01 disk image' ? e01(DISK, 'disk') : kind === 'E01 partition image' ? e01(PART, 'partition')
+      : vdisk(kind.endsWith('disk image') ? DISK : PART, kind.startsWith('VHDX') ? 'vhdx' : 'vmdk');
+    if (kind.startsWith('E01')) assert.ok(existsSync(evidence.replace(/01$/, '02')), 'the E01 has several segments');
+    if (/^(E01|VHDX|VMDK)/.test(kind)) {
+      assert.equal(vql(['deaddisk', evidence]).stderr.trim(), `${kind}: C: is the NTFS volume at byte ${kind.endsWith('disk image') ? 1048576 : 0}; registry: HKEY_LOCAL_MACHINE/Software, HKEY_LOCAL_MACHINE/System, HKEY_USERS\\bob`);
     }
     const q = (text: string) => rows(vql(['query', '--evidence', evidence, '--format', 'json', text]).stdout);
     assert.deepEqual(q(UNINSTALL), EXPECTED_UNINSTALL);

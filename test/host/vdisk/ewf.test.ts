@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRegistry } from '../../../main/host/index.ts';
 import { collect, toJSON } from '../../../main/vql/index.ts';
-import { segmentName } from '../../../main/host/ewf/ewf.ts';
+import { segmentName } from '../../../main/host/vdisk/ewf.ts';
 
 const HAVE = spawnSync('ewfacquire', ['-V']).status === 0;
 const SKIP = HAVE ? false : 'ewfacquire is not installed (apt-get install ewf-tools): the E01 suites skip';
