@@ -24,6 +24,8 @@ const DESCRIPTOR = 76;
 const MAX_SECTIONS = 1 << 20;
 /** Chunks kept inflated. */
 const KEPT_CHUNKS = 64;
+/** Tables kept read (EnCase writes up to 16,375 entries per table). */
+const KEPT_TABLES = 16;
 
 /** zlib's Adler-32 of `b`. */
 export function adler32(b: Uint8Array): number {
@@ -72,12 +74,29 @@ export function segmentName(first: string, index: number): string {
   return `${base}${name}`;
 }
 
-interface Chunk {
+/**
+ * A table section: where its entries are, read when a chunk it lists is first read (an image of
+ * 1 TB has 30 million chunks: their places are not all held in memory).
+ */
+interface Table {
   /** The segment it is in. */
   readonly segment: number;
-  readonly offset: number;
-  readonly size: number;
-  readonly compressed: boolean;
+  /** The first chunk it lists, and how many. */
+  readonly first: number;
+  readonly count: number;
+  /** Where its entries are in the segment, and the offset they are relative to. */
+  readonly entriesAt: number;
+  readonly base: number;
+  /** Where the sectors holding its chunks end (the last chunk runs to it), and the segment's size. */
+  readonly end: number;
+  readonly fileSize: number;
+}
+
+/** A table's entries: each chunk's place, size and compression. */
+interface TableEntries {
+  readonly offsets: Float64Array;
+  readonly sizes: Uint32Array;
+  readonly compressed: Uint8Array;
 }
 
 /** What a segment opener gives: a reader, or null when there is no such segment. */
@@ -92,11 +111,12 @@ export interface EwfInfo {
 
 export class EwfImage implements FileReader {
   private readonly kept = new Lru<number, Promise<Uint8Array>>(KEPT_CHUNKS);
+  private readonly entries = new Lru<number, Promise<TableEntries>>(KEPT_TABLES);
 
   private constructor(
     readonly label: string,
     private readonly readers: FileReader[],
-    private readonly chunks: Chunk[],
+    private readonly tables: Table[],
     readonly info: EwfInfo,
   ) {}
 
@@ -111,7 +131,8 @@ export class EwfImage implements FileReader {
   static async open(label: string, open: SegmentOpener): Promise<EwfImage> {
     const readers: FileReader[] = [];
     try {
-      const chunks: Chunk[] = [];
+      const tables: Table[] = [];
+      let chunkTotal = 0;
       let chunkSize = 0;
       let bytesPerSector = 512;
       let sectors = 0;
@@ -160,26 +181,14 @@ export class EwfImage implements FileReader {
             const t = await readFull(r, body, 24);
             if (t.length < 24) throw new EwfError(`${where}: the table section at byte ${pos} is truncated`);
             const tv = new DataView(t.buffer, t.byteOffset, t.length);
-            const entries = tv.getUint32(0, true);
+            const count = tv.getUint32(0, true);
             const base = Number(tv.getBigUint64(8, true));
-            if (entries > (sectionSize - DESCRIPTOR) / 4 + 1 && sectionSize) throw new EwfError(`${where}: the table at byte ${pos} names ${entries} chunks, more than it holds`);
-            const raw = await readFull(r, body + 24, entries * 4);
-            if (raw.length < entries * 4) throw new EwfError(`${where}: the table at byte ${pos} is truncated`);
-            const ev = new DataView(raw.buffer, raw.byteOffset, raw.length);
-            const offsets: Array<{ offset: number; compressed: boolean }> = [];
-            for (let i = 0; i < entries; i++) {
-              const e = ev.getUint32(i * 4, true);
-              offsets.push({ offset: base + (e & 0x7fffffff), compressed: (e & 0x80000000) !== 0 });
-            }
-            // A chunk runs to the next one; the last to the end of the sectors section it is in
-            // (or, without one, to this table).
-            for (let i = 0; i < offsets.length; i++) {
-              const { offset, compressed } = offsets[i]!;
-              let end = offsets[i + 1]?.offset;
-              if (end === undefined) end = sectorsSections.find(([s, e]) => offset >= s && offset < e)?.[1] ?? pos;
-              if (end <= offset || end > size) throw new EwfError(`${where}: chunk ${chunks.length} at byte ${offset} has no room (its end ${end}; the file has ${size} bytes)`);
-              chunks.push({ segment: index, offset, size: end - offset, compressed });
-            }
+            if (sectionSize && count > (sectionSize - DESCRIPTOR - 24) / 4) throw new EwfError(`${where}: the table at byte ${pos} names ${count} chunks, more than it holds`);
+            // Its last chunk runs to the end of the sectors section before it; without one (SMART,
+            // EnCase 1) the chunks follow the entries inside this section, to its end.
+            const end = sectorsSections.length ? Math.min(sectorsSections[sectorsSections.length - 1]![1], pos) : pos + sectionSize;
+            tables.push({ segment: index, first: chunkTotal, count, entriesAt: body + 24, base, end, fileSize: size });
+            chunkTotal += count;
           } else if (type === 'done') {
             done = true;
             break;
@@ -192,9 +201,9 @@ export class EwfImage implements FileReader {
         }
       }
       if (!chunkSize) throw new EwfError(`${label}: no volume section: not an image of a disk (an L01 logical evidence file?)`);
-      if (chunkCount && chunks.length < chunkCount) throw new EwfError(`${label}: ${chunks.length} of its ${chunkCount} chunks were found: a segment file is missing or damaged (${readers.length} segment${readers.length === 1 ? '' : 's'} read)`);
-      const mediaSize = Math.min(sectors * bytesPerSector, chunks.length * chunkSize);
-      return new EwfImage(label, readers, chunks, { mediaSize, chunkSize, bytesPerSector, segments: readers.length });
+      if (chunkCount && chunkTotal < chunkCount) throw new EwfError(`${label}: ${chunkTotal} of its ${chunkCount} chunks were found: a segment file is missing or damaged (${readers.length} segment${readers.length === 1 ? '' : 's'} read)`);
+      const mediaSize = Math.min(sectors * bytesPerSector, chunkTotal * chunkSize);
+      return new EwfImage(label, readers, tables, { mediaSize, chunkSize, bytesPerSector, segments: readers.length });
     } catch (e) {
       await Promise.all(readers.map((r) => r.close().catch(() => {})));
       throw e;
@@ -205,9 +214,50 @@ export class EwfImage implements FileReader {
     return this.kept.getOrSet(i, () => this.loadChunk(i));
   }
 
+  /** The table listing chunk `i` (binary search by first chunk). */
+  private tableOf(i: number): number {
+    let lo = 0;
+    let hi = this.tables.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.tables[mid]!.first <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private tableEntries(k: number): Promise<TableEntries> {
+    return this.entries.getOrSet(k, async () => {
+      const t = this.tables[k]!;
+      const where = `${this.label}${t.segment ? ` (segment ${t.segment + 1})` : ''}`;
+      const raw = await readFull(this.readers[t.segment]!, t.entriesAt, t.count * 4);
+      if (raw.length < t.count * 4) throw new EwfError(`${where}: the table at byte ${t.entriesAt - 24 - DESCRIPTOR} is truncated`);
+      const v = new DataView(raw.buffer, raw.byteOffset, raw.length);
+      const offsets = new Float64Array(t.count);
+      const sizes = new Uint32Array(t.count);
+      const compressed = new Uint8Array(t.count);
+      for (let j = 0; j < t.count; j++) {
+        const e = v.getUint32(j * 4, true);
+        offsets[j] = t.base + (e & 0x7fffffff);
+        compressed[j] = e >>> 31;
+      }
+      // A chunk runs to the next one; the last to the end of the sectors that hold them.
+      for (let j = 0; j < t.count; j++) {
+        const end = j + 1 < t.count ? offsets[j + 1]! : t.end;
+        if (end <= offsets[j]! || end > t.fileSize) throw new EwfError(`${where}: chunk ${t.first + j} at byte ${offsets[j]} has no room (its end ${end}; the file has ${t.fileSize} bytes)`);
+        sizes[j] = end - offsets[j]!;
+      }
+      return { offsets, sizes, compressed };
+    });
+  }
+
   private async loadChunk(i: number): Promise<Uint8Array> {
-    const c = this.chunks[i]!;
-    const raw = await readFull(this.readers[c.segment]!, c.offset, c.size);
+    const k = this.tableOf(i);
+    const t = this.tables[k]!;
+    const e = await this.tableEntries(k);
+    const j = i - t.first;
+    const c = { offset: e.offsets[j]!, size: e.sizes[j]!, compressed: e.compressed[j] === 1 };
+    const raw = await readFull(this.readers[t.segment]!, c.offset, c.size);
     const where = () => `${this.label}: chunk ${i} (media bytes ${i * this.info.chunkSize}–${(i + 1) * this.info.chunkSize - 1})`;
     if (raw.length < c.size) throw new EwfError(`${where()} is truncated`);
     if (!c.compressed) {

@@ -33,7 +33,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** ewfacquire `raw` into `<name>.E01`... with the given options; the first segment's path. */
 function acquire(name: string, ...opts: string[]): string {
   execFileSync('ewfacquire', ['-u', '-q', '-t', join(dir, name), ...opts, raw], { stdio: 'pipe' });
-  return join(dir, `${name}.E01`);
+  return existsSync(join(dir, `${name}.s01`)) ? join(dir, `${name}.s01`) : join(dir, `${name}.E01`);
 }
 
 async function query(text: string, vars: Record<string, unknown>) {
@@ -62,10 +62,12 @@ for (const [name, opts] of [
   ['empty-block, 1 MiB chunks', ['-c', 'empty-block', '-b', '2048']],
   ['EnCase 5 format', ['-f', 'encase5', '-c', 'fast', '-S', '1MiB']],
   ['FTK format', ['-f', 'ftk', '-c', 'fast']],
+  ['EnCase 2 format', ['-f', 'encase2', '-c', 'fast']],
+  ['SMART format (.s01: chunks inside the table sections)', ['-f', 'smart', '-c', 'fast', '-S', '1MiB']],
 ] as const) {
   test(`ewf accessor: ${name}: the media reads as the raw image and as ewfexport gives it`, { skip: SKIP }, async () => {
     const first = acquire(name.replace(/\W+/g, '-'), ...opts);
-    const segments = readdirSync(dir).filter((f) => f.startsWith(name.replace(/\W+/g, '-') + '.E'));
+    const segments = readdirSync(dir).filter((f) => f.startsWith(name.replace(/\W+/g, '-') + '.') && /\.[Ees]\w\w$/.test(f));
     const spec = { DelegateAccessor: 'file', DelegatePath: first };
     const { rows, logs } = await query(`SELECT Size, Data.Segments AS Segments, hash(accessor='ewf', path=pathspec(parse=S)).SHA256 AS H FROM stat(accessor='ewf', filename=pathspec(parse=S))`, { S: JSON.stringify(spec) });
     assert.deepEqual(logs.filter((l) => l.startsWith('error')), []);
