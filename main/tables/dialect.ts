@@ -23,10 +23,16 @@
  * - A first record that is not RFC 4180 (a quote inside an unquoted field, text after a
  *   closing quote, a quote never closed) is `badHeader`: monitoring logs list it and read the
  *   next record as the header (sniffAfterHeader); other files keep it as their header.
+ * - Records after the header that end with both CR LF and LF, or a CR outside quotes that is
+ *   data (line-ends.ts): `lineEndsFrom`, read from a copy whose records all end with LF.
+ *   (Further down than the bytes looked at here, load.ts finds them when DuckDB fails or its
+ *   problem records are placed.)
+ * - A file of blank lines alone has no record: `blank`.
  */
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
+import { lineEndsOf } from './line-ends.ts';
 
 export type SourceFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
 
@@ -55,6 +61,10 @@ export interface Sniffed {
   newLine?: '\n' | '\r\n';
   /** The header record is not RFC 4180: why, its text, and where it ends (byte after its line end; lines it spans). */
   badHeader?: { reason: string; text: string; end: number; lines: number };
+  /** Line ends DuckDB reads wrongly (line-ends.ts): read from a copy with regular ones, from this byte (where the header begins). */
+  lineEndsFrom?: number;
+  /** Nothing but line ends (no record, no header): an empty table. */
+  blank?: boolean;
 }
 
 /**
@@ -260,6 +270,23 @@ export function nonTextShare(head: Buffer): number {
   return n ? bad / n : 0;
 }
 
+/** Whether the file (decompressed) holds nothing but CRs and LFs (read until another byte). */
+async function onlyLineEnds(path: string, gzip: boolean): Promise<boolean> {
+  const src = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = gzip ? src.pipe(createGunzip()) : src;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (const b of chunk) if (b !== 10 && b !== 13) return false;
+    }
+    return true;
+  } catch {
+    // A damaged gzip file: not blank, the load says what it is.
+    return false;
+  } finally {
+    src.destroy();
+  }
+}
+
 /** Excel's first line `sep=X`: X is the delimiter (the header comes after it). */
 const SEP_LINE = /^sep=([^"\r\n])(\r\n|\n|\r)/i;
 
@@ -280,6 +307,7 @@ export async function sniffFile(path: string): Promise<Sniffed> {
   const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   let text = head.toString('utf8', bom);
   const first = /\S/.exec(text)?.[0];
+  if (/^[\r\n]+$/.test(text) && (head.length < HEAD || (await onlyLineEnds(path, gzip)))) return csv({ blank: true });
   if (first === '[') return { format: 'json', gzip, delimiter: ',', header: [] };
   if (first === '{') return { format: 'jsonl', gzip, delimiter: ',', header: [] };
   if (head.length === HEAD && head.indexOf(10) === -1 && head.indexOf(13) === -1) {
@@ -310,8 +338,14 @@ function delimited(text: string, gzip: boolean, at: { bytes: number; lines: numb
   const rec = firstRecord(text, delim, lfFile);
   const s: Sniffed = { format: 'csv', gzip, delimiter: delim, header: splitRecords(text, delim, 1, lfFile)[0] ?? [] };
   if (at.lines) s.start = at;
+  // (Without a CR, line ends are all LF: nothing to look at.)
+  if (lfFile && text.includes('\r') && !text.includes('\0') && lineEndsOf(Buffer.from(text), delim).irregular(rec.lines)) {
+    // (A CR that is data in the header alone is rewriteHeader's: a plain copy is enough. Text with a NUL byte is
+    // not an analyst's CSV whose line ends got mixed, but binary data: a PNG's signature holds CR LF, then LF.)
+    s.lineEndsFrom = at.bytes;
+  }
   if (rec.bad) s.badHeader = { reason: rec.bad, text: text.slice(0, rec.end).replace(/\r?\n$/, ''), end: at.bytes + Buffer.byteLength(text.slice(0, rec.end)), lines: rec.lines };
-  else if (lfFile && rec.cr) {
+  else if (lfFile && rec.cr && s.lineEndsFrom === undefined) {
     s.rewriteHeader = at.bytes + Buffer.byteLength(text.slice(0, rec.end));
     s.newLine = text.slice(rec.end - 2, rec.end) === '\r\n' ? '\r\n' : '\n';
   }

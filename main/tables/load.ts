@@ -23,6 +23,10 @@
  *   CR in an LF file's header, a malformed header of a monitoring log, which is listed and the
  *   next record read as the header) is read from a copy from where its records begin
  *   (fromRecords); UTF-16 text from a UTF-8 copy (utf8Source). Problems name the source's lines.
+ * - Line ends DuckDB cannot take (records ending with both CR LF and LF, a CR outside quotes
+ *   that is data: line-ends.ts), seen by the sniffer, or further down when DuckDB fails on them
+ *   or the placement scan meets them, are read from a copy whose records all end with LF, line
+ *   for line (loadCsv). A file of blank lines alone is an empty table.
  * - A time to the minute with a zone, which DuckDB's sniffer leaves as text, is typed from all
  *   of a column's values when its first rows look like times (typeTimes).
  * - JSON is read by DuckDB's reader in strict mode, which fails (rather than dropping a key or
@@ -43,6 +47,7 @@ import type { TableProblem } from '../ipc/contract.ts';
 import { epochScaleOf, ISO_TIME_START, isoTimeSql, mayBeEpoch, presentedType, type ColumnModel } from './columns.ts';
 import { writeReadable, writeRest, writeUtf8, type Readable } from './copies.ts';
 import { headOf, MAX_LINE_BYTES, sniffAfterHeader, sniffFile, type Sniffed } from './dialect.ts';
+import { writeLineFeeds } from './line-ends.ts';
 import { firstLineLength, inspectLines, type Inspection } from './long-lines.ts';
 import { placeRejected, type Placed, type Placement } from './placement.ts';
 import { Cancelled, readRows, scalar, tracked, type Tracking } from './query.ts';
@@ -141,12 +146,16 @@ interface CsvFile {
   scratch: string;
   /** A copy read again: the columns and types of the rows read before it. */
   columns?: Array<{ name: string; sqlType: string }>;
+  /** With `columns`: only their names are fixed, their types are found from this file's rows (no row was read before them). */
+  sniffTypes?: boolean;
   /** 0 for the source, 1 for a copy of it, and so on. */
   depth: number;
   /** Lines of `label` before the first line of `path` (a copy from where the records begin: fromRecords); problems are shifted by it. */
   lineShift?: number;
   /** Read from such a copy: its quote problems are found while loading (there is no scan of the source after it). */
   rewritten?: boolean;
+  /** A copy whose line ends were made regular (line-ends.ts): not copied so again. */
+  normalized?: boolean;
 }
 
 let tableSeq = 0;
@@ -208,14 +217,74 @@ function reasonOf(errors: Array<{ type: string; message: string }>): string {
  * without a word: the readable part is then read again from a copy (loadReadable).
  */
 async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+  const noted = notes.length;
+  try {
+    return await loadCsvAsIs(conn, f, target, hooks, notes);
+  } catch (e) {
+    if (e instanceof Cancelled || hooks.signal?.aborted || f.normalized) throw e;
+    if (!(e instanceof IrregularLineEnds) && !INVALID_STATE.test((e as Error).message)) throw e;
+    // A file whose lines end with CR (no line feed at its start) is no file with line feeds: its CRs are its line ends.
+    // One with a NUL byte at its start is not an analyst's text (a PNG's signature holds CR LF, then LF): DuckDB's word stands.
+    const head = await headOf(f.path, f.sniffed.gzip);
+    if (!head.includes(10) || head.includes(0)) throw e;
+  }
+  notes.length = noted;
+  await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+  return loadLineFeeds(conn, f, target, hooks, notes);
+}
+
+/** DuckDB's reader met a CR it does not take (line-ends.ts). */
+const INVALID_STATE = /state machine reached an invalid state/i;
+
+/** The placement scan found line ends DuckDB reads wrongly (line-ends.ts). */
+class IrregularLineEnds extends Error {
+  constructor(line: number) {
+    super(`irregular line ends from line ${line}`);
+    this.name = 'IrregularLineEnds';
+  }
+}
+
+/** Notes that a file was read from a copy with regular line ends (once: the lines after a broken quote may be copied so again). */
+function noteLineFeeds(label: string, notes: string[]): void {
+  const note = `${basename(label)}: its records end with both CR LF and LF, or hold a CR outside quotes (which is data); it was read from a copy in the table's folder whose records all end with LF`;
+  if (!notes.includes(note)) notes.push(note);
+}
+
+/**
+ * `f` read from a copy of it with regular line ends (line-ends.ts: records ending with LF, a
+ * field holding a CR that is data quoted). Its lines are `f`'s lines, so problems keep their
+ * line numbers.
+ */
+async function loadLineFeeds(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
+  hooks.progress('copying with regular line ends', null, 0);
+  const copy = join(f.scratch, `${fresh('lines')}.csv`);
+  try {
+    await writeLineFeeds(f.path, f.sniffed.gzip, 0, f.sniffed.delimiter, copy, hooks.signal);
+    noteLineFeeds(f.label, notes);
+    // The copy's quote problems are found while it loads: the file is not scanned for them after (scanQuotes).
+    if (!f.rewritten) scanned.add(f.label);
+    return await loadCsv(conn, { ...f, path: copy, sniffed: { ...f.sniffed, gzip: false, newLine: '\n' }, rewritten: true, normalized: true }, target, hooks, notes);
+  } finally {
+    await rm(copy, { force: true });
+  }
+}
+
+/** loadCsv of `f` as it is. */
+async function loadCsvAsIs(conn: DuckDBConnection, f: CsvFile, target: string, hooks: LoadHooks, notes: string[]): Promise<TableProblem[]> {
   if (f.sniffed.longFirstLine) return loadNotLines(conn, f, target, hooks);
+  // Blank lines are no records (DuckDB would read a row of NULL for each): no header, no row, as an empty file.
+  if (f.sniffed.blank) {
+    await conn.run(`CREATE OR REPLACE TABLE ${ident(target)} (column0 VARCHAR)`);
+    return [];
+  }
   const looked = inspectLines(f.path, f.sniffed.gzip, MAX_LINE_BYTES + 1, hooks.signal).catch((): Inspection => ({ longAt: 0 }));
   const asText = new Set<string>();
   let rejects = { table: fresh('rej'), scan: fresh('scan') };
   let typed = !f.velociraptor;
-  const fixed = typed ? f.columns : undefined;
-  const names = fixed ? fixed.map((c) => c.name) : uniqueNames(f.sniffed.header);
-  const renamed = names.some((n, i) => n !== f.sniffed.header[i]);
+  const fixed = typed && !f.sniffTypes ? f.columns : undefined;
+  const names = f.columns ? f.columns.map((c) => c.name) : uniqueNames(f.sniffed.header);
+  // Columns named by the rows read before: named here (the copy's header line may differ: readRest).
+  const renamed = !!f.columns || names.some((n, i) => n !== f.sniffed.header[i]);
   // Times with a zone read again with the columns read so far: as text, then typed as the first reading typed them (typeTimes).
   const zoned = new Set((fixed ?? []).filter((c) => /^TIMESTAMP(TZ| WITH TIME ZONE)$/i.test(c.sqlType)).map((c) => c.name));
   for (let attempt = 0; ; attempt++) {
@@ -353,7 +422,9 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
     if (!list) byOffset.set(o, (list = []));
     list.push({ type: String(type), message: String(message) });
   }
-  const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), maxText: MAX_TEXT, signal: hooks.signal });
+  const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), maxText: MAX_TEXT, lineEnds: !f.normalized, signal: hooks.signal });
+  // Records DuckDB may have cut or joined at a CR: the file is read again from a copy with regular line ends (loadCsv).
+  if (placement.irregularLine) throw new IrregularLineEnds(placement.irregularLine);
   const loaded = Number(await scalar(conn, `SELECT count(*) FROM ${ident(target)}`));
   const file = f.label;
   if (!f.rewritten) scanned.add(file);
@@ -388,7 +459,7 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
     await conn.run(`INSERT INTO ${ident(tmp)} (_raw) VALUES (${lit(brk.text)})`);
     problems.push({ file, line: brk.line, reason: reason(brk), row });
     const later = placement.placed.slice(cut + 1).filter((p) => p.resume !== undefined);
-    const rest = await readRest(conn, f, target, brk, later, reason, hooks, notes);
+    const rest = await readRest(conn, f, target, brk, later, reason, hooks, notes, upTo === 0);
     for (const p of rest.problems) problems.push({ ...p, row: p.row + row });
     await appendRows(conn, tmp, rest.table, f, notes);
   }
@@ -446,11 +517,12 @@ async function withProblemRows(conn: DuckDBConnection, target: string, placed: r
 /**
  * The lines after a broken quote, read again: a copy of the file from its second line on
  * (copies.ts; the first lines of later broken quotes replaced by lines DuckDB rejects) read
- * into a table of its own with the columns and types read so far, its problems placed (the
- * replaced lines get their own text and reason back). Problem rows and lines are the file's;
- * rows count from the copy's first row.
+ * into a table of its own with the columns and types read so far (`sniffTypes`: no row was
+ * read before, so the types are found from its rows), its problems placed (the replaced lines
+ * get their own text and reason back). Problem rows and lines are the file's; rows count from
+ * the copy's first row.
  */
-async function readRest(conn: DuckDBConnection, f: CsvFile, target: string, brk: Placed, later: readonly Placed[], reason: (p: Placed) => string, hooks: LoadHooks, notes: string[]): Promise<{ table: string; problems: TableProblem[] }> {
+async function readRest(conn: DuckDBConnection, f: CsvFile, target: string, brk: Placed, later: readonly Placed[], reason: (p: Placed) => string, hooks: LoadHooks, notes: string[], sniffTypes: boolean): Promise<{ table: string; problems: TableProblem[] }> {
   hooks.progress('reading again after a broken quote', null, 0);
   const columns = (await readRows(conn, `SELECT column_name, column_type FROM (DESCRIBE ${ident(target)})`)).rows.map((r) => ({ name: String(r[0]), sqlType: String(r[1]) }));
   const d = f.sniffed.delimiter;
@@ -462,7 +534,10 @@ async function readRest(conn: DuckDBConnection, f: CsvFile, target: string, brk:
   const table = fresh('rest');
   try {
     await writeRest(f.path, f.sniffed.gzip, brk.resume!, later.map((p) => ({ start: p.start, end: p.resume! })), header, Array(columns.length + 1).fill('0').join(d) + eol, copy, hooks.signal);
-    const inner = await loadCsv(conn, { ...f, path: copy, sniffed: { ...f.sniffed, gzip: false, header: columns.map((c) => c.name) }, columns, depth: f.depth + 1 }, table, hooks, notes);
+    // The copy holds the file's bytes after the broken quote's first line, whose line ends nothing has looked at.
+    // (DuckDB finds their kind: the header line written here holds no CR.)
+    const sniffed: Sniffed = { ...f.sniffed, gzip: false, header: columns.map((c) => c.name), ...(f.normalized ? { newLine: undefined } : {}) };
+    const inner = await loadCsv(conn, { ...f, path: copy, sniffed, columns, sniffTypes, depth: f.depth + 1, normalized: false }, table, hooks, notes);
     // Line 2 of the copy is the line after the broken quote's first line.
     const shift = brk.line - 1;
     const byLine = new Map(later.map((p) => [p.line, p]));
@@ -498,7 +573,13 @@ async function appendRows(conn: DuckDBConnection, to: string, from: string, f: C
   const [a, b] = await Promise.all([typesOf(to), typesOf(from)]);
   for (const [name, type] of a) {
     const other = b.get(name);
-    if (other === undefined || other === type || type === 'VARCHAR') continue;
+    if (other === undefined || other === type) continue;
+    if (Number(await scalar(conn, `SELECT count(${ident(name)}) FROM ${ident(to)}`)) === 0) {
+      // No value before (only problem rows): the column is what the rows after it are.
+      await conn.run(`ALTER TABLE ${ident(to)} ALTER COLUMN ${ident(name)} TYPE ${other}`);
+      continue;
+    }
+    if (type === 'VARCHAR') continue;
     await conn.run(`ALTER TABLE ${ident(to)} ALTER COLUMN ${ident(name)} TYPE VARCHAR`);
     notes.push(`${basename(f.label)}: column ${JSON.stringify(name)} has values of another type after a broken quote: the whole column is text, no value is lost`);
   }
@@ -870,12 +951,13 @@ const MAX_BAD_HEADERS = 10;
 
 /**
  * A CSV file whose start DuckDB would read wrongly (dialect.ts: Excel's `sep=` line, a header
- * holding a CR, and with `skipBadHeader` a malformed header) read from a copy in the table's
- * folder from where its records begin, under its header written again when it holds a CR.
+ * holding a CR, line ends it reads wrongly, and with `skipBadHeader` a malformed header) read
+ * from a copy in the table's folder from where its records begin, under its header written
+ * again when it holds a CR, or with regular line ends (line-ends.ts; a note says so).
  * A malformed header skipped is a problem (its text in the reason: it is no row) at the first
  * row. Returns the file to read and the copy to remove after; the file as it is otherwise.
  */
-async function fromRecords(f: CsvFile, skipBadHeader: boolean, hooks: LoadHooks): Promise<{ file: CsvFile; problems: TableProblem[]; copy?: string }> {
+async function fromRecords(f: CsvFile, skipBadHeader: boolean, hooks: LoadHooks, notes: string[]): Promise<{ file: CsvFile; problems: TableProblem[]; copy?: string }> {
   let s = f.sniffed;
   const problems: TableProblem[] = [];
   const shift = f.lineShift ?? 0;
@@ -884,13 +966,22 @@ async function fromRecords(f: CsvFile, skipBadHeader: boolean, hooks: LoadHooks)
     problems.push({ file: f.label, line: shift + (s.start?.lines ?? 0) + 1, row: 1, reason: `a malformed header (${s.badHeader.reason}): ${JSON.stringify(text)} does not name the columns; the next record is read as the header` });
     s = await sniffAfterHeader(f.path, s);
   }
+  const lineShift = shift + (s.start?.lines ?? 0);
+  if (s.lineEndsFrom !== undefined) {
+    hooks.progress('copying with regular line ends', null, 0);
+    const copy = join(f.scratch, `${fresh('lines')}.csv`);
+    await writeLineFeeds(f.path, s.gzip, s.lineEndsFrom, s.delimiter, copy, hooks.signal);
+    noteLineFeeds(f.label, notes);
+    const sniffed: Sniffed = { format: 'csv', gzip: false, delimiter: s.delimiter, header: s.header, newLine: '\n' };
+    return { file: { ...f, path: copy, sniffed, lineShift, rewritten: true, normalized: true }, problems, copy };
+  }
   if (!s.start && s.rewriteHeader === undefined) return { file: { ...f, sniffed: s }, problems };
   hooks.progress('copying from where the records begin', null, 0);
   const copy = join(f.scratch, `${fresh('records')}.csv`);
   const header = s.rewriteHeader === undefined ? '' : `${s.header.map((h) => `"${h.replace(/"/g, '""')}"`).join(s.delimiter)}${s.newLine}`;
   await writeRest(f.path, s.gzip, s.rewriteHeader ?? s.start!.bytes, [], header, '', copy, hooks.signal);
   const sniffed: Sniffed = { format: 'csv', gzip: false, delimiter: s.delimiter, header: s.header, ...(s.newLine ? { newLine: s.newLine } : {}) };
-  return { file: { ...f, path: copy, sniffed, lineShift: shift + (s.start?.lines ?? 0), rewritten: true }, problems, copy };
+  return { file: { ...f, path: copy, sniffed, lineShift, rewritten: true }, problems, copy };
 }
 
 /** loadCsv of a file read from a copy (fromRecords): problems name the lines of the source. */
@@ -963,11 +1054,11 @@ export async function loadSource(conn: DuckDBConnection, previewConn: DuckDBConn
         await tracked(conn, `CREATE TABLE ${ROWS_TABLE} AS SELECT * FROM read_parquet(${p})`, { ...hooks, onProgress: (fr, rows) => hooks.progress('reading', fr, rows) });
         await renameReserved(conn, ROWS_TABLE);
       } else if (s.format === 'csv') {
-        const from = await fromRecords({ path: read.path, label: source.path, sniffed: s, velociraptor: false, scratch, depth: 0 }, false, hooks);
+        const from = await fromRecords({ path: read.path, label: source.path, sniffed: s, velociraptor: false, scratch, depth: 0 }, false, hooks, notes);
         if (from.copy) copies.push(from.copy);
         const f = from.file;
         if (s.sepLine) notes.push(`${basename(source.path)}: its first line (sep=${s.delimiter}) names the delimiter; the header is line 2`);
-        const pv = previewing(preview(previewConn, previewCopy(f.path, f.sniffed, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...f.sniffed, gzip: false } }, null) : null)), hooks));
+        const pv = s.blank ? Promise.resolve() : previewing(preview(previewConn, previewCopy(f.path, f.sniffed, scratch).then((c) => (c ? csvArgs({ ...f, path: c, sniffed: { ...f.sniffed, gzip: false } }, null) : null)), hooks));
         problems = await loadCsvFrom(conn, f, ROWS_TABLE, hooks, notes);
         await pv;
         // A copy was scanned for quotes while it loaded.
@@ -1144,7 +1235,7 @@ async function loadLogs(conn: DuckDBConnection, files: readonly LogFile[], hooks
       if (complete === null) continue;
       if (complete !== read.path) copies.push(complete);
       // A malformed header is listed and the next record is the header (the collector always writes one).
-      const from = await fromRecords({ path: complete, label: lf.path, sniffed: s, velociraptor: true, scratch, depth: 0 }, true, hooks);
+      const from = await fromRecords({ path: complete, label: lf.path, sniffed: s, velociraptor: true, scratch, depth: 0 }, true, hooks, notes);
       if (from.copy) copies.push(from.copy);
       if (!from.file.sniffed.header.length) {
         notes.push(`${lf.path} has no header that is not malformed: skipped`);

@@ -68,6 +68,12 @@ export interface Placement {
   bareQuotes: Array<{ record: number; line: number }>;
   /** Bytes scanned (decompressed, for gzip). */
   bytes: number;
+  /**
+   * With `lineEnds`: the line where the file's line ends turn irregular (line-ends.ts: a record
+   * end of the other kind, or a CR outside quotes that is data, in a file with line feeds). The
+   * scan stops there: the rest of the placement is not worked out.
+   */
+  irregularLine?: number;
 }
 
 const NL = 10;
@@ -87,6 +93,8 @@ interface Piece {
   buf: Buffer;
   /** Offset of buf[0] in the file. */
   base: number;
+  /** The byte before buf[0] (none at the start of the file). */
+  prev?: number;
 }
 
 /** Bytes [from, to) of the file out of the pieces that hold them. */
@@ -107,7 +115,7 @@ function bytesOf(pieces: readonly Piece[], from: number, to: number): Buffer {
  */
 export async function placeRejected(
   path: string,
-  opts: { gzip: boolean; header: boolean; delimiter: string; rejectedOffsets: ReadonlySet<number>; maxText?: number; maxLine?: number; signal?: AbortSignal },
+  opts: { gzip: boolean; header: boolean; delimiter: string; rejectedOffsets: ReadonlySet<number>; maxText?: number; maxLine?: number; lineEnds?: boolean; signal?: AbortSignal },
 ): Promise<Placement> {
   const maxText = opts.maxText ?? 64 * 1024;
   const maxLine = opts.maxLine ?? MAX_LINE_BYTES;
@@ -134,6 +142,33 @@ export async function placeRejected(
   let held: Piece[] = [];
   let holding = false;
   let skipHeader = opts.header;
+  // Line ends (opts.lineEnds): whether records end with CR LF (from the first line end), a CR
+  // that was the last byte of a piece (outside quotes), the line of a CR that is data (irregular
+  // once the file is known to have line feeds: a classic-Mac file has none), the first irregularity.
+  let checkEnds = !!opts.lineEnds;
+  let crlfEnds: boolean | undefined;
+  let crPending = false;
+  let loneCrLine = 0;
+  let irregular = 0;
+  const irregularAt = (at: number) => {
+    irregular = at;
+    checkEnds = false;
+  };
+  /** A line feed outside quotes (after a CR when `crlf`): a line end of the file's kind? */
+  const lineEndAt = (crlf: boolean) => {
+    if (crlfEnds === undefined) {
+      crlfEnds = crlf;
+      if (loneCrLine) irregularAt(loneCrLine);
+    } else if (crlf !== crlfEnds) irregularAt(line);
+  };
+  /** A CR outside quotes followed by `next` (undefined: not known yet). */
+  const crAt = (next: number | undefined) => {
+    if (next === undefined) crPending = true;
+    else if (next !== NL) {
+      if (crlfEnds !== undefined) irregularAt(line);
+      else if (!loneCrLine) loneCrLine = line;
+    }
+  };
 
   const textOf = (from: number, to: number): { text: string; cut: boolean } => {
     const end = Math.min(to, from + maxTextBytes);
@@ -194,7 +229,7 @@ export async function placeRejected(
     const crlf = firstLineEnd - 2 >= recordStart && bytesOf(held, firstLineEnd - 2, firstLineEnd - 1)[0] === CR;
     if (skipHeader) skipHeader = false;
     else placed.push({ offset: recordKey, start: recordStart, line: recordLine, goodBefore: good, text, rejected: recordRejected, resume: firstLineEnd, ...(crlf ? { crlf } : {}), ...(cut ? { cut } : {}) });
-    const again = { buf: bytesOf(held, firstLineEnd, to), base: firstLineEnd };
+    const again = { buf: bytesOf(held, firstLineEnd, to), base: firstLineEnd, prev: NL };
     line = recordLine + 1;
     resetRecord();
     return again;
@@ -210,6 +245,15 @@ export async function placeRejected(
       if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
       return nextQuote === -1 ? chunk.length : nextQuote;
     };
+    // Likewise the next CR, when line ends are checked (a chunk without one costs one indexOf).
+    let nextCr = checkEnds ? -2 : -1;
+    const crFrom = (i: number) => {
+      if (!checkEnds) return chunk.length;
+      if (nextCr !== -1 && nextCr < i) nextCr = chunk.indexOf(CR, i);
+      return nextCr === -1 ? chunk.length : nextCr;
+    };
+    const prevOf = (i: number) => (i > 0 ? chunk[i - 1] : piece.prev);
+    const nextOf = (i: number) => (i + 1 < chunk.length ? chunk[i + 1] : undefined);
     for (let i = 0; i < chunk.length; i++) {
       if (inRecord && state !== S.QuoteInQuoted) {
         // Bytes that change nothing are jumped over with indexOf: to the next quote (in a
@@ -220,6 +264,7 @@ export async function placeRejected(
         else {
           const nl = chunk.indexOf(NL, i);
           j = state === S.SkipLine ? (nl === -1 ? chunk.length : nl) : Math.min(nl === -1 ? chunk.length : nl, quoteFrom(i));
+          j = Math.min(j, crFrom(i));
         }
         if (j > i) {
           if (state === S.Quoted) {
@@ -245,18 +290,24 @@ export async function placeRejected(
       const b = chunk[i]!;
       if (!inRecord) {
         if (b === NL) {
+          if (checkEnds) lineEndAt(prevOf(i) === CR);
           line++;
           continue;
         }
-        if (b === CR) continue;
+        if (b === CR) {
+          if (checkEnds) crAt(nextOf(i));
+          continue;
+        }
         startRecord(piece, i);
       }
       if (b === NL) {
+        if (checkEnds && state !== S.Quoted) lineEndAt(prevOf(i) === CR);
         line++;
         if (state !== S.Quoted) endRecord(base + i);
         else if (firstLineEnd < 0) firstLineEnd = base + i + 1;
         continue;
       }
+      if (b === CR && checkEnds && state !== S.Quoted) crAt(nextOf(i));
       switch (state) {
         case S.FieldStart:
           state = b === QUOTE ? S.Quoted : b === delim ? S.FieldStart : S.Unquoted;
@@ -289,11 +340,18 @@ export async function placeRejected(
   const src = createReadStream(path, { highWaterMark: 1 << 20 });
   const stream = opts.gzip ? src.pipe(createGunzip()) : src;
   let base = 0; // offset of the next chunk in the file
+  let prev: number | undefined;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw new Error('cancelled');
-      for (let again = scan({ buf: chunk, base }); again; again = scan(again));
+      if (crPending && checkEnds) {
+        crPending = false;
+        crAt(chunk[0]);
+      }
+      for (let again = scan({ buf: chunk, base, prev }); again; again = scan(again));
+      if (irregular) return { placed, good, bareQuotes, bytes: base + chunk.length, irregularLine: irregular };
       base += chunk.length;
+      prev = chunk[chunk.length - 1];
     }
     while (inRecord) {
       // The end of the file inside a quoted field that ran over a line end: its first line is the problem.
