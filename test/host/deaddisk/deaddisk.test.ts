@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildHive, REG } from '../raw-reg/hive-builder.ts';
+import { certStoreBlob } from '../raw-reg/cert-store.ts';
 import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -86,16 +87,9 @@ function rootCertificate(): Buffer | null {
 }
 let CERT: Buffer | null = null;
 
-/** A certificate store's Blob value: records {Type, reserved, Length, Data}: 3 the SHA-1, 11 the name, 32 the DER. */
+/** A certificate store's Blob value for `der` named `name`. */
 function certBlob(der: Buffer, name: string): Uint8Array {
-  const record = (type: number, data: Buffer) => {
-    const h = Buffer.alloc(12);
-    h.writeUInt32LE(type, 0);
-    h.writeUInt32LE(1, 4);
-    h.writeUInt32LE(data.length, 8);
-    return Buffer.concat([h, data]);
-  };
-  return new Uint8Array(Buffer.concat([record(3, createHash('sha1').update(der).digest()), record(11, Buffer.from(`${name}\0`, 'utf16le')), record(32, der)]));
+  return new Uint8Array(certStoreBlob([[3, createHash('sha1').update(der).digest()], [11, Buffer.from(`${name}\0`, 'utf16le')], [32, der]]));
 }
 
 before(() => {

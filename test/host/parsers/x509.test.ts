@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 import { query } from './runner.ts';
+import { certStoreBlob } from '../raw-reg/cert-store.ts';
 
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const skip = HAVE_OPENSSL ? false : 'the openssl command is not installed: parse_x509 tests skipped';
@@ -436,20 +437,12 @@ describe('parse_x509', { skip }, () => {
     assert.ok(cut > 0, 'the artifact still has its LET statements before the glob');
     const lets = source.slice(0, cut);
     assert.match(lets, /parse_x509\(data=Data\)\[0\] AS Cert/);
-    // The certificate store's blob: records {Type uint32, reserved uint32, Length uint32, Data}.
-    const record = (type: number, data: Buffer) => {
-      const h = Buffer.alloc(12);
-      h.writeUInt32LE(type, 0);
-      h.writeUInt32LE(1, 4);
-      h.writeUInt32LE(data.length, 8);
-      return Buffer.concat([h, data]);
-    };
     const sha1 = createHash('sha1').update(der.ca).digest();
-    const blob = Buffer.concat([
-      record(3, sha1),
-      record(11, Buffer.from('Acme Test Root\0', 'utf16le')),
-      record(20, Buffer.from('0123456789abcdef0123', 'latin1')),
-      record(32, der.ca),
+    const blob = certStoreBlob([
+      [3, sha1],
+      [11, Buffer.from('Acme Test Root\0', 'utf16le')],
+      [20, Buffer.from('0123456789abcdef0123', 'latin1')],
+      [32, der.ca],
     ]);
     const { rows, logs } = await query(
       `${lets}
