@@ -7,12 +7,13 @@
 import type { Registry } from '../../vql/index.ts';
 import { readFull, type FileReader } from '../files/accessors.ts';
 import { EwfImage, isEwf, isEwf2, segmentName } from './ewf.ts';
-import { VhdxImage, VdiskError, isVhdx } from './vhdx.ts';
+import { VhdxImage, isVhdx } from './vhdx.ts';
+import { VdiskError } from './errors.ts';
 import { VmdkImage, isVmdk } from './vmdk.ts';
 import { imageAccessor, registerImageAccessors, type DiskImage, type ImageFileOpener } from './image-accessor.ts';
 
 export { EwfError } from './ewf.ts';
-export { VdiskError } from './vhdx.ts';
+export { VdiskError } from './errors.ts';
 
 export type DiskImageFormat = 'ewf' | 'vhdx' | 'vmdk';
 

@@ -12,7 +12,7 @@
 import type { FileReader } from '../files/accessors.ts';
 import { readFull } from '../files/accessors.ts';
 
-export class VdiskError extends Error {}
+import { VdiskError } from './errors.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -11,7 +11,7 @@ import { inflateSync } from 'node:zlib';
 import type { FileReader } from '../files/accessors.ts';
 import { readFull } from '../files/accessors.ts';
 import { Lru } from '../files/lru.ts';
-import { VdiskError } from './vhdx.ts';
+import { VdiskError } from './errors.ts';
 
 const SECTOR = 512;
 const GD_AT_END = 0xffffffffffffffffn;
