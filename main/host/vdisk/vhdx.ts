@@ -11,7 +11,6 @@
  */
 import type { FileReader } from '../files/accessors.ts';
 import { readFull } from '../files/accessors.ts';
-
 import { VdiskError } from './errors.ts';
 
 const KiB = 1024;
