@@ -19,6 +19,7 @@ import { atexit } from './atexit.ts';
 import { similarity } from './similarity.ts';
 import { pkFunctions } from './pk.ts';
 import { alert } from './alert.ts';
+import { serverMetadata, serverSetMetadata } from './server-metadata.ts';
 
 export function registerMore(registry: Registry, opts: HostOptions): void {
   void opts;
@@ -37,4 +38,6 @@ export function registerMore(registry: Registry, opts: HostOptions): void {
   registry.registerFunction(similarity);
   for (const f of pkFunctions) registry.registerFunction(f);
   registry.registerFunction(alert);
+  registry.registerFunction(serverMetadata);
+  registry.registerFunction(serverSetMetadata);
 }

@@ -14,6 +14,7 @@ import { installIpProtocols, ip } from './ip.ts';
 import { cidrContains } from './cidr-contains.ts';
 import { url } from './url.ts';
 import { host } from './host.ts';
+import { geoip } from './geoip.ts';
 
 export function registerNet(registry: Registry, opts: HostOptions): void {
   registry.registerPlugin(interfaces);
@@ -27,4 +28,5 @@ export function registerNet(registry: Registry, opts: HostOptions): void {
   registry.registerFunction(cidrContains);
   registry.registerFunction(url);
   registry.registerFunction(host);
+  registry.registerFunction(geoip);
 }
