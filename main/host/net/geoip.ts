@@ -48,7 +48,8 @@ export const geoip: FunctionDef = {
     const ip = String(args.ip ?? '').trim();
     const db = args.db === undefined || args.db === null ? '' : pathText(args.db as Value);
     if (!db) {
-      call.log('error', 'argument db: no database given: give the path of a MaxMind .mmdb file (e.g. GeoLite2-City.mmdb)');
+      // Not configured yet (Server.Enrichment.GeoIP before its GeoIPDB is set): said, not an error of the run.
+      call.log('warn', 'argument db: no database given: give the path of a MaxMind .mmdb file (e.g. GeoLite2-City.mmdb)');
       return null;
     }
     if (!isIP(ip)) {
