@@ -78,10 +78,12 @@ function common(hostname: string): unknown[] {
     shadow('scope', 'scope'),
     shadow('sparse', 'sparse'),
     // Not in the artifact's config: containers read through the remapped drive (jump lists,
-    // Office documents), so they never reach this machine's disk either.
+    // Office documents, FAT volumes such as the EFI partition), so they never reach this
+    // machine's disk either.
     shadow('mscfb', 'mscfb'),
     shadow('zip_nocase', 'zip_nocase'),
     shadow('offset', 'offset'),
+    shadow('fat', 'fat'),
   ];
 }
 

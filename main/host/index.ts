@@ -23,6 +23,7 @@ import { registerNtfs } from './ntfs/index.ts';
 import { registerRemap } from './remap/index.ts';
 import { registerOle } from './ole/index.ts';
 import { registerDiskImages } from './vdisk/index.ts';
+import { registerFat } from './fat/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -46,6 +47,7 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerNtfs(registry, opts);
   registerOle(registry);
   registerDiskImages(registry);
+  registerFat(registry);
   registerRemap(registry);
   registry.registerFunction(verifyFunction);
   return registry;
