@@ -25,7 +25,7 @@ const CR = 13;
 const QUOTE = 34;
 const QUOTE_BUF = Buffer.from('"');
 /** An unquoted field is held back up to this many bytes (MAX_LINE_BYTES of dialect.ts, which imports this file): a longer one is a problem row anyway. */
-const MAX_HELD = 2 * 2 ** 20;
+const MAX_HELD = 16 * 2 ** 20;
 
 const enum S {
   FieldStart,

@@ -14,9 +14,10 @@
  *   column with `abc` at row 900,000) is read again as text: no value is dropped, and a note
  *   says which column and where.
  * - Malformed CSV records (ragged, bad quotes, a quote inside an unquoted field, invalid
- *   UTF-8, an over-long line) and JSON lines that do not parse are listed with file, line and
- *   reason, and kept as rows at their place in file order, their text in a `_raw` column
- *   (placement.ts finds the place).
+ *   UTF-8, a line over MAX_LINE_BYTES) and JSON lines that do not parse are listed with file, line
+ *   and reason, and kept as rows at their place in file order, their text in a `_raw` column
+ *   (placement.ts finds the place). DuckDB reads a CSV file with a 2 MiB line limit, and again
+ *   with MAX_LINE_BYTES when it has a longer line (LongLines).
  * - When DuckDB cannot work out the CSV at all from its sample, every column is read as text
  *   and typed afterwards from all of its values.
  * - What DuckDB would read wrongly at the start of a CSV file (dialect.ts: Excel's `sep=` line, a
@@ -65,6 +66,16 @@ const DATA_VIEW = `CREATE VIEW data AS SELECT rowid + 1 AS _row, * FROM ${ROWS_T
 export const PREVIEW_ROWS = 1000;
 /** Longest CSV line (bytes) read as a record; a longer one is a problem row (dialect.ts). */
 export { MAX_LINE_BYTES };
+/**
+ * The longest line of DuckDB's first read of a CSV file: its own default. A higher
+ * `max_line_size` costs every file: DuckDB's default buffer is 16 times it (a 16 MiB limit makes
+ * 256 MiB blocks, which a 512 MiB memory limit cannot take), and even with the buffer kept, a
+ * 170 MB file peaked 20 to 40 MiB higher. A file with a longer line is read again (LongLines)
+ * with MAX_LINE_BYTES and LONG_READ_BUFFER; other files are read once, as before.
+ */
+const FIRST_READ_LINE_BYTES = 2 * 2 ** 20;
+/** DuckDB's buffer when it reads again with MAX_LINE_BYTES: the one of its first read (16 times 2 MiB). */
+const LONG_READ_BUFFER = 32 * 2 ** 20;
 /** Most characters of a problem row's text kept in `_raw`. */
 const MAX_TEXT = 64 * 1024;
 /**
@@ -156,10 +167,15 @@ interface CsvFile {
   rewritten?: boolean;
   /** A copy whose line ends were made regular (line-ends.ts): not copied so again. */
   normalized?: boolean;
+  /** Read with MAX_LINE_BYTES as DuckDB's line limit (a line over FIRST_READ_LINE_BYTES was seen: LongLines). */
+  longLines?: boolean;
 }
 
 let tableSeq = 0;
 const fresh = (prefix: string) => `${prefix}_${++tableSeq}`;
+
+/** The longest line DuckDB reads `f` with. */
+const lineLimit = (f: CsvFile) => (f.longLines ? MAX_LINE_BYTES : FIRST_READ_LINE_BYTES);
 
 function csvArgs(f: CsvFile, rejects: { table: string; scan: string } | null, extra: string[] = []): string {
   const args = [
@@ -169,7 +185,8 @@ function csvArgs(f: CsvFile, rejects: { table: string; scan: string } | null, ex
     `escape='"'`,
     'header=true',
     `compression=${f.sniffed.gzip ? "'gzip'" : "'none'"}`,
-    `max_line_size=${MAX_LINE_BYTES + 1}`,
+    `max_line_size=${lineLimit(f) + 1}`,
+    ...(f.longLines ? [`buffer_size=${LONG_READ_BUFFER}`] : []),
     ...(f.sniffed.newLine ? [`new_line=${f.sniffed.newLine === '\r\n' ? "'\\r\\n'" : "'\\n'"}`] : []),
     ...(rejects ? ['store_rejects=true', `rejects_table=${lit(rejects.table)}`, `rejects_scan=${lit(rejects.scan)}`] : ['ignore_errors=true']),
     ...extra,
@@ -193,6 +210,8 @@ export function uniqueNames(header: readonly string[]): string[] {
 }
 
 const SNIFF_FAILED = /sniff|automatically detect|dialect/i;
+/** DuckDB's sniffer met a line longer than its `max_line_size`. */
+const MAX_LINE_FAILED = /Maximum line size/i;
 
 /** Reason of a rejected record from DuckDB's error rows for it. */
 function reasonOf(errors: Array<{ type: string; message: string }>): string {
@@ -202,7 +221,7 @@ function reasonOf(errors: Array<{ type: string; message: string }>): string {
     'UNQUOTED VALUE': 'a quote inside an unquoted field, or text after a closing quote',
     'INVALID ENCODING': 'invalid UTF-8',
     'INVALID UNICODE': 'invalid UTF-8',
-    'LINE SIZE OVER MAXIMUM': `a line longer than ${MAX_LINE_BYTES / 2 ** 20} MiB`,
+    [LINE_SIZE]: `a line longer than ${MAX_LINE_BYTES / 2 ** 20} MiB`,
     'UNTERMINATED QUOTE': 'a quote that is never closed',
   };
   const first = errors[0]!;
@@ -221,6 +240,12 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
   try {
     return await loadCsvAsIs(conn, f, target, hooks, notes);
   } catch (e) {
+    if (e instanceof LongLines && !f.longLines && !hooks.signal?.aborted) {
+      notes.length = noted;
+      await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
+      hooks.progress('reading again with a longer line limit', null, 0);
+      return loadCsv(conn, { ...f, longLines: true }, target, hooks, notes);
+    }
     if (e instanceof Cancelled || hooks.signal?.aborted || f.normalized) throw e;
     if (!(e instanceof IrregularLineEnds) && !INVALID_STATE.test((e as Error).message)) throw e;
     // A file whose lines end with CR (no line feed at its start) is no file with line feeds: its CRs are its line ends.
@@ -235,6 +260,21 @@ async function loadCsv(conn: DuckDBConnection, f: CsvFile, target: string, hooks
 
 /** DuckDB's reader met a CR it does not take (line-ends.ts). */
 const INVALID_STATE = /state machine reached an invalid state/i;
+
+/**
+ * A record longer than FIRST_READ_LINE_BYTES: DuckDB refused it (a rejected record, or its
+ * sniffer failed on it), the long-line look (long-lines.ts) or the placement scan found it. The
+ * file is read again with MAX_LINE_BYTES (loadCsv), so that a record up to that long is a row.
+ */
+class LongLines extends Error {
+  constructor() {
+    super(`a line longer than ${FIRST_READ_LINE_BYTES / 2 ** 20} MiB`);
+    this.name = 'LongLines';
+  }
+}
+
+/** DuckDB's reason for a record longer than its `max_line_size`. */
+const LINE_SIZE = 'LINE SIZE OVER MAXIMUM';
 
 /** The placement scan found line ends DuckDB reads wrongly (line-ends.ts). */
 class IrregularLineEnds extends Error {
@@ -277,7 +317,7 @@ async function loadCsvAsIs(conn: DuckDBConnection, f: CsvFile, target: string, h
     await conn.run(`CREATE OR REPLACE TABLE ${ident(target)} (column0 VARCHAR)`);
     return [];
   }
-  const looked = inspectLines(f.path, f.sniffed.gzip, MAX_LINE_BYTES + 1, hooks.signal).catch((): Inspection => ({ longAt: 0 }));
+  const looked = inspectLines(f.path, f.sniffed.gzip, lineLimit(f) + 1, hooks.signal).catch((): Inspection => ({ longAt: 0 }));
   const asText = new Set<string>();
   let rejects = { table: fresh('rej'), scan: fresh('scan') };
   let typed = !f.velociraptor;
@@ -304,7 +344,8 @@ async function loadCsvAsIs(conn: DuckDBConnection, f: CsvFile, target: string, h
     } catch (e) {
       if (e instanceof Cancelled || hooks.signal?.aborted) throw e;
       if (f.sniffed.gzip && GZIP_DAMAGE.test((e as Error).message) && (await looked).damaged) break;
-      if (typed && (SNIFF_FAILED.test((e as Error).message) || /Maximum line size/i.test((e as Error).message))) {
+      if (!f.longLines && MAX_LINE_FAILED.test((e as Error).message)) throw new LongLines();
+      if (typed && (SNIFF_FAILED.test((e as Error).message) || MAX_LINE_FAILED.test((e as Error).message))) {
         typed = false;
         notes.push(`${basename(f.label)}: DuckDB could not work out the file from its first rows; every column was read as text, then typed from all of its values`);
         continue;
@@ -330,6 +371,7 @@ async function loadCsvAsIs(conn: DuckDBConnection, f: CsvFile, target: string, h
     await conn.run(`DROP TABLE IF EXISTS ${ident(target)}`);
     return loadReadable(conn, f, target, hooks, notes, seen.damaged);
   }
+  if (!f.longLines && seen.longAt >= 0) throw new LongLines();
   if (!typed) await retype(conn, target, f.velociraptor);
   else await typeTimes(conn, target, fixed ? zoned : null);
   return placeProblems(conn, f, target, rejects.table, hooks, notes, seen.longAt >= 0 || !!f.rewritten);
@@ -413,6 +455,8 @@ const MAX_DEPTH = 3;
 async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string, rejTable: string, hooks: LoadHooks, notes: string[], mayBeLong: boolean): Promise<TableProblem[]> {
   // line_byte_position: the record's first byte (CRLF files) or the one after it (LF files); placement.ts takes either.
   const rej = await readRows(conn, `SELECT line_byte_position, error_type, error_message FROM ${ident(rejTable)} WHERE error_type <> 'CAST' ORDER BY line_byte_position`);
+  // A record DuckDB refused as too long for the first read: read again with the longer limit (loadCsv).
+  if (!f.longLines && rej.rows.some((r) => r[1] === LINE_SIZE)) throw new LongLines();
   if (!rej.rows.length && !mayBeLong) return [];
   hooks.progress('placing problem rows', null, 0);
   const byOffset = new Map<number, Array<{ type: string; message: string }>>();
@@ -422,9 +466,11 @@ async function placeProblems(conn: DuckDBConnection, f: CsvFile, target: string,
     if (!list) byOffset.set(o, (list = []));
     list.push({ type: String(type), message: String(message) });
   }
-  const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), maxText: MAX_TEXT, lineEnds: !f.normalized, signal: hooks.signal });
+  const placement = await placeRejected(f.path, { gzip: f.sniffed.gzip, header: true, delimiter: f.sniffed.delimiter, rejectedOffsets: new Set(byOffset.keys()), maxText: MAX_TEXT, maxLine: lineLimit(f), lineEnds: !f.normalized, signal: hooks.signal });
   // Records DuckDB may have cut or joined at a CR: the file is read again from a copy with regular line ends (loadCsv).
   if (placement.irregularLine) throw new IrregularLineEnds(placement.irregularLine);
+  // A record past the first read's limit that DuckDB did not list: read again with the longer one (loadCsv).
+  if (!f.longLines && placement.placed.some((p) => p.longBytes !== undefined || p.runaway)) throw new LongLines();
   const loaded = Number(await scalar(conn, `SELECT count(*) FROM ${ident(target)}`));
   const file = f.label;
   if (!f.rewritten) scanned.add(file);

@@ -2,8 +2,10 @@
  * Long lines (and damaged gzip data), found without parsing a whole file. DuckDB's CSV reader lists a line longer than
  * its `max_line_size` as a rejected record only when the line fits its buffer (32 MiB); a
  * longer one (a 300 MB line, a file with no line end) is dropped without a word. So each CSV
- * load asks, while DuckDB reads, whether the file has a line longer than MAX_LINE_BYTES; when it
- * has, the placement scan (placement.ts) runs and keeps such a line as a problem row.
+ * load asks, while DuckDB reads, whether the file has a line longer than the limit DuckDB reads
+ * it with (load.ts: 2 MiB, then MAX_LINE_BYTES when it has a longer one); when it has, the file
+ * is read again with MAX_LINE_BYTES, and the placement scan (placement.ts) runs and keeps a line
+ * longer than that as a problem row.
  *
  * A plain file is answered by jumps: from the start of a line, the last line feed before the
  * line could be too long is looked for backwards in a small window read at that place (it is

@@ -12,11 +12,11 @@
  * an error, and the record then ends at the end of that line. Blank lines are not records.
  *
  * Two problems the scan finds by itself, because DuckDB does not report them faithfully:
- * - A long record (more than MAX_LINE_BYTES): DuckDB lists one that fits its 32 MiB buffer but
- *   drops a longer one without a word (a 300 MB line, a file that is one line). It is a problem
- *   record ending at its line end; its first `maxText` characters are kept.
+ * - A long record (more than `maxLine`, the limit DuckDB read with): DuckDB lists one that fits
+ *   its 32 MiB buffer but drops a longer one without a word (a 300 MB line, a file that is one
+ *   line). It is a problem record ending at its line end; its first `maxText` characters are kept.
  * - A broken quote: a quoted field that runs over a line end and then goes wrong (text after
- *   its closing quote, the end of the file, or still open after MAX_LINE_BYTES). DuckDB rejects
+ *   its closing quote, the end of the file, or still open after `maxLine`: `runaway`). DuckDB rejects
  *   the whole run as one record, or (a quote never closed, no other quote for megabytes) skips
  *   everything up to a buffer boundary and lists one line. As the page's old importer did, only
  *   the first line is the problem (`resume` is where its next line starts) and the scan reads
@@ -26,7 +26,7 @@
  * when they differ, and says so. Bytes that cannot change the state (all but quotes and line
  * ends, and delimiters just before a quote) are jumped over with indexOf: a CSV file is
  * scanned at about 800 MB/s rather than 170 MB/s byte by byte. Going back to a broken quote's
- * second line re-reads at most MAX_LINE_BYTES and a chunk, kept while its record is open.
+ * second line re-reads at most `maxLine` and a chunk, kept while its record is open.
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -46,12 +46,14 @@ export interface Placed {
   text: string;
   /** Whether DuckDB listed it (its offset is one of `rejectedOffsets`). */
   rejected: boolean;
-  /** A long record: its length in bytes (a CR before its line feed counted, as DuckDB counts it), more than MAX_LINE_BYTES. */
+  /** A long record: its length in bytes (a CR before its line feed counted, as DuckDB counts it), more than `maxLine`. */
   longBytes?: number;
   /** A broken quote: the offset of its second line, where reading resumes; the problem is its first line. */
   resume?: number;
   /** A broken quote whose first line ends with CR LF. */
   crlf?: boolean;
+  /** A broken quote still open `maxLine` bytes after its record's start (a closing quote may come later). */
+  runaway?: boolean;
   /** `text` is the start of a longer record. */
   cut?: boolean;
 }
@@ -111,7 +113,8 @@ function bytesOf(pieces: readonly Piece[], from: number, to: number): Buffer {
 /**
  * Scans `path` (gzip when `gzip`) and places the records starting at (or one byte before) the
  * byte offsets `rejectedOffsets`, long records and broken quotes. `header`: the first record
- * is the header and is not counted.
+ * is the header and is not counted. `maxLine`: the longest record DuckDB read (MAX_LINE_BYTES
+ * by default).
  */
 export async function placeRejected(
   path: string,
@@ -224,11 +227,11 @@ export async function placeRejected(
     resetRecord();
   };
   /** A broken quote: its first line is the problem; returns the bytes from its second line to `to`, to be read again. */
-  const breakRecord = (to: number): Piece => {
+  const breakRecord = (to: number, runaway = false): Piece => {
     const { text, cut } = textOf(recordStart, firstLineEnd - 1);
     const crlf = firstLineEnd - 2 >= recordStart && bytesOf(held, firstLineEnd - 2, firstLineEnd - 1)[0] === CR;
     if (skipHeader) skipHeader = false;
-    else placed.push({ offset: recordKey, start: recordStart, line: recordLine, goodBefore: good, text, rejected: recordRejected, resume: firstLineEnd, ...(crlf ? { crlf } : {}), ...(cut ? { cut } : {}) });
+    else placed.push({ offset: recordKey, start: recordStart, line: recordLine, goodBefore: good, text, rejected: recordRejected, resume: firstLineEnd, ...(crlf ? { crlf } : {}), ...(runaway ? { runaway } : {}), ...(cut ? { cut } : {}) });
     const again = { buf: bytesOf(held, firstLineEnd, to), base: firstLineEnd, prev: NL };
     line = recordLine + 1;
     resetRecord();
@@ -268,7 +271,7 @@ export async function placeRejected(
         }
         if (j > i) {
           if (state === S.Quoted) {
-            // Still inside quotes past MAX_LINE_BYTES from the record's start: a runaway quote.
+            // Still inside quotes past maxLine from the record's start: a runaway quote.
             const limit = recordStart + maxLine + 1 - base;
             const upTo = Math.min(j, limit);
             for (let n = chunk.indexOf(NL, i); n !== -1 && n < upTo; n = chunk.indexOf(NL, n + 1)) {
@@ -276,7 +279,7 @@ export async function placeRejected(
               if (firstLineEnd < 0) firstLineEnd = base + n + 1;
             }
             if (j >= limit && limit <= chunk.length) {
-              if (firstLineEnd >= 0) return breakRecord(base + chunk.length);
+              if (firstLineEnd >= 0) return breakRecord(base + chunk.length, true);
               // One line that long, inside quotes: a long line, to its end.
               markLong();
               i = Math.max(i, limit) - 1;

@@ -62,7 +62,7 @@ describe('e2e: files that are not CSV, in the log workbench', { skip: e2eSkip() 
     assert.match(summary.replace(/\s+/g, ' '), /zeros\.csv · csv · 2 rows/);
     const list = await problems();
     assert.equal(list.length, 1);
-    assert.match(list[0]!, /row 2 · line 3.*longer than 2 MiB/);
+    assert.match(list[0]!, /row 2 · line 3.*longer than 16 MiB/);
     await app.screenshot('nul-bytes');
   });
 

@@ -228,7 +228,7 @@ describe('a quote that is never closed costs its own line only', () => {
 });
 
 describe('long lines', () => {
-  test(`the limit: a line of ${MAX_LINE_BYTES} bytes (2 MiB) is a row, one of ${MAX_LINE_BYTES + 1} bytes is a problem row`, async () => {
+  test(`the limit: a line of ${MAX_LINE_BYTES} bytes (16 MiB) is a row, one of ${MAX_LINE_BYTES + 1} bytes is a problem row`, async () => {
     const at = (bytes: number) => `5,${'y'.repeat(bytes - 2)}`;
     const body = (line5: string) => ['a,b', '1,x', '2,x', '3,x', '4,x', line5, '6,x'].join('\n') + '\n';
     const fits = await b.open(b.file('fits.csv', body(at(MAX_LINE_BYTES))));
@@ -236,7 +236,7 @@ describe('long lines', () => {
     assert.equal(String((await fits.window({ offset: 4, limit: 1, columns: ['b'] })).cells[0]![0]).length, MAX_LINE_BYTES - 2);
     const over = await b.open(b.file('over.csv', body(at(MAX_LINE_BYTES + 1))));
     assert.deepEqual([over.rowCount, over.problems.map((x) => [x.line, x.row])], [6, [[6, 5]]]);
-    assert.match(over.problems[0]!.reason, new RegExp(`a line longer than 2 MiB \\(${(MAX_LINE_BYTES + 1).toLocaleString('en-US')} bytes\\)`));
+    assert.match(over.problems[0]!.reason, new RegExp(`a line longer than 16 MiB \\(${(MAX_LINE_BYTES + 1).toLocaleString('en-US')} bytes\\)`));
     // With CR LF line ends, the CR counts (as DuckDB counts it).
     const crlf = await b.open(b.file('fits-crlf.csv', body(at(MAX_LINE_BYTES - 1)).replace(/\n/g, '\r\n')));
     assert.deepEqual([crlf.rowCount, crlf.problems.length], [6, 0]);
@@ -247,6 +247,44 @@ describe('long lines', () => {
     crlfOver.close();
     fits.close();
     over.close();
+  });
+
+  for (const gz of [false, true]) {
+    test(`records of 2 to 16 MiB among short ones are rows, whole; the problems after them keep their lines${gz ? ' (gzip)' : ''}`, async () => {
+      // DuckDB reads with its 2 MiB limit first, then (these records seen) again with 16 MiB.
+      const MiB = 2 ** 20;
+      const wide = 'p'.repeat(5 * MiB);
+      const multi = ('q'.repeat(1023) + '\n').repeat(3 * 1024);
+      const huge = 'h'.repeat(17 * MiB);
+      const record = (i: number) => (i === 1000 ? `1000,${wide},1` : i === 2000 ? `2000,"${multi}",2` : i === 2500 ? '2500,short' : i === 2800 ? `2800,${huge},3` : `${i},name ${i},${i * 2}`);
+      const text = ['id,name,n', ...Array.from({ length: 3000 }, (_, k) => record(k + 1))].join('\n') + '\n';
+      const t = await b.open(b.file(`mid-long-${gz}.csv${gz ? '.gz' : ''}`, gz ? gzipSync(text) : text));
+      assert.equal(t.state, 'ready', JSON.stringify(t.error));
+      assert.equal(t.rowCount, 3000);
+      // Record 2000 spans 3,073 lines.
+      assert.deepEqual(t.problems.map((x) => [x.line, x.row]), [[2501 + 3072, 2500], [2801 + 3072, 2800]]);
+      assert.match(t.problems[0]!.reason, /^too few fields/);
+      assert.match(t.problems[1]!.reason, /^a line longer than 16 MiB \(17,825,799 bytes\)/);
+      assert.equal(t.columns.find((c) => c.name === 'id')!.type, 'number');
+      const at = async (row: number) => (await t.window({ offset: row - 1, limit: 1, columns: ['id', 'name', 'n', '_raw'] })).cells[0];
+      assert.deepEqual(await at(1000), [1000, wide, 1, null]);
+      assert.deepEqual(await at(2000), [2000, multi, 2, null]);
+      assert.deepEqual(await at(2001), [2001, 'name 2001', 4002, null]);
+      assert.deepEqual(await at(2500), [null, null, null, '2500,short']);
+      assert.deepEqual(await at(2800), [null, null, null, `2800,${huge}`.slice(0, 64 * 1024)]);
+      assert.deepEqual(await at(3000), [3000, 'name 3000', 6000, null]);
+      t.close();
+    });
+  }
+
+  test('a header line of 3 MiB names the columns', async () => {
+    const name = 'h'.repeat(3 * 2 ** 20);
+    const t = await b.open(b.file('wide-header.csv', `a,${name}\n1,2\n`));
+    assert.equal(t.state, 'ready', JSON.stringify(t.error));
+    assert.deepEqual(t.columns.map((c) => c.name), ['a', name]);
+    assert.deepEqual((await t.window({ offset: 0, limit: 1 })).cells, [[1, 2]]);
+    assert.deepEqual(t.problems, []);
+    t.close();
   });
 
   test("a line past DuckDB's 32 MiB buffer (which it drops without listing it): a problem row at its line, its start kept", async () => {
@@ -264,7 +302,7 @@ describe('long lines', () => {
     assert.equal(t.state, 'ready', JSON.stringify(t.error));
     assert.equal(t.rowCount, 2000);
     assert.deepEqual(t.problems.map((x) => [x.line, x.row]), [[1002, 1001]]);
-    assert.match(t.problems[0]!.reason, /a line longer than 2 MiB \(41,943,045 bytes\): its first 64 KiB are kept in _raw/);
+    assert.match(t.problems[0]!.reason, /a line longer than 16 MiB \(41,943,045 bytes\): its first 64 KiB are kept in _raw/);
     const w = await t.window({ offset: 999, limit: 3, columns: ['id', '_raw'] });
     assert.deepEqual(w.cells.map((c) => c[0]), [1000, null, 1002]);
     assert.equal(w.cells[1]![1], `1001,${'a'.repeat(64 * 1024 - 5)}`);
@@ -272,12 +310,12 @@ describe('long lines', () => {
   });
 
   test('a file of one line with no line end: one problem row at line 1, "not a line-oriented file", its start kept', async () => {
-    const p = b.file('one-line.txt', Buffer.alloc(3 * 2 ** 20, 0x62));
+    const p = b.file('one-line.txt', Buffer.alloc(17 * 2 ** 20, 0x62));
     const t = await b.open(p);
     assert.equal(t.state, 'ready', JSON.stringify(t.error));
     assert.equal(t.rowCount, 1);
     assert.deepEqual(t.columns.map((c) => c.name), ['_raw']);
-    assert.deepEqual(t.problems, [{ file: p, line: 1, row: 1, reason: `a line longer than 2 MiB (${(3 * 2 ** 20).toLocaleString('en-US')} bytes): not a line-oriented file; its first 64 KiB are kept in _raw` }]);
+    assert.deepEqual(t.problems, [{ file: p, line: 1, row: 1, reason: `a line longer than 16 MiB (${(17 * 2 ** 20).toLocaleString('en-US')} bytes): not a line-oriented file; its first 64 KiB are kept in _raw` }]);
     assert.equal((await t.window({ offset: 0, limit: 1 })).cells[0]![0], 'b'.repeat(64 * 1024));
     t.close();
     await stillWorks();
@@ -289,7 +327,7 @@ describe('long lines', () => {
     assert.equal(t.state, 'ready', JSON.stringify(t.error));
     assert.equal(t.rowCount, 1);
     assert.deepEqual(t.problems.map((x) => [x.line, x.row]), [[2, 1]]);
-    assert.match(t.problems[0]!.reason, /longer than 2 MiB/);
+    assert.match(t.problems[0]!.reason, /longer than 16 MiB/);
     t.close();
   });
 });
