@@ -16,7 +16,7 @@
  */
 import { constants } from 'node:fs';
 import { VDict, VTime, type Registry, type Scope } from '../../vql/index.ts';
-import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
@@ -39,10 +39,6 @@ const CACHE_SIZE = 5;
 /** Zips inside zips at most. */
 const MAX_NESTING = 8;
 const CACHE = Symbol('zip-accessor-cache');
-
-class NotFound extends Error {
-  readonly code = 'ENOENT';
-}
 
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'zlib' };
 const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);

@@ -14,7 +14,7 @@
  */
 import { constants } from 'node:fs';
 import { VDict, VTime, type Registry, type Scope, type Value } from '../../vql/index.ts';
-import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { NotDir, NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText, toOSPath } from '../files/ospath.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
@@ -27,13 +27,6 @@ const NAME = 'fat';
 const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);
 const FILE_MODE = FileMode.fromPosix(constants.S_IFREG | 0o644);
 const READONLY_MODE = FileMode.fromPosix(constants.S_IFREG | 0o444);
-
-class NotFound extends Error {
-  readonly code = 'ENOENT';
-}
-class NotDir extends Error {
-  readonly code = 'ENOTDIR';
-}
 
 interface Loaded {
   readonly volume: FatVolume;

@@ -49,6 +49,16 @@ export interface Accessor {
   lister?(scope?: Scope): DirLister | null;
 }
 
+/** A path an accessor does not have (its code lets callers tell it from damage, as an fs ENOENT). */
+export class NotFound extends Error {
+  readonly code = 'ENOENT';
+}
+
+/** A path an accessor has as a file where a folder is needed (ENOTDIR). */
+export class NotDir extends Error {
+  readonly code = 'ENOTDIR';
+}
+
 /** A reader over bytes held in memory. */
 export function memoryReader(bytes: Uint8Array): FileReader {
   return {

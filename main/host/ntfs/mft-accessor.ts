@@ -7,17 +7,13 @@
  * Windows.Triage.SDS): any attribute, in use or not, resident or not.
  */
 import type { Registry, Scope } from '../../vql/index.ts';
-import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import type { OSPath } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
 import { ATTR_DATA, type Attribute } from './attributes.ts';
 import { attributeById, attributePieces, parseInode, type FileEntry } from './file-entry.ts';
 import { NtfsStat } from './ntfs-stat.ts';
 import { loadVolume, ntfsPath, volumeName } from './open-volume.ts';
-
-class NotFound extends Error {
-  readonly code = 'ENOENT';
-}
 
 /** The inode named by the last component (a device with no separator, `\\.\C:46-128-0`, too). */
 function inodeOfPath(p: OSPath): { entry: number; type?: number; id?: number } {

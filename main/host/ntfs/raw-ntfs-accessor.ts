@@ -12,7 +12,7 @@
  */
 import { constants } from 'node:fs';
 import { VDict, type Registry, type Scope } from '../../vql/index.ts';
-import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { NotDir, NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import type { OSPath } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
@@ -21,13 +21,6 @@ import { attributePieces, bestName, streamNames } from './file-entry.ts';
 import { ROOT_ENTRY } from './volume.ts';
 import { NtfsStat } from './ntfs-stat.ts';
 import { loadVolume, logOnce, ntfsPath, volumeName, type LoadedVolume } from './open-volume.ts';
-
-class NotFound extends Error {
-  readonly code = 'ENOENT';
-}
-class NotDir extends Error {
-  readonly code = 'ENOTDIR';
-}
 
 /** The volume of `p`, and a function turning NtfsErrors into messages naming the accessor (logged once). */
 async function within<T>(self: string, p: OSPath, scope: Scope | undefined, fn: (v: LoadedVolume, warn: (m: string) => void) => Promise<T>): Promise<T> {

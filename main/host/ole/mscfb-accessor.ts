@@ -12,7 +12,7 @@
  */
 import { constants } from 'node:fs';
 import { VDict, type Registry, type Scope } from '../../vql/index.ts';
-import { registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
@@ -23,10 +23,6 @@ const CACHE = Symbol('mscfb-accessor-cache');
 const NAME = 'mscfb';
 const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);
 const FILE_MODE = FileMode.fromPosix(constants.S_IFREG | 0o644);
-
-class NotFound extends Error {
-  readonly code = 'ENOENT';
-}
 
 function cfbPath(filename: unknown): OSPath {
   if (filename instanceof OSPath) return filename;

@@ -21,7 +21,7 @@
  */
 import { constants } from 'node:fs';
 import { VDict, VTime, type Registry, type Scope, type Value } from '../../vql/index.ts';
-import { memoryReader, readFull, registerAccessor, type Accessor } from '../files/accessors.ts';
+import { NotDir, NotFound, memoryReader, readFull, registerAccessor, type Accessor } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { Hive, HiveError, type KeyNode, type ValueNode } from './hive.ts';
@@ -41,13 +41,6 @@ const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);
 const FILE_MODE = FileMode.fromPosix(constants.S_IFREG | 0o644);
 /** FILETIME of 1970-01-01. */
 const EPOCH_FT = 116444736000000000n;
-
-class NotFound extends Error {
-  readonly code = 'ENOENT';
-}
-class NotDir extends Error {
-  readonly code = 'ENOTDIR';
-}
 
 interface LoadedHive {
   readonly hive: Hive;
