@@ -19,7 +19,7 @@ import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText, toOSPath } from '../files/ospath.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
 import { IdleReader } from '../files/idle-reader.ts';
-import { logOnce } from '../ntfs/open-volume.ts';
+import { logOnce } from '../files/log.ts';
 import { FAT_ATTR, FatError, FatVolume, attributeNames, type FatEntry } from './fat.ts';
 
 const CACHE = Symbol('fat-volume-cache');

@@ -2,7 +2,7 @@
  * `log(message=, args=, level=, dedup=)`: writes to the query log and returns TRUE, so it can
  * sit in a WHERE clause or a lambda (`x=>log(message="saw %v", args=x) AND x`).
  */
-import { sprintf, type FunctionDef, type LogLevel, type Value } from '../../vql/index.ts';
+import { sprintf, type FunctionDef, type LogLevel, type Scope, type Value } from '../../vql/index.ts';
 import { textOf } from './text.ts';
 
 const LEVELS: Record<string, LogLevel> = {
@@ -13,6 +13,19 @@ const LEVELS: Record<string, LogLevel> = {
 const DEFAULT_DEDUP_SECONDS = 60;
 
 const SEEN = Symbol('host-log-dedup');
+const LOGGED_ONCE = Symbol('host-log-once');
+
+/**
+ * Logs `message` at `level` once per query (the accessors' damage and notices: a glob meets the
+ * same broken volume at every entry); at most 1,000 messages are remembered.
+ */
+export function logOnce(scope: Scope, level: 'error' | 'warn' | 'debug', message: string): void {
+  let seen = scope.env.context.get(LOGGED_ONCE) as Set<string> | undefined;
+  if (!seen) scope.env.context.set(LOGGED_ONCE, (seen = new Set()));
+  if (seen.has(message) || seen.size > 1000) return;
+  seen.add(message);
+  scope.log(level, message);
+}
 
 /**
  * True when `key` was let through less than `seconds` ago in this session (the caller then

@@ -9,10 +9,10 @@ import { delegateOf, keptContainer } from '../files/delegate.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { NtfsError } from './errors.ts';
 import { IdleReader } from '../files/idle-reader.ts';
+import { logOnce } from '../files/log.ts';
 import { Volume } from './volume.ts';
 
 const CACHE = Symbol('ntfs-volume-cache');
-const LOGGED = Symbol('ntfs-logged');
 const VOLUMES_KEPT = 4;
 
 export interface LoadedVolume {
@@ -26,15 +26,6 @@ let nextId = 0;
 /** The image file a path's delegate names, as text (for messages). */
 export function volumeName(p: OSPath): string {
   return pathText((p.delegate?.spec ?? p.delegate?.path ?? '') as Value);
-}
-
-/** Logs `message` at `level` once per query. */
-export function logOnce(scope: Scope, level: 'error' | 'warn' | 'debug', message: string): void {
-  let seen = scope.env.context.get(LOGGED) as Set<string> | undefined;
-  if (!seen) scope.env.context.set(LOGGED, (seen = new Set()));
-  if (seen.has(message) || seen.size > 1000) return;
-  seen.add(message);
-  scope.log(level, message);
 }
 
 /** A first path component that names a device of this host: `\\.\C:`, `\\?\GLOBALROOT`, `C:`. */

@@ -20,7 +20,8 @@ import { ATTR_DATA } from './attributes.ts';
 import { attributePieces, bestName, streamNames } from './file-entry.ts';
 import { ROOT_ENTRY } from './volume.ts';
 import { NtfsStat } from './ntfs-stat.ts';
-import { loadVolume, logOnce, ntfsPath, volumeName, type LoadedVolume } from './open-volume.ts';
+import { loadVolume, ntfsPath, volumeName, type LoadedVolume } from './open-volume.ts';
+import { logOnce } from '../files/log.ts';
 
 /** The volume of `p`, and a function turning NtfsErrors into messages naming the accessor (logged once). */
 async function within<T>(self: string, p: OSPath, scope: Scope | undefined, fn: (v: LoadedVolume, warn: (m: string) => void) => Promise<T>): Promise<T> {
