@@ -6,8 +6,8 @@
  * `autonomous_system_organization`... NULL when the database has no record for it.
  *
  * The file is read with mmdb-lib (the reader of the `maxmind` npm package) and kept open for
- * the process (two databases at most, read again when the file changes): a lookup is a walk of
- * its search tree, not a read. A database that cannot be read or an `ip` that is not an address
+ * the process (two databases at most, read again when the file changes, which is looked at at
+ * most once a second): a lookup is a walk of its search tree, not a read. A database that cannot be read or an `ip` that is not an address
  * is one clear log line naming the argument, and NULL.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -20,11 +20,20 @@ import { errorText } from '../parsers/common.ts';
 
 /** Databases read, by path and stamp (size and time): a changed file is read again. */
 const DATABASES = new Lru<string, Promise<Reader<Record<string, unknown>>>>(2);
+/** Each path's stamp and when it was taken: a lookup per row does not stat the file per row. */
+const STAMPS = new Lru<string, { stamp: string; at: number }>(8);
+/** How long a stamp is trusted (ms) before the file is looked at again. */
+const RECHECK_MS = 1000;
 
 /** The database at `path`, read once and kept while its size and time stay the same. */
 export async function geoipDatabase(path: string): Promise<Reader<Record<string, unknown>>> {
-  const st = await stat(path);
-  return DATABASES.getOrSet(`${path}\0${st.size}:${st.mtimeMs}`, async () => {
+  let seen = STAMPS.get(path);
+  if (!seen || performance.now() - seen.at > RECHECK_MS) {
+    const st = await stat(path);
+    seen = { stamp: `${st.size}:${st.mtimeMs}`, at: performance.now() };
+    STAMPS.set(path, seen);
+  }
+  return DATABASES.getOrSet(`${path}\0${seen.stamp}`, async () => {
     const bytes = await readFile(path);
     try {
       return new Reader<Record<string, unknown>>(bytes);
