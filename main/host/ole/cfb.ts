@@ -220,10 +220,15 @@ export class CfbFile {
    */
   stream(e: CfbEntry, file: FileReader = this.reader): FileReader {
     if (e.type !== EntryType.Stream) throw new CfbError(`${this.label}: ${e.name} is a storage, not a stream`);
-    return this.chainReader(file, e.name, e.start, e.size, e.size < this.miniCutoff);
+    const mini = e.size < this.miniCutoff;
+    return this.readerOver(file, e.name, this.chainOf(e.name, e.start, e.size, mini), mini);
   }
 
-  private chainReader(file: FileReader, name: string, start: number, size: number, mini: boolean): FileReader {
+  /** The root's stream, where the mini sectors are: its chain, walked once. */
+  private miniStream?: { chain: number[]; length: number };
+
+  /** The sectors (or mini sectors) of a stream's chain, as many as its size needs. */
+  private chainOf(name: string, start: number, size: number, mini: boolean): { chain: number[]; length: number } {
     const unit = mini ? 64 : this.sectorSize;
     const table = mini ? this.miniFat : this.fat;
     const limit = mini ? this.miniFat.length : this.sectors;
@@ -234,8 +239,12 @@ export class CfbFile {
       }
       chain.push(s);
     }
-    const length = Math.min(size, chain.length * unit);
-    const base = mini ? this.chainReader(file, '(mini stream)', this.root.start, this.root.size, false) : file;
+    return { chain, length: Math.min(size, chain.length * unit) };
+  }
+
+  private readerOver(file: FileReader, name: string, { chain, length }: { chain: number[]; length: number }, mini: boolean): FileReader {
+    const unit = mini ? 64 : this.sectorSize;
+    const base = mini ? this.readerOver(file, '(mini stream)', (this.miniStream ??= this.chainOf('(mini stream)', this.root.start, this.root.size, false)), false) : file;
     const sectorSize = this.sectorSize;
     const label = this.label;
     return {
