@@ -128,7 +128,8 @@ export function timeText(e: Der): string {
   return `${year}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}Z`;
 }
 
-const NAME_TYPES: ReadonlyMap<string, string> = new Map([
+/** The short names Go's pkix.Name.String() prints, by attribute type OID. */
+export const DN_SHORT_NAMES: ReadonlyMap<string, string> = new Map([
   ['2.5.4.6', 'C'], ['2.5.4.10', 'O'], ['2.5.4.11', 'OU'], ['2.5.4.3', 'CN'], ['2.5.4.5', 'SERIALNUMBER'],
   ['2.5.4.7', 'L'], ['2.5.4.8', 'ST'], ['2.5.4.9', 'STREET'], ['2.5.4.17', 'POSTALCODE'],
 ]);
@@ -152,7 +153,7 @@ export function nameText(e: Der): string {
         const [type, value] = children(atv);
         if (!type || !value) return '';
         const id = oid(type);
-        const short = NAME_TYPES.get(id);
+        const short = DN_SHORT_NAMES.get(id);
         if (!short) {
           // Go prints unknown attribute types with the value's DER in hex.
           return `${id}=#${hexOf(encoding(value))}`;

@@ -51,7 +51,7 @@ import { VDict, VTime, type FunctionDef, type Value } from '../../vql/index.ts';
 import { ipString } from '../net/ip-address.ts';
 import { textBytes } from '../files/text.ts';
 import { errorText } from './common.ts';
-import { DerError, children, content, der, encoding, escapeDn, hexOf, integer, oid, stringText, timeText, type Der } from './der.ts';
+import { DN_SHORT_NAMES, DerError, children, content, der, encoding, escapeDn, hexOf, integer, oid, stringText, timeText, type Der } from './der.ts';
 
 /** Signature algorithm OID -> [Go's x509.SignatureAlgorithm, its String()]. RSASSA-PSS depends on its hash (pssAlgorithm). */
 const SIGNATURE_ALGORITHMS: ReadonlyMap<string, readonly [number, string]> = new Map([
@@ -89,14 +89,14 @@ const EXT_KEY_USAGES: ReadonlyMap<string, readonly [number, string]> = new Map([
   ['1.3.6.1.4.1.311.61.1.1', [13, 'MicrosoftKernelCodeSigning']],
 ]);
 
-/** The 2.5.4.N attributes pkix.Name has fields for, and the short names Name.String() prints. */
-const NAME_FIELDS: ReadonlyMap<string, { field: string; short: string }> = new Map([
-  ['2.5.4.6', { field: 'Country', short: 'C' }], ['2.5.4.10', { field: 'Organization', short: 'O' }],
-  ['2.5.4.11', { field: 'OrganizationalUnit', short: 'OU' }], ['2.5.4.7', { field: 'Locality', short: 'L' }],
-  ['2.5.4.8', { field: 'Province', short: 'ST' }], ['2.5.4.9', { field: 'StreetAddress', short: 'STREET' }],
-  ['2.5.4.17', { field: 'PostalCode', short: 'POSTALCODE' }], ['2.5.4.5', { field: 'SerialNumber', short: 'SERIALNUMBER' }],
-  ['2.5.4.3', { field: 'CommonName', short: 'CN' }],
+/** The 2.5.4.N attributes pkix.Name has fields for (their short names are der.ts's DN_SHORT_NAMES). */
+const NAME_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['2.5.4.6', 'Country'], ['2.5.4.10', 'Organization'], ['2.5.4.11', 'OrganizationalUnit'], ['2.5.4.7', 'Locality'],
+  ['2.5.4.8', 'Province'], ['2.5.4.9', 'StreetAddress'], ['2.5.4.17', 'PostalCode'], ['2.5.4.5', 'SerialNumber'],
+  ['2.5.4.3', 'CommonName'],
 ]);
+/** Each field's short name in Name.String() (`CN`, `O`...). */
+const FIELD_SHORT: ReadonlyMap<string, string> = new Map([...NAME_FIELDS].map(([oid, field]) => [field, DN_SHORT_NAMES.get(oid)!]));
 const LIST_FIELDS = ['Country', 'Organization', 'OrganizationalUnit', 'Locality', 'Province', 'StreetAddress', 'PostalCode'];
 /** pkix.Name.ToRDNSequence()'s order (String() prints it reversed). */
 const RDN_ORDER = ['Country', 'Province', 'Locality', 'StreetAddress', 'PostalCode', 'Organization', 'OrganizationalUnit', 'CommonName', 'SerialNumber'];
@@ -155,7 +155,7 @@ function decodeName(e: Der): { name: VDict; text: string } {
   let commonName = '';
   let serialNumber = '';
   for (const a of attrs) {
-    const f = NAME_FIELDS.get(a.type)?.field;
+    const f = NAME_FIELDS.get(a.type);
     if (f === 'CommonName') commonName = a.value;
     else if (f === 'SerialNumber') serialNumber = a.value;
     else if (f) (fields[f] ??= []).push(a.value);
@@ -170,7 +170,7 @@ function decodeName(e: Der): { name: VDict; text: string } {
   // Name.String(): the attributes without a field first (so they print last), then the fields.
   const rdns: string[][] = attrs.filter((a) => !NAME_FIELDS.has(a.type)).map((a) => [`${a.type}=#${hexOf(goMarshalString(a.value))}`]);
   for (const f of RDN_ORDER) {
-    const short = [...NAME_FIELDS.values()].find((x) => x.field === f)!.short;
+    const short = FIELD_SHORT.get(f)!;
     const values = f === 'CommonName' ? (commonName ? [commonName] : []) : f === 'SerialNumber' ? (serialNumber ? [serialNumber] : []) : (fields[f] ?? []);
     if (values.length) rdns.push(values.map((v) => `${short}=${escapeDn(v)}`));
   }
