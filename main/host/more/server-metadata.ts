@@ -10,7 +10,7 @@
  * others, as Velociraptor's does; it returns the metadata after the change.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { VDict, fromJSON, toJSON, toValue, type FunctionDef, type Registry, type Value } from '../../vql/index.ts';
 import { datastoreTools, localFolderOf } from '../../artifacts/tools.ts';
 import { errorText } from '../parsers/common.ts';
@@ -76,7 +76,7 @@ export const serverSetMetadata: FunctionDef = {
         if (v === null || v === undefined) current.map.delete(k);
         else current.set(k, v);
       }
-      await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const tmp = `${path}.${process.pid}.tmp`;
       await writeFile(tmp, toJSON(current, { indent: 1 }) + '\n', { mode: 0o600 });
       await rename(tmp, path);

@@ -16,7 +16,6 @@ import { VdiskError } from './errors.ts';
 const SECTOR = 512;
 const GD_AT_END = 0xffffffffffffffffn;
 const FLAG_COMPRESSED = 1 << 16;
-const FLAG_MARKERS = 1 << 17;
 const MAX_DESCRIPTOR = 1 << 20;
 
 /** True when `head` is a sparse extent (`KDMV`) or a text descriptor. */
@@ -47,7 +46,6 @@ class SparseExtent implements Extent {
     private readonly gtes: number,
     private readonly gd: Uint32Array,
     private readonly compressed: boolean,
-    private readonly markers: boolean,
   ) {}
 
   static async open(file: FileReader, label: string): Promise<{ extent: SparseExtent; descriptor: string }> {
@@ -77,7 +75,7 @@ class SparseExtent implements Extent {
     const gdRaw = await readFull(file, gdAt, gdEntries * 4);
     if (gdRaw.length < gdEntries * 4) fail(`its grain directory at byte ${gdAt} is truncated`);
     const gd = new Uint32Array(gdRaw.slice().buffer);
-    return { extent: new SparseExtent(file, label, capacity, grain * SECTOR, gtes, gd, (flags & FLAG_COMPRESSED) !== 0, (flags & FLAG_MARKERS) !== 0), descriptor };
+    return { extent: new SparseExtent(file, label, capacity, grain * SECTOR, gtes, gd, (flags & FLAG_COMPRESSED) !== 0), descriptor };
   }
 
   private table(i: number): Promise<Uint32Array> {
@@ -101,10 +99,11 @@ class SparseExtent implements Extent {
         if (b.length < this.grainBytes) throw new VdiskError(`${this.label}: grain ${g} at byte ${at} runs past the end of the file (a file cut short?)`);
         return b;
       }
+      // A compressed grain is stored behind its GrainMarker {lba uint64, size uint32}, markers or not.
       const head = await readFull(this.file, at, 12);
+      if (head.length < 12) throw new VdiskError(`${this.label}: grain ${g} at byte ${at} runs past the end of the file (a file cut short?)`);
       const size = new DataView(head.buffer, head.byteOffset, head.length).getUint32(8, true);
-      const skip = this.markers ? 12 : 4;
-      const data = await readFull(this.file, at + skip, this.markers ? size : new DataView(head.buffer, head.byteOffset).getUint32(0, true));
+      const data = await readFull(this.file, at + 12, size);
       try {
         return inflateSync(data);
       } catch (e) {
