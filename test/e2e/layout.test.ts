@@ -193,6 +193,17 @@ describe('e2e: layouts that fit at 1440x900 and 1024x700', { skip: e2eSkip() }, 
     await page.setViewportSize(SIZES[0]);
   }
 
+  /** Waits until `probe` gives the same answer over three frames in a row (at most about 5 s). */
+  async function settled(probe: () => Promise<string>) {
+    let last = await probe();
+    for (let same = 0, tries = 0; same < 3 && tries < 300; tries++) {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+      const now = await probe();
+      same = now === last ? same + 1 : 0;
+      last = now;
+    }
+  }
+
   /**
    * The separator `label` moves the first pane (`pane`, left or above it) by drag and by keys;
    * Enter collapses the sized pane when it may (`collapsible`: the first pane is the sized one).
@@ -203,6 +214,9 @@ describe('e2e: layouts that fit at 1440x900 and 1024x700', { skip: e2eSkip() }, 
       const b = (await pane().boundingBox())!;
       return axis === 'x' ? b.width : b.height;
     };
+    // The layout settles first (a viewport change reaches the split through a ResizeObserver, a
+    // frame later): the drag must start where the separator is, from the size it has.
+    await settled(async () => JSON.stringify([await pane().boundingBox(), await sep.boundingBox()]));
     const before = await length();
     const s = (await sep.boundingBox())!;
     const [cx, cy] = [s.x + s.width / 2, s.y + s.height / 2];
@@ -212,6 +226,7 @@ describe('e2e: layouts that fit at 1440x900 and 1024x700', { skip: e2eSkip() }, 
     await page.mouse.move(cx + (axis === 'x' ? 40 : 0), cy + (axis === 'y' ? 40 : 0), { steps: 4 });
     await page.mouse.move(cx + (axis === 'x' ? 80 : 0), cy + (axis === 'y' ? 80 : 0), { steps: 4 });
     await page.mouse.up();
+    await settled(async () => String(await length()));
     const dragged = await length();
     assert.ok(Math.abs(dragged - (before + 80)) <= 2, `${label}: the drag moved the separator by 80 px (${before} → ${dragged})`);
     // The keyboard: an arrow key moves it 16 px, with Shift 64 px; aria-valuenow (the sized pane's size) follows.
