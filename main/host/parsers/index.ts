@@ -16,6 +16,7 @@ import { plistFunction, plistPlugin } from './plist.ts';
 import { parseEvtx } from './evtx/parse_evtx.ts';
 import { watchEvtx } from './evtx/watch_evtx.ts';
 import { parsePeFunction } from './pe/parse_pe.ts';
+import { authenticodeFunction } from './pe/authenticode-fn.ts';
 import { parseX509Function } from './x509.ts';
 
 /** The parser plugins; sqlite() writes outside the run's temp and local folders only when `allowExecve` (sqlite.ts). */
@@ -23,7 +24,7 @@ export function parserPlugins(allowExecve = false): PluginDef[] {
   return [splitRecords, parseRecordsWithRegex, sqlitePlugin(allowExecve), plistPlugin, parseEvtx, watchEvtx];
 }
 
-export const parserFunctions: readonly FunctionDef[] = [parseBinary, grok, parseXml, plistFunction, parsePeFunction, parseX509Function];
+export const parserFunctions: readonly FunctionDef[] = [parseBinary, grok, parseXml, plistFunction, parsePeFunction, authenticodeFunction, parseX509Function];
 
 export function registerParsers(registry: Registry, opts: HostOptions): void {
   for (const p of parserPlugins(opts.allowExecve === true)) registry.registerPlugin(p);

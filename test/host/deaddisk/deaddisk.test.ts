@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { buildHive, REG } from '../raw-reg/hive-builder.ts';
 import { certStoreBlob } from '../raw-reg/cert-store.ts';
 import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
+import { buildPe } from '../parsers/pe-builder.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vql.js');
@@ -87,6 +88,24 @@ function rootCertificate(): Buffer | null {
 }
 let CERT: Buffer | null = null;
 
+/**
+ * A PE signed by osslsigncode with a code-signing certificate the planted root issued (the
+ * attacker's trick the root is for), or null without osslsigncode.
+ */
+function signedByPlantedRoot(): Buffer | null {
+  if (!CERT || spawnSync('osslsigncode', ['--version']).error) return null;
+  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: TMP, stdio: 'pipe' });
+  run('openssl', ['x509', '-inform', 'DER', '-in', 'root.der', '-out', 'root.pem']);
+  run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'evil.key', '-subj', '/CN=Totally Legit Software/O=Not Microsoft', '-out', 'evil.csr']);
+  writeFileSync(join(TMP, 'evil.ext'), 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n');
+  run('openssl', ['x509', '-req', '-in', 'evil.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '30', '-sha256', '-extfile', 'evil.ext', '-out', 'evil.pem']);
+  const pe = buildPe({ is64: true, machine: 0x8664, timeDateStamp: 1700000000, imageBase: 0x140000000n, characteristics: 0x22, imports: [{ dll: 'KERNEL32.dll', functions: ['ExitProcess'] }] });
+  writeFileSync(join(TMP, 'evil-unsigned.exe'), pe.bytes);
+  run('osslsigncode', ['sign', '-certs', 'evil.pem', '-key', 'evil.key', '-n', 'Updater', '-in', 'evil-unsigned.exe', '-out', 'evil.exe']);
+  return readFileSync(join(TMP, 'evil.exe'));
+}
+let EVIL: Buffer | null = null;
+
 /** A certificate store's Blob value for `der` named `name`. */
 function certBlob(der: Buffer, name: string): Uint8Array {
   return new Uint8Array(certStoreBlob([[3, createHash('sha1').update(der).digest()], [11, Buffer.from(`${name}\0`, 'utf16le')], [32, der]]));
@@ -137,6 +156,8 @@ before(() => {
     'Users/bob/NTUSER.DAT': ntuser,
     'Users/bob/Documents/report.txt': 'quarterly numbers\n',
   };
+  EVIL = signedByPlantedRoot();
+  if (EVIL) files['Users/bob/Downloads/evil.exe'] = EVIL;
   buildNtfsPartition(PART, files);
   // The same files as a triage collection's C: folder.
   for (const [p, content] of Object.entries(files)) {
@@ -207,6 +228,27 @@ test('Windows.System.RootCAStore finds a root certificate planted in the image\'
   assert.deepEqual(row.Certificate.Subject.Organization, ['Not Microsoft']);
   assert.equal(row.Certificate.FingerprintSHA1, row.FingerPrint);
   assert.match(row._RegistryValue, /^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\[0-9A-F]{40}\\Blob$/i);
+});
+
+test('authenticode() trusts what the image trusted: a program signed under the planted root is "trusted" there, not here (Windows.Detection.BinaryHunter)', { skip: SKIP }, (t) => {
+  if (!EVIL) return t.skip('osslsigncode or openssl is not installed (apt-get install osslsigncode): no signed program in the image');
+  // (--format json prints nothing for no rows, as Velociraptor's query does.)
+  const hunt = (more: string[]) => rows(vql(['artifacts', 'collect', 'Windows.Detection.BinaryHunter', '--definitions', CORPUS, '--evidence', DISK, '--format', 'json', ...more]).stdout || '[]');
+  const out = hunt([]);
+  assert.equal(out.length, 1, JSON.stringify(out, null, 1));
+  const a = out[0]!.Authenticode as Record<string, unknown> & { _ExtraInfo: Record<string, unknown> };
+  assert.equal((out[0]!.File as { OSPath: string }).OSPath, 'C:\\Users\\bob\\Downloads\\evil.exe');
+  assert.equal(a.Trusted, 'trusted', String(a._ExtraInfo.Reason));
+  assert.equal(a.SubjectName, 'Totally Legit Software');
+  assert.equal(a.IssuerName, 'Evil Interception Root');
+  assert.equal(a.ProgramName, 'Updater');
+  assert.match(String(a._ExtraInfo.TrustedBy), /^the 1 roots of the evidence's ROOT and AuthRoot stores$/);
+  // The hunt for untrusted programs therefore passes it over, as it would on that machine.
+  assert.deepEqual(hunt(['--args', 'ExcludeTrusted=Y']), []);
+  // This machine does not trust the planted root.
+  const here = rows(vql(['query', '--format', 'json', `SELECT authenticode(filename=${JSON.stringify(join(TMP, 'evil.exe'))}) AS A FROM scope()`]).stdout)[0]!.A as typeof a;
+  assert.equal(here.Trusted, 'untrusted');
+  assert.match(String(here._ExtraInfo.Reason), /the chain ends at Evil Interception Root, a root that is not among|the issuer of Totally Legit Software \(Evil Interception Root\) is neither in the signature nor among this machine's/);
 });
 
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {

@@ -1,13 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm, readFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { query, value } from './runner.ts';
 import { buildPe, MANIFEST, type BuiltPe, type PeSpec } from './pe-builder.ts';
+import { realPeFiles } from './real-pe.ts';
 
 let dir = '';
 
@@ -492,33 +492,6 @@ test('parse_pe agrees with pefile on the built PE32 and PE32+ files', async (t) 
   const expected = pefileReport(py.python, files);
   for (const [i, f] of files.entries()) assert.ok(await checkAgainstPefile(f, expected[i]!), 'the built files are signed');
 });
-
-/**
- * Real PE files of this machine, at most `max`: the Windows binaries some npm packages ship
- * (electron-winstaller's signed tools and DLLs, win32 prebuilt .node addons), Python's
- * launchers and installers...
- */
-function realPeFiles(max: number): string[] {
-  const roots = [join(import.meta.dirname, '../../../node_modules'), '/root/.pyenv', '/usr/lib', '/usr/share', '/opt', '/usr/local/lib'];
-  const names = ['*.exe', '*.dll', '*.sys', '*.efi', '*.node'].flatMap((n, i) => (i ? ['-o', '-iname', n] : ['-iname', n]));
-  const r = spawnSync('find', [...roots, '-xdev', '-type', 'f', '(', ...names, ')', '-size', '+2k'], {
-    encoding: 'utf8',
-    timeout: 20000,
-    maxBuffer: 16 << 20,
-  });
-  const found = (r.stdout ?? '').split('\n').filter(Boolean);
-  // One file per name and size (the same launcher is in every Python version).
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const f of found) {
-    const name = `${f.slice(f.lastIndexOf('/') + 1)}:${statSync(f).size}`;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    out.push(f);
-    if (out.length >= max) break;
-  }
-  return out;
-}
 
 test('parse_pe agrees with pefile on real PE files found on this machine', async (t) => {
   const py = pefilePython();

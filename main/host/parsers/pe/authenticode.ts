@@ -138,15 +138,19 @@ function spcText(e: Der, link: boolean): string {
   return Buffer.from(b).toString('latin1');
 }
 
-/** Decodes a WIN_CERTIFICATE (the security directory's bytes); throws a DerError when malformed. */
-export function parseAuthenticode(table: Uint8Array): AuthenticodeInfo {
+/** The PKCS#7 SignedData of a WIN_CERTIFICATE (the security directory's bytes); throws a DerError when it is not one. */
+export function winCertificateContent(table: Uint8Array): Uint8Array {
   if (table.length < 8) throw new DerError('certificate table too short');
   const v = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const length = Math.min(v.getUint32(0, true), table.length);
   const type = v.getUint16(6, true);
   if (type !== 2) throw new DerError(`certificate type ${type} is not PKCS#7 SignedData (2)`);
-  const blob = table.subarray(8, length);
-  const sd = signedData(der(blob));
+  return table.subarray(8, length);
+}
+
+/** Decodes a WIN_CERTIFICATE (the security directory's bytes); throws a DerError when malformed. */
+export function parseAuthenticode(table: Uint8Array): AuthenticodeInfo {
+  const sd = signedData(der(winCertificateContent(table)));
   // version, digestAlgorithms, contentInfo, [0] certificates?, [1] crls?, signerInfos
   const encap = sd[2];
   const certs = sd.find((x) => x.tag === 0xa0);

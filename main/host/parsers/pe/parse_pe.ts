@@ -40,10 +40,10 @@
  * whose tables (imports, resources...) or signature run past the end of the file gives the
  * rest, those members empty, and one warning `parse_pe: file=<path>: incomplete: <what>`.
  */
-import { VDict, VTime, normUint, toValue, type FunctionDef } from '../../../vql/index.ts';
+import { VDict, VTime, normUint, toValue, type FunctionCall, type FunctionDef } from '../../../vql/index.ts';
 import type { FileReader } from '../../files/accessors.ts';
 import { accessorOrLog } from '../../files/read.ts';
-import { errorText, fileError } from '../common.ts';
+import { errorText, fileError, fileLabel } from '../common.ts';
 import { authenticodeHashes, impHash, parsePe, type AuthenticodeHashes, type PeInfo } from './pe.ts';
 import { RangeReader } from './reader.ts';
 
@@ -116,46 +116,77 @@ export const parsePeFunction: FunctionDef = {
     base_offset: { type: 'int', doc: 'Where the PE starts in the file', default: '0' },
   },
   async run(call) {
-    const { args, scope } = call;
-    const log = call.log.bind(call);
-    const accessor = accessorOrLog(scope, args.accessor, 'parse_pe', log);
-    if (!accessor) return null;
-    const base = Number(args.base_offset ?? 0);
-    if (!Number.isSafeInteger(base) || base < 0) {
-      log('error', fileError('file', accessor, args.file, `invalid base_offset ${String(args.base_offset)}`));
-      return null;
-    }
-    let reader: FileReader;
-    try {
-      reader = await accessor.open(args.file, scope);
-    } catch (e) {
-      log('error', fileError('file', accessor, args.file, errorText(e)));
-      return null;
-    }
-    try {
-      const r = new RangeReader(reader, base, scope.signal);
-      let info: PeInfo;
-      try {
-        info = await parsePe(r);
-      } catch (e) {
-        if (scope.signal.aborted) return null;
-        log('error', fileError('file', accessor, args.file, errorText(e)));
-        return null;
-      }
+    const base = Number(call.args.base_offset ?? 0);
+    return withPe(call, 'parse_pe', 'file', base, async ({ r, info, log, where }) => {
       // One warning for whatever could not be read (the rest of the result is good).
       const problems = [...info.incomplete, ...(info.authenticodeError ? [`Authenticode: ${info.authenticodeError}`] : [])];
-      if (problems.length) log('warn', fileError('file', accessor, args.file, `incomplete: ${problems.join('; ')}`));
+      if (problems.length) log('warn', where(`incomplete: ${problems.join('; ')}`));
       let hashes: AuthenticodeHashes | null = null;
       try {
-        hashes = await authenticodeHashes(r, info, base > 0, scope.signal);
+        hashes = await authenticodeHashes(r, info, base > 0, call.scope.signal);
       } catch (e) {
-        if (scope.signal.aborted) return null;
-        log('error', fileError('file', accessor, args.file, `AuthenticodeHash: ${errorText(e)}`));
+        if (call.scope.signal.aborted) return null;
+        log('error', where(`AuthenticodeHash: ${errorText(e)}`));
       }
-      if (scope.signal.aborted) return null;
+      if (call.scope.signal.aborted) return null;
       return peValue(info, hashes);
-    } finally {
-      await reader.close().catch(() => {});
-    }
+    });
   },
 };
+
+type Log = (level: 'error' | 'warn', message: string) => void;
+
+/** What withPe gives its user: the reader, the parsed headers, the log, and the file's name. */
+export interface OpenPe {
+  r: RangeReader;
+  info: PeInfo;
+  log: Log;
+  /** A message about this file, for the log (`file=<path>: message`). */
+  where: (message: string) => string;
+  /** The file as messages and results name it. */
+  file: string;
+}
+
+/**
+ * Opens the PE named by the call's `fileArg` through its `accessor` (at `base` in the file) and
+ * gives it to `use` (OpenPe). What cannot be opened or parsed is one error in the log
+ * (`file=<path>: ...`, which the engine prefixes with the function's name) and null.
+ */
+export async function withPe<T>(
+  call: FunctionCall,
+  callee: string,
+  fileArg: string,
+  base: number,
+  use: (pe: OpenPe) => Promise<T | null>,
+): Promise<T | null> {
+  const { args, scope } = call;
+  const log: Log = call.log.bind(call);
+  const accessor = accessorOrLog(scope, args.accessor, callee, log);
+  if (!accessor) return null;
+  const where = (message: string) => fileError(fileArg, accessor, args[fileArg], message);
+  if (!Number.isSafeInteger(base) || base < 0) {
+    log('error', where(`invalid base_offset ${String(args.base_offset)}`));
+    return null;
+  }
+  let reader: FileReader;
+  try {
+    reader = await accessor.open(args[fileArg], scope);
+  } catch (e) {
+    log('error', where(errorText(e)));
+    return null;
+  }
+  try {
+    const r = new RangeReader(reader, base, scope.signal);
+    let info: PeInfo;
+    try {
+      info = await parsePe(r);
+    } catch (e) {
+      if (scope.signal.aborted) return null;
+      log('error', where(errorText(e)));
+      return null;
+    }
+    return await use({ r, info, log, where, file: fileLabel(accessor, args[fileArg]) });
+  } finally {
+    await reader.close().catch(() => {});
+  }
+}

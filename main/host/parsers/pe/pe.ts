@@ -144,6 +144,8 @@ export interface PeInfo {
   /** The decoded signature (null when unsigned or undecodable: `authenticodeError` says why). */
   authenticode: AuthenticodeInfo | null;
   authenticodeError: string | null;
+  /** The certificate table's bytes (WIN_CERTIFICATE), when it could be read (authenticode() verifies it). */
+  certificateTable: Uint8Array | null;
   /** The tables that run past the end of the file ("Imports: the import thunks ... at ..."). */
   incomplete: string[];
 }
@@ -316,6 +318,7 @@ export class PeParser {
       versionInformation: [],
       authenticode: null,
       authenticodeError: null,
+      certificateTable: null,
       incomplete: [],
     };
 
@@ -351,7 +354,8 @@ export class PeParser {
   private async parseSignature(d: PeDirectory, info: PeInfo): Promise<void> {
     try {
       if (d.size > LIMITS.certificateTable) throw new PeError(`certificate table of ${d.size} bytes is too large`);
-      info.authenticode = parseAuthenticode(await this.r.read(d.virtualAddress, d.size, 'the certificate table'));
+      info.certificateTable = await this.r.read(d.virtualAddress, d.size, 'the certificate table');
+      info.authenticode = parseAuthenticode(info.certificateTable);
     } catch (e) {
       if (!(e instanceof PeError || e instanceof DerError)) throw e;
       info.authenticodeError = e.message;
@@ -606,7 +610,13 @@ export function peExtent(info: PeInfo): number {
  * runs over the rest of the image.
  */
 export async function authenticodeHashes(r: RangeReader, info: PeInfo, embedded: boolean, signal?: AbortSignal): Promise<AuthenticodeHashes> {
-  const hashes = [createHash('md5'), createHash('sha1'), createHash('sha256')] as const;
+  const [md5, sha1, sha256] = await authenticodeDigests(r, info, embedded, ['md5', 'sha1', 'sha256'], signal);
+  return { MD5: md5!, SHA1: sha1!, SHA256: sha256! };
+}
+
+/** The Authenticode digests (hex) of the image for each of `algorithms` (Node hash names), in one read. */
+export async function authenticodeDigests(r: RangeReader, info: PeInfo, embedded: boolean, algorithms: readonly string[], signal?: AbortSignal): Promise<string[]> {
+  const hashes = algorithms.map((a) => createHash(a));
   const skip: Array<[number, number]> = [[info.checksumOffset, 4]];
   if (info.securityEntryOffset !== null) {
     skip.push([info.securityEntryOffset, 8]);
@@ -629,6 +639,5 @@ export async function authenticodeHashes(r: RangeReader, info: PeInfo, embedded:
     pos = Math.max(pos, start + len);
   }
   await update(pos, embedded ? peExtent(info) : Number.MAX_SAFE_INTEGER);
-  const [md5, sha1, sha256] = hashes.map((h) => h.digest('hex'));
-  return { MD5: md5!, SHA1: sha1!, SHA256: sha256! };
+  return hashes.map((h) => h.digest('hex'));
 }
