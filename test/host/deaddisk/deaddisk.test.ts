@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { buildHive, REG } from '../raw-reg/hive-builder.ts';
 import { certStoreBlob } from '../raw-reg/cert-store.ts';
 import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
-import { buildPe } from '../parsers/pe-builder.ts';
+import { authenticodeSha256, buildPe } from '../parsers/pe-builder.ts';
+import { buildCatalog } from '../parsers/catalog-writer.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vql.js');
@@ -102,9 +103,18 @@ function signedByPlantedRoot(): Buffer | null {
   const pe = buildPe({ is64: true, machine: 0x8664, timeDateStamp: 1700000000, imageBase: 0x140000000n, characteristics: 0x22, imports: [{ dll: 'KERNEL32.dll', functions: ['ExitProcess'] }] });
   writeFileSync(join(TMP, 'evil-unsigned.exe'), pe.bytes);
   run('osslsigncode', ['sign', '-certs', 'evil.pem', '-key', 'evil.key', '-n', 'Updater', '-in', 'evil-unsigned.exe', '-out', 'evil.exe']);
+  // A program without a signature of its own, listed (by its SHA-256 Authenticode digest) in a
+  // security catalog signed under the same root, as Windows signs most of its own programs.
+  const notepad = buildPe({ is64: true, machine: 0x8664, timeDateStamp: 1600000000, imageBase: 0x140000000n, characteristics: 0x22, imports: [{ dll: 'KERNEL32.dll', functions: ['ExitProcess'] }] }).bytes;
+  writeFileSync(join(TMP, 'notepad.exe'), notepad);
+  writeFileSync(join(TMP, 'package.cat'), buildCatalog([{ digest: authenticodeSha256(Buffer.from(notepad), true, notepad.length, 0), file: 'notepad.exe' }], 'sha256'));
+  run('osslsigncode', ['sign', '-certs', 'evil.pem', '-key', 'evil.key', '-in', 'package.cat', '-out', 'package-signed.cat']);
+  CATALOG = { notepad: readFileSync(join(TMP, 'notepad.exe')), catalog: readFileSync(join(TMP, 'package-signed.cat')) };
   return readFileSync(join(TMP, 'evil.exe'));
 }
 let EVIL: Buffer | null = null;
+let CATALOG: { notepad: Buffer; catalog: Buffer } | null = null;
+const CATROOT = 'Windows/System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}';
 
 /** A certificate store's Blob value for `der` named `name`. */
 function certBlob(der: Buffer, name: string): Uint8Array {
@@ -158,6 +168,10 @@ before(() => {
   };
   EVIL = signedByPlantedRoot();
   if (EVIL) files['Users/bob/Downloads/evil.exe'] = EVIL;
+  if (CATALOG) {
+    files['Windows/System32/notepad.exe'] = CATALOG.notepad;
+    files[`${CATROOT}/Package_for_RollupFix.cat`] = CATALOG.catalog;
+  }
   buildNtfsPartition(PART, files);
   // The same files as a triage collection's C: folder.
   for (const [p, content] of Object.entries(files)) {
@@ -249,6 +263,23 @@ test('authenticode() trusts what the image trusted: a program signed under the p
   const here = rows(vql(['query', '--format', 'json', `SELECT authenticode(filename=${JSON.stringify(join(TMP, 'evil.exe'))}) AS A FROM scope()`]).stdout)[0]!.A as typeof a;
   assert.equal(here.Trusted, 'untrusted');
   assert.match(String(here._ExtraInfo.Reason), /the chain ends at Evil Interception Root, a root that is not among|the issuer of Totally Legit Software \(Evil Interception Root\) is neither in the signature nor among this machine's/);
+});
+
+test('authenticode() finds a program signed only in a security catalog of the image (or of a triage folder) and judges the catalog', { skip: NO_IMAGE }, (t) => {
+  if (!CATALOG) return t.skip('osslsigncode or openssl is not installed (apt-get install osslsigncode): no catalog in the image');
+  for (const evidence of [DISK, FOLDER]) {
+    const r = vql(['query', '--evidence', evidence, '--format', 'json', `SELECT authenticode(filename='C:/Windows/System32/notepad.exe') AS A, authenticode(filename='C:/Users/bob/Downloads/evil.exe').Trusted AS Evil FROM scope()`]);
+    const [{ A: a, Evil: evil }] = rows(r.stdout) as Array<{ A: Record<string, unknown> & { _ExtraInfo: Record<string, unknown> }; Evil: string }>;
+    assert.equal(a!.Trusted, 'trusted', `${evidence}: ${String(a!._ExtraInfo.Reason)}`);
+    assert.equal(a!.SubjectName, 'Totally Legit Software');
+    assert.equal(a!._ExtraInfo.Catalog, `C:\\${CATROOT.replace(/\//g, '\\')}\\Package_for_RollupFix.cat`);
+    assert.equal(evil, 'trusted');
+    // The catalogs are read once, and the log says how many.
+    assert.equal(r.stderr.match(/read 1 security catalogs under C:\\Windows\\System32\\CatRoot \(1 file digests\)/g)?.length, 1, r.stderr);
+  }
+  // A program in no catalog and without a signature is unsigned; so is notepad.exe on this machine (no catalogs here).
+  const here = rows(vql(['query', '--format', 'json', `SELECT authenticode(filename=${JSON.stringify(join(TMP, 'notepad.exe'))}).Trusted AS T FROM scope()`]).stdout);
+  assert.deepEqual(here, [{ T: 'unsigned' }]);
 });
 
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {

@@ -11,12 +11,14 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { buildPe } from './pe-builder.ts';
 import { realPeFiles } from './real-pe.ts';
 import { query } from './runner.ts';
 import { machineAnchors } from '../../../main/host/parsers/pe/trust-anchors.ts';
-import { verifyAuthenticode } from '../../../main/host/parsers/pe/verify.ts';
+import { verifyAuthenticode, verifyCatalog } from '../../../main/host/parsers/pe/verify.ts';
+import { catalogDigests } from '../../../main/host/parsers/pe/catalog.ts';
+import { buildCatalog } from './catalog-writer.ts';
 import { winCertificateContent } from '../../../main/host/parsers/pe/authenticode.ts';
 import { authenticodeDigests, parsePe } from '../../../main/host/parsers/pe/pe.ts';
 import { RangeReader } from '../../../main/host/parsers/pe/reader.ts';
@@ -283,5 +285,35 @@ describe('authenticode()', { skip }, () => {
     }
     if (signed === 0) return t.skip('no signed PE file found on this machine');
     t.diagnostic(`${signed} signed PE files of this machine verified up to their roots`);
+  });
+
+  test('security catalogs: the members and the signature osslsigncode made are read, and it agrees on each file', async () => {
+    const anchors = { roots: [new X509Certificate(readFileSync(at('root.pem')))], distrusted: new Set<string>(), source: 'the test root' };
+    const bytes = readFileSync(at('unsigned.exe'));
+    const r = new RangeReader(memoryReader(bytes), 0);
+    const [sha1, sha256] = await authenticodeDigests(r, await parsePe(r), false, ['sha1', 'sha256']);
+    const other = createHash('sha256').update('another file').digest();
+    for (const [hash, digest] of [['sha1', sha1!], ['sha256', sha256!]] as const) {
+      writeFileSync(at(`${hash}.cat`), buildCatalog([{ digest: other, file: 'other.exe' }, { digest: Buffer.from(digest, 'hex'), file: 'unsigned.exe' }], hash));
+      await sign(`${hash}.cat`, `${hash}-signed.cat`);
+      const cat = readFileSync(at(`${hash}-signed.cat`));
+      assert.deepEqual(catalogDigests(cat), [other.toString('hex'), digest]);
+      const v = await verifyCatalog(cat, anchors);
+      assert.equal(v.trusted, 'trusted', v.reason);
+      assert.deepEqual(v.chain, ['Acme Code Signing', 'Acme Intermediate CA', 'Acme Test Root']);
+      const ossl = spawnSync('osslsigncode', ['verify', '-CAfile', at('root.pem'), '-catalog', at(`${hash}-signed.cat`), '-in', at('unsigned.exe')], { encoding: 'utf8' });
+      assert.equal(ossl.status, 0, ossl.stdout + ossl.stderr);
+      // One member's digest changed after signing: the catalog no longer verifies, for either.
+      const changed = Buffer.from(cat);
+      const at0 = changed.indexOf(other);
+      changed[at0] ^= 0xff;
+      writeFileSync(at(`${hash}-changed.cat`), changed);
+      const bad = await verifyCatalog(changed, anchors);
+      assert.equal(bad.trusted, 'untrusted');
+      assert.match(bad.reason, /the signed digest of the content does not match/);
+      assert.notEqual(spawnSync('osslsigncode', ['verify', '-CAfile', at('root.pem'), '-catalog', at(`${hash}-changed.cat`), '-in', at('unsigned.exe')]).status, 0);
+    }
+    // A file's own signature is not a catalog.
+    assert.match((await verifyCatalog(winCertificateContent((await parsePe(new RangeReader(memoryReader(readFileSync(at('signed.exe'))), 0))).certificateTable!), anchors)).reason, /not a certificate trust list/);
   });
 });

@@ -150,7 +150,12 @@ export function winCertificateContent(table: Uint8Array): Uint8Array {
 
 /** Decodes a WIN_CERTIFICATE (the security directory's bytes); throws a DerError when malformed. */
 export function parseAuthenticode(table: Uint8Array): AuthenticodeInfo {
-  const sd = signedData(der(winCertificateContent(table)));
+  return parseSignature(winCertificateContent(table));
+}
+
+/** Decodes a PKCS#7 SignedData (a file's signature, or a security catalog); throws a DerError when malformed. */
+export function parseSignature(blob: Uint8Array): AuthenticodeInfo {
+  const sd = signedData(der(blob));
   // version, digestAlgorithms, contentInfo, [0] certificates?, [1] crls?, signerInfos
   const encap = sd[2];
   const certs = sd.find((x) => x.tag === 0xa0);
@@ -160,8 +165,9 @@ export function parseAuthenticode(table: Uint8Array): AuthenticodeInfo {
   // SpcIndirectDataContent: the signed image digest.
   let hashType = '';
   let expected = '';
-  const [, indirectExplicit] = children(encap);
-  const indirect = indirectExplicit && children(indirectExplicit)[0];
+  const [encapType, indirectExplicit] = children(encap);
+  // (A catalog's content is a certificate trust list: no image digest.)
+  const indirect = encapType && oid(encapType) === '1.3.6.1.4.1.311.2.1.4' && indirectExplicit && children(indirectExplicit)[0];
   if (indirect) {
     const digestInfo = children(indirect)[1];
     if (digestInfo) {

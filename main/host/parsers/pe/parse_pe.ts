@@ -134,7 +134,7 @@ export const parsePeFunction: FunctionDef = {
   },
 };
 
-type Log = (level: 'error' | 'warn', message: string) => void;
+type Log = (level: 'error' | 'warn' | 'info', message: string) => void;
 
 /** What withPe gives its user: the reader, the parsed headers, the log, and the file's name. */
 export interface OpenPe {

@@ -18,8 +18,9 @@
  *    trusted roots, each link's signature checked, each certificate valid at that time, the
  *    leaf allowed to sign code (its extended key usage) and none of them distrusted.
  *
- * Not done: revocation (no network), catalog signatures (a file signed only in a catalog is
- * "unsigned" here), RSASSA-PSS and DSA signers (reported as not verifiable).
+ * A security catalog's signature is verified the same way, over its certificate trust list
+ * (catalog.ts finds the catalog that lists a file). Not done: revocation (no network),
+ * RSASSA-PSS and DSA signers (reported as not verifiable).
  */
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { children, content, der, DerError, encoding, integer, oid, stringText, type Der } from '../der.ts';
@@ -61,7 +62,7 @@ interface Signer {
   unsignedAttrs: Der | null;
 }
 
-interface SignedData {
+export interface SignedData {
   /** The encapsulated content's type and its element (inside the [0] EXPLICIT). */
   contentType: string;
   content: Der | null;
@@ -243,24 +244,15 @@ export interface Verification {
  * Verifies a PE's PKCS#7 Authenticode signature (`blob`, the WIN_CERTIFICATE content) against
  * the file's digest (`imageDigest(algorithm)` gives it in hex) and `anchors`, at `now`.
  */
-export async function verifyAuthenticode(
+export function verifyAuthenticode(
   blob: Uint8Array,
   imageDigest: (algorithm: string) => Promise<string>,
   anchors: TrustAnchors,
   now = new Date(),
 ): Promise<Verification> {
-  const out: Verification = { trusted: 'untrusted', reason: '', signer: null, timestamp: null, timestampSigner: '', chain: [], digestAlgorithm: '', signedDigest: '' };
-  try {
-    const sd = signedData(der(blob));
-    if (!sd.content) throw new VerifyError('the signature has no signed content');
-    const certs = sd.certificates.map(cert);
-    const signer = sd.signers[0];
-    if (!signer) throw new VerifyError('the signature has no signer');
-    const signing = findSigner(signer, certs, 'the signature');
-    out.signer = signing.x509;
-
+  return verifySigned(blob, anchors, now, async (sd, out) => {
     // 1. The digest the publisher signed is this file's.
-    const digestInfo = children(sd.content)[1];
+    const digestInfo = children(sd.content!)[1];
     const [alg, digest] = digestInfo ? children(digestInfo) : [];
     if (!alg || !digest) throw new VerifyError('the signed content has no image digest');
     const algorithm = hashName(oid(children(alg)[0]!));
@@ -273,8 +265,48 @@ export async function verifyAuthenticode(
       throw new ImageReadError(e);
     }
     if (actual !== out.signedDigest) throw new VerifyError(`the file was changed after it was signed: its ${out.digestAlgorithm} Authenticode digest is ${actual}, the signature is for ${out.signedDigest}`);
+  });
+}
 
-    // 2. The signature over that content.
+const OID_CTL = '1.3.6.1.4.1.311.10.1';
+
+/**
+ * Verifies a security catalog's signature (`blob`, the .cat file): its certificate trust list
+ * is what was signed, so steps 2 to 4 apply as to a file's own signature.
+ */
+export function verifyCatalog(blob: Uint8Array, anchors: TrustAnchors, now = new Date()): Promise<Verification> {
+  return verifySigned(blob, anchors, now, async (sd) => {
+    if (sd.contentType !== OID_CTL) throw new VerifyError(`the catalog's content is ${sd.contentType}, not a certificate trust list`);
+  });
+}
+
+/** The PKCS#7 SignedData of `blob` (a DER ContentInfo); throws a DerError when it is not one. */
+export function parseSignedData(blob: Uint8Array): SignedData {
+  return signedData(der(blob));
+}
+
+/**
+ * Steps 2 to 4 over a SignedData, after `checkContent` (step 1, which may fill `out`): the
+ * verdict, with the first reason it is not trusted.
+ */
+async function verifySigned(
+  blob: Uint8Array,
+  anchors: TrustAnchors,
+  now: Date,
+  checkContent: (sd: SignedData, out: Verification) => Promise<void>,
+): Promise<Verification> {
+  const out: Verification = { trusted: 'untrusted', reason: '', signer: null, timestamp: null, timestampSigner: '', chain: [], digestAlgorithm: '', signedDigest: '' };
+  try {
+    const sd = signedData(der(blob));
+    if (!sd.content) throw new VerifyError('the signature has no signed content');
+    const certs = sd.certificates.map(cert);
+    const signer = sd.signers[0];
+    if (!signer) throw new VerifyError('the signature has no signer');
+    const signing = findSigner(signer, certs, 'the signature');
+    out.signer = signing.x509;
+    await checkContent(sd, out);
+
+    // 2. The signature over the content (its DER less its own tag and length).
     checkSigner(signer, signing.x509, content(sd.content), 'the signature');
 
     // 3. A timestamp over the signature: its time is reported when the token is intact; it
