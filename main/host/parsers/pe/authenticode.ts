@@ -18,7 +18,8 @@
  */
 import { children, content, der, DerError, hexOf, integerText, nameText, oid, timeText, type Der } from '../der.ts';
 
-const DIGESTS: ReadonlyMap<string, string> = new Map([
+/** Digest algorithm names (SHA256...) by OID; verify.ts hashes with them in lower case. */
+export const DIGESTS: ReadonlyMap<string, string> = new Map([
   ['1.2.840.113549.2.5', 'MD5'], ['1.3.14.3.2.26', 'SHA1'], ['2.16.840.1.101.3.4.2.1', 'SHA256'],
   ['2.16.840.1.101.3.4.2.2', 'SHA384'], ['2.16.840.1.101.3.4.2.3', 'SHA512'],
 ]);
@@ -30,16 +31,17 @@ const ALGORITHMS: ReadonlyMap<string, string> = new Map([
   ['1.2.840.10045.4.3.3', 'ECDSA-SHA384'], ['1.2.840.10045.4.3.4', 'ECDSA-SHA512'], ['1.2.840.10040.4.3', 'DSA-SHA1'],
 ]);
 
-const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
-const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
-const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
-const OID_COUNTER_SIGNATURE = '1.2.840.113549.1.9.6';
+export const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
+export const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
+export const OID_COUNTER_SIGNATURE = '1.2.840.113549.1.9.6';
 const OID_SPC_SP_OPUS_INFO = '1.3.6.1.4.1.311.2.1.12';
-const OID_RFC3161_TIMESTAMP = '1.3.6.1.4.1.311.3.3.1';
+export const OID_RFC3161_TIMESTAMP = '1.3.6.1.4.1.311.3.3.1';
+export const OID_SPC_INDIRECT_DATA = '1.3.6.1.4.1.311.2.1.4';
 
 const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
-  ['1.3.6.1.4.1.311.2.1.4', 'SPC_INDIRECT_DATA_OBJID'], ['1.2.840.113549.1.7.1', 'PKCS7_DATA'],
+  [OID_SPC_INDIRECT_DATA, 'SPC_INDIRECT_DATA_OBJID'], ['1.2.840.113549.1.7.1', 'PKCS7_DATA'],
   ['1.2.840.113549.1.9.16.1.4', 'TSTInfo'],
 ]);
 
@@ -112,7 +114,7 @@ function rfc3161Time(contentInfo: Der): string {
 }
 
 /** Attributes ([0] or [1] IMPLICIT SET OF Attribute) as oid -> first value. */
-function attributes(e: Der | undefined): Map<string, Der> {
+export function attributes(e: Der | null | undefined): Map<string, Der> {
   const out = new Map<string, Der>();
   if (!e) return out;
   for (const a of children(e)) {
@@ -167,7 +169,7 @@ export function parseSignature(blob: Uint8Array): AuthenticodeInfo {
   let expected = '';
   const [encapType, indirectExplicit] = children(encap);
   // (A catalog's content is a certificate trust list: no image digest.)
-  const indirect = encapType && oid(encapType) === '1.3.6.1.4.1.311.2.1.4' && indirectExplicit && children(indirectExplicit)[0];
+  const indirect = encapType && oid(encapType) === OID_SPC_INDIRECT_DATA && indirectExplicit && children(indirectExplicit)[0];
   if (indirect) {
     const digestInfo = children(indirect)[1];
     if (digestInfo) {

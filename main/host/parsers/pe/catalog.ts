@@ -16,10 +16,9 @@
 import type { Scope } from '../../../vql/index.ts';
 import { accessorFor, readAll, remappedAccessors, type Accessor } from '../../files/accessors.ts';
 import { children, content, DerError, oid, type Der } from '../der.ts';
-import { parseSignature, type AuthenticodeInfo } from './authenticode.ts';
+import { OID_SPC_INDIRECT_DATA, parseSignature, type AuthenticodeInfo } from './authenticode.ts';
 import { parseSignedData, verifyCatalog, type TrustAnchors, type Verification } from './verify.ts';
 
-const OID_SPC_INDIRECT_DATA = '1.3.6.1.4.1.311.2.1.4';
 const CATROOT = 'C:\\Windows\\System32\\CatRoot';
 /** A catalog larger than this is not read (the largest of Windows 11 are a few MB). */
 const MAX_CATALOG = 64 << 20;

@@ -24,17 +24,8 @@
  */
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { children, content, der, DerError, encoding, integer, oid, stringText, type Der } from '../der.ts';
+import { attributes, DIGESTS, OID_COUNTER_SIGNATURE, OID_MESSAGE_DIGEST, OID_RFC3161_TIMESTAMP, OID_SIGNED_DATA, OID_SIGNING_TIME } from './authenticode.ts';
 
-const DIGEST_NAMES: ReadonlyMap<string, string> = new Map([
-  ['1.2.840.113549.2.5', 'md5'], ['1.3.14.3.2.26', 'sha1'], ['2.16.840.1.101.3.4.2.1', 'sha256'],
-  ['2.16.840.1.101.3.4.2.2', 'sha384'], ['2.16.840.1.101.3.4.2.3', 'sha512'],
-]);
-
-const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
-const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
-const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
-const OID_COUNTER_SIGNATURE = '1.2.840.113549.1.9.6';
-const OID_RFC3161_TIMESTAMP = '1.3.6.1.4.1.311.3.3.1';
 const OID_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
 const OID_TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 const OID_ANY_EKU = '2.5.29.37.0';
@@ -109,20 +100,8 @@ function signerInfo(e: Der): Signer {
   };
 }
 
-/** Attributes ([0] or [1] IMPLICIT SET OF Attribute) as oid -> first value. */
-function attributes(e: Der | null): Map<string, Der> {
-  const out = new Map<string, Der>();
-  if (!e) return out;
-  for (const a of children(e)) {
-    const [type, values] = children(a);
-    const first = values && children(values)[0];
-    if (type && first && !out.has(oid(type))) out.set(oid(type), first);
-  }
-  return out;
-}
-
 function hashName(o: string): string {
-  const h = DIGEST_NAMES.get(o);
+  const h = DIGESTS.get(o)?.toLowerCase();
   if (!h) throw new VerifyError(`digest algorithm ${o} is not known`);
   return h;
 }
