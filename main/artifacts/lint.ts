@@ -69,16 +69,18 @@ export interface LintOptions {
   readonly message?: (f: CallFinding) => string;
   /** The accessors that exist (default: the registry's; a remapping's table replaces them). */
   readonly accessors?: ReadonlySet<string>;
+  /** Only the query fields named here (`export`, `sources.0.query`...; default: all). */
+  readonly fields?: ReadonlySet<string>;
 }
 
 /**
  * The problems of a loaded artifact beyond loading: unknown imports (errors: it cannot run)
- * and call findings (warnings). LETs of every field and of the imported exports, and the
- * artifact's parameters, are defined names in every field.
+ * and call findings (warnings), in its own queries and in the exports it imports. LETs of every
+ * field and of the imported exports, and the artifact's parameters, are defined names in every field.
  */
 export function lintArtifact(loaded: LoadedArtifact, registry: Registry, repo: Repository, opts: LintOptions = {}): ArtifactProblem[] {
   const problems: ArtifactProblem[] = [];
-  const parsed = queryFields(loaded).flatMap(({ field, text }) => {
+  const parsed = queryFields(loaded).filter((f) => !opts.fields || opts.fields.has(f.field)).flatMap(({ field, text }) => {
     const statements = statementsOf(text);
     return statements ? [{ field, statements }] : [];
   });
@@ -97,6 +99,20 @@ export function lintArtifact(loaded: LoadedArtifact, registry: Registry, repo: R
     for (const f of checkCalls(statements, check)) {
       if (opts.codes && !opts.codes.has(f.code)) continue;
       problems.push({ file: loaded.file, ...loaded.locate(field, f.offset), severity: f.severity, message: opts.message?.(f) ?? f.message });
+    }
+  }
+  // The exports it imports become part of its queries (as Velociraptor compiles them): what
+  // they call is checked too, and reported at the import.
+  if (!opts.fields) {
+    for (const [i, imp] of (loaded.artifact.imports ?? []).entries()) {
+      const dep = repo.get(imp);
+      const statements = dep && statementsOf(dep.artifact.export ?? '');
+      if (!statements) continue;
+      for (const f of checkCalls(statements, { ...check, artifacts: repositoryLookup(repo, dep) })) {
+        if (opts.codes && !opts.codes.has(f.code)) continue;
+        const message = opts.message?.(f) ?? `${f.message} (in the export of ${imp}, which this artifact imports)`;
+        problems.push({ file: loaded.file, ...loaded.position(`imports.${i}`), severity: f.severity, message });
+      }
     }
   }
   return problems;

@@ -1,7 +1,8 @@
 /**
  * Which artifacts can run here: for each, whether it is meant for an OS (by its name's prefix,
  * or an `OS = '...'` test in its precondition), and which plugins, functions, accessors and
- * artifacts it lacks, its own and those of every artifact it calls (`Artifact.X()`) or imports.
+ * artifacts it lacks, its own and those of every artifact it calls (`Artifact.X()`), and those of
+ * the `export` of every artifact it imports (an import brings only the export, as in Velociraptor).
  * `vql artifacts reach` prints it; the app's library shows it as a badge. The findings are those
  * of `vql artifacts verify --strict` (artifacts/lint.ts), so both agree on each artifact's own text.
  */
@@ -57,10 +58,18 @@ export function artifactOs(a: LoadedArtifact): TargetOs[] {
   return union.size ? ALL_OS.filter((os) => union.has(os)) : [...ALL_OS];
 }
 
-/** The names of the artifacts `a` calls (`FROM Artifact.X(...)`) or imports. */
-function calledArtifacts(a: LoadedArtifact): string[] {
-  const out = new Set<string>(a.artifact.imports ?? []);
-  for (const { text } of queryFields(a)) {
+/** Only the export: what an artifact brings to those that import it. */
+const EXPORT: ReadonlySet<string> = new Set(['export']);
+
+/**
+ * The artifacts `a` depends on: those its queries call (`FROM Artifact.X(...)`: all of them
+ * runs) and those it imports (only their `export` comes in, as in Velociraptor). With
+ * `exportOnly`, only what its export needs.
+ */
+function dependencies(a: LoadedArtifact, exportOnly: boolean): { calls: string[]; imports: string[] } {
+  const calls = new Set<string>();
+  for (const { field, text } of queryFields(a)) {
+    if (exportOnly && field !== 'export') continue;
     let statements;
     try {
       statements = parseScript(text).statements;
@@ -71,21 +80,22 @@ function calledArtifacts(a: LoadedArtifact): string[] {
       walk(st, (node) => {
         if (node.kind === 'Select' && node.from.args !== undefined) {
           const name = node.from.parts.map((p) => p.name).join('.');
-          if (name.startsWith(ARTIFACT_PREFIX)) out.add(name.slice(ARTIFACT_PREFIX.length));
+          if (name.startsWith(ARTIFACT_PREFIX)) calls.add(name.slice(ARTIFACT_PREFIX.length));
         }
       });
     }
   }
-  return [...out];
+  return { calls: [...calls], imports: [...(a.artifact.imports ?? [])] };
 }
 
-/** What one artifact lacks itself (verify --strict's findings, named). */
-function ownMissing(a: LoadedArtifact, registry: Registry, repo: Repository, accessors?: ReadonlySet<string>): Set<string> {
+/** What one artifact lacks itself (verify --strict's findings, named); with `exportOnly`, in its export. */
+function ownMissing(a: LoadedArtifact, registry: Registry, repo: Repository, accessors: ReadonlySet<string> | undefined, exportOnly: boolean): Set<string> {
   const out = new Set<string>();
   const problems = lintArtifact(a, registry, repo, {
     accessors,
     codes: CODES,
     lambdas: false,
+    fields: exportOnly ? EXPORT : undefined,
     message: (f) =>
       f.code === 'unknown-accessor' ? `accessor ${f.arg}` : f.code === 'unknown-artifact' ? f.callee : `${f.callee}()`,
   });
@@ -102,23 +112,27 @@ function ownMissing(a: LoadedArtifact, registry: Registry, repo: Repository, acc
  */
 export function artifactsReach(repo: Repository, registry: Registry, os: TargetOs, accessors?: ReadonlySet<string>): ArtifactReach[] {
   const memo = new Map<string, Set<string>>();
-  const missingOf = (name: string, path: Set<string>): Set<string> => {
-    const known = memo.get(name);
+  /** What `name` lacks to run (or, `exportOnly`, to be imported: its export's needs). */
+  const missingOf = (name: string, exportOnly: boolean, path: Set<string>): Set<string> => {
+    const key = `${exportOnly ? 'export:' : ''}${name}`;
+    const known = memo.get(key);
     if (known) return known;
     const a = repo.get(name);
     if (!a) return new Set([`${ARTIFACT_PREFIX}${name}`]);
-    if (path.has(name)) return new Set(); // a cycle: its own findings are counted where it started
-    path.add(name);
-    const all = ownMissing(a, registry, repo, accessors);
-    for (const dep of calledArtifacts(a)) for (const m of missingOf(dep, path)) all.add(m);
-    path.delete(name);
-    memo.set(name, all);
+    if (path.has(key)) return new Set(); // a cycle: its own findings are counted where it started
+    path.add(key);
+    const all = ownMissing(a, registry, repo, accessors, exportOnly);
+    const { calls, imports } = dependencies(a, exportOnly);
+    for (const dep of calls) for (const m of missingOf(dep, false, path)) all.add(m);
+    for (const dep of imports) for (const m of missingOf(dep, true, path)) all.add(m);
+    path.delete(key);
+    memo.set(key, all);
     return all;
   };
   return repo.names().map((name) => {
     const a = repo.get(name)!;
     const targets = artifactOs(a);
-    const missing = [...missingOf(name, new Set())].sort();
+    const missing = [...missingOf(name, false, new Set())].sort();
     return { name, type: a.artifact.type ?? 'client', os: targets, runs: targets.includes(os) && missing.length === 0, missing };
   });
 }

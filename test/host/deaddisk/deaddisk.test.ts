@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { buildHive, REG } from '../raw-reg/hive-builder.ts';
 import { certStoreBlob } from '../raw-reg/cert-store.ts';
 import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
@@ -79,6 +80,32 @@ function shimcache(entries: ReadonlyArray<{ path: string; when: bigint; executed
 
 const path = (...names: string[]) => (leaf: object) => names.reduceRight<object>((sub, name) => ({ name, subkeys: [sub] }), leaf);
 
+/** bob's account SID, and ProfileList as Windows keeps it: bob's profile and the SYSTEM profile. */
+const BOB_SID = 'S-1-5-21-1111111111-2222222222-3333333333-1001';
+const PROFILES = [
+  { name: BOB_SID, lastWrite: WHEN, values: [
+    { name: 'ProfileImagePath', type: 2, data: REG.sz('C:\\Users\\bob') },
+    { name: 'LocalProfileLoadTimeHigh', type: 4, data: REG.dword(Number(WHEN >> 32n)) },
+    { name: 'LocalProfileLoadTimeLow', type: 4, data: REG.dword(Number(WHEN & 0xffffffffn)) },
+  ] },
+  { name: 'S-1-5-18', lastWrite: WHEN, values: [{ name: 'ProfileImagePath', type: 2, data: REG.sz('%systemroot%\\system32\\config\\systemprofile') }] },
+];
+
+/** Chrome's History database with one visit (Chrome's times: microseconds since 1601). */
+function chromeHistory(): Uint8Array {
+  const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+  const file = join(TMP, 'History');
+  const db = new Database(file);
+  const visit = Number(WHEN / 10n);
+  db.exec(`CREATE TABLE urls(id INTEGER PRIMARY KEY, url TEXT, title TEXT, visit_count INTEGER, typed_count INTEGER, last_visit_time INTEGER, hidden INTEGER);
+    CREATE TABLE visits(id INTEGER PRIMARY KEY, url INTEGER, visit_time INTEGER, from_visit INTEGER, transition INTEGER, visit_duration INTEGER);
+    CREATE TABLE visit_source(id INTEGER PRIMARY KEY, source INTEGER);
+    INSERT INTO urls VALUES (1, 'https://evil.example/payload.exe', 'Download', 1, 1, ${visit}, 0);
+    INSERT INTO visits VALUES (1, 1, ${visit}, 0, 805306368, 2500000);`);
+  db.close();
+  return new Uint8Array(readFileSync(file));
+}
+
 /** A self-signed root certificate made by openssl (DER), or null without openssl. */
 function rootCertificate(): Buffer | null {
   const key = join(TMP, 'root.key');
@@ -133,6 +160,7 @@ before(() => {
         subkeys: [
           path('Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('7-Zip', '7-Zip 23.01 (x64)', '23.01', 'Igor Pavlov')] }),
           path('SystemCertificates', 'ROOT')({ name: 'Certificates', subkeys: certificates }),
+          path('Windows NT', 'CurrentVersion')({ name: 'ProfileList', subkeys: PROFILES }),
         ],
       },
       path('WOW6432Node', 'Microsoft', 'Windows', 'CurrentVersion')({ name: 'Uninstall', subkeys: [uninstallKey('{GUID-NPP}', 'Notepad++ (32-bit x86)', '8.6.4', 'Notepad++ Team')] }),
@@ -165,6 +193,7 @@ before(() => {
     'Windows/System32/drivers/etc/hosts': '127.0.0.1 localhost\r\n10.1.2.3 evil.example\r\n',
     'Users/bob/NTUSER.DAT': ntuser,
     'Users/bob/Documents/report.txt': 'quarterly numbers\n',
+    'Users/bob/AppData/Local/Google/Chrome/User Data/Default/History': chromeHistory(),
   };
   EVIL = signedByPlantedRoot();
   if (EVIL) files['Users/bob/Downloads/evil.exe'] = EVIL;
@@ -280,6 +309,22 @@ test('authenticode() finds a program signed only in a security catalog of the im
   // A program in no catalog and without a signature is unsigned; so is notepad.exe on this machine (no catalogs here).
   const here = rows(vql(['query', '--format', 'json', `SELECT authenticode(filename=${JSON.stringify(join(TMP, 'notepad.exe'))}).Trusted AS T FROM scope()`]).stdout);
   assert.deepEqual(here, [{ T: 'unsigned' }]);
+});
+
+test('Windows.Sys.Users lists the image\'s profiles (ProfileList, names without lookupSID), and Windows.Applications.Chrome.History reads bob\'s history through it', { skip: SKIP }, () => {
+  const users = rows(vql(['artifacts', 'collect', 'Windows.Sys.Users', '--definitions', CORPUS, '--evidence', DISK, '--format', 'json']).stdout);
+  const byName = new Map(users.map((u) => [u.Name, u]));
+  assert.deepEqual([...byName.keys()].sort(), ['bob', 'systemprofile'], JSON.stringify(users, null, 1));
+  const bob = byName.get('bob')!;
+  assert.equal(bob.Uid, '1001');
+  assert.equal(bob.UUID, BOB_SID);
+  assert.equal(bob.Directory, 'C:\\Users\\bob');
+  assert.equal((bob.Data as { ProfileLoadTime: string }).ProfileLoadTime, '2024-03-04T05:06:07Z');
+  assert.ok(bob.HomedirMtime, 'the home folder is found in the image');
+  const history = rows(vql(['artifacts', 'collect', 'Windows.Applications.Chrome.History', '--definitions', CORPUS, '--evidence', DISK, '--format', 'json']).stdout);
+  assert.deepEqual(history.map((h) => [h.User, h.visited_url, h.title, h.visit_time, h.visit_duration]), [
+    ['bob', 'https://evil.example/payload.exe', 'Download', '2024-03-04T05:06:07Z', '00:00:02.500'],
+  ], JSON.stringify(history, null, 1));
 });
 
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {
