@@ -14,7 +14,7 @@ export async function deaddisk(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { hostname: { type: 'string' }, output: { type: 'string' } },
   });
-  if (positionals.length !== 1) fail('deaddisk: give one piece of evidence: a disk image (raw, E01, VHDX or VMDK), an NTFS partition image or a folder, e.g. vql deaddisk /case/disk.dd > case.yaml');
+  if (positionals.length !== 1) fail('deaddisk: give one piece of evidence: a disk image (raw, E01, VHDX or VMDK), an NTFS partition image, a folder or a collection zip, e.g. vql deaddisk /case/disk.dd > case.yaml');
   const r = await evidenceRemap(positionals[0]!, values.hostname, 'deaddisk:');
   process.stderr.write(`${r.kind}: ${evidenceSummary(r)}\n`);
   if (values.output) {

@@ -17,7 +17,8 @@ export const QUERY_USAGE = `query flags:
   --tool NAME=PATH     the file of tool NAME (Tool_NAME_PATH for Generic.Utils.FetchBinary); repeatable
   --remap FILE         run against evidence: a Velociraptor remapping config (YAML: mounts, shadows,
                        impersonation) replaces the accessors; see docs/remapping.md
-  --evidence PATH      run against Windows evidence (a raw, E01, VHDX or VMDK disk image, an NTFS partition image or a folder)
+  --evidence PATH      run against Windows evidence (a raw, E01, VHDX or VMDK disk image, an NTFS partition image, a folder,
+                       or a Velociraptor collection zip with file uploads)
                        with the remapping vql deaddisk PATH writes
 `;
 
@@ -56,8 +57,10 @@ export const DEADDISK_USAGE = `deaddisk EVIDENCE [--hostname NAME] [--output FIL
   write the remapping config (YAML) that runs artifacts against Windows evidence, as Velociraptor's
   Generic.Utils.DeadDiskRemapping does: EVIDENCE is a disk image, raw, E01, VHDX or VMDK (GPT or
   MBR: the first NTFS partition with a Windows folder is C:), an NTFS partition image (raw or in one
-  of those), or a folder (a triage collection's C:, read case-insensitively); the registry hives and users' NTUSER.DAT are mounted
-  on the registry accessor; info() says windows and NAME (default "Virtual Host");
+  of those), a folder (a triage collection's C:, read case-insensitively), or a Velociraptor collection
+  container (an offline collector's zip: its uploads/auto, file and ntfs folders of each drive merged
+  as that drive, as Windows.Collectors.Remapping maps it); the registry hives and users' NTUSER.DAT are mounted
+  on the registry accessor; info() says windows and NAME (default "Virtual Host", or the collection's host);
   use it with --remap FILE, or give --evidence EVIDENCE to query and artifacts collect directly
 `;
 

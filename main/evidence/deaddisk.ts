@@ -10,7 +10,9 @@
  *   volume with a `Windows` folder at its top;
  * - an Expert Witness (`.E01`, its other segments next to it), VHDX or VMDK image is read as
  *   the disk or partition it holds, through the `ewf`, `vhdx` or `vmdk` accessor (not in the
- *   artifact's heuristics).
+ *   artifact's heuristics);
+ * - a zip is a Velociraptor collection container, mapped as Windows.Collectors.Remapping maps
+ *   it (collectionRemap()).
  *
  * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors (and an image's
  * MFT entries on `mft`); the SOFTWARE,
@@ -29,12 +31,14 @@ import type { DiskImage } from '../host/vdisk/image-accessor.ts';
 
 const SECTOR = 512;
 
-export type EvidenceKind = 'directory' | 'partition image' | 'disk image' | `${'E01' | 'VHDX' | 'VMDK'} ${'partition image' | 'disk image'}`;
+export type EvidenceKind = 'directory' | 'partition image' | 'disk image' | `${'E01' | 'VHDX' | 'VMDK'} ${'partition image' | 'disk image'}` | 'collection container';
 
 export interface EvidenceRemap {
   readonly kind: EvidenceKind;
   /** The C: volume's byte offset in the image (images only). */
   readonly offset?: number;
+  /** A collection container's drives, each with the upload folders (auto, file, ntfs) it merges. */
+  readonly drives?: ReadonlyArray<{ readonly drive: string; readonly uploads: readonly string[] }>;
   /** The registry hives found, as `registry key → path in the evidence`. */
   readonly hives: ReadonlyArray<{ readonly key: string; readonly path: string }>;
   /** The `remappings:` document. */
@@ -302,17 +306,104 @@ async function imageRemap(registry: Registry, image: ImageSource, hostname: stri
   return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), mft, ...mounts] } };
 }
 
+/** Zip's local file header or end of central directory, at the start of a file. */
+async function isZip(path: string): Promise<boolean> {
+  const r = await localFileReader(path);
+  try {
+    const head = Buffer.from(await readFull(r, 0, 4));
+    return head.length === 4 && [0x04034b50, 0x06054b50].includes(head.readUInt32LE(0));
+  } finally {
+    await r.close();
+  }
+}
+
+/**
+ * A Velociraptor collection container (an offline collector's zip, a collection or hunt export)
+ * with file uploads, as Windows.Collectors.Remapping maps it: each drive's uploads (`uploads/
+ * auto/C:`, `uploads/file/C:`, `uploads/ntfs/\\.\C:`) merged by the `overlay` accessor into
+ * one C: (read through `collector`, names unescaped), and the hives found in them on `registry`.
+ * The hostname is the container's (client_info.json) unless one is given.
+ */
+async function collectionRemap(registry: Registry, zip: string, hostname: string | undefined): Promise<Omit<EvidenceRemap, 'yaml'>> {
+  const vars = { Zip: zip };
+  const rows = await collect(`SELECT OSPath, OSPath.Basename AS Name, OSPath.Components[1] AS Accessor FROM glob(globs='/uploads/*/*', accessor='collector', root=pathspec(DelegateAccessor='file', DelegatePath=Zip)) WHERE IsDir`, { registry, vars, log: () => {} });
+  const drives = new Map<string, string[]>();
+  for (const r of rows) {
+    const m = /^(?:\\\\[.?]\\)?([A-Za-z]):$/.exec(String(r.get('Name')));
+    if (!m || !['auto', 'file', 'ntfs'].includes(String(r.get('Accessor')))) continue;
+    const drive = `${m[1]!.toUpperCase()}:`;
+    const list = drives.get(drive) ?? [];
+    list.push(String(r.get('OSPath')));
+    drives.set(drive, list);
+  }
+  if (!drives.size) {
+    throw new EvidenceError(`${zip}: a zip without drive uploads (uploads/auto/C%3A, uploads/ntfs/%5C%5C.%5CC%3A...): not a Velociraptor collection of a Windows machine's files. A collection of results only opens in the Logs workbench (Open collection...)`);
+  }
+  if (hostname === undefined) {
+    const info = await collect(`SELECT parse_json(data=read_file(accessor='collector', filename=pathspec(DelegateAccessor='file', DelegatePath=Zip, Path='client_info.json'))).Hostname AS H FROM scope()`, { registry, vars, log: () => {} });
+    const h = String(info[0]?.get('H') ?? '');
+    hostname = /^[A-Za-z0-9.-]{1,253}$/.test(h) ? h : 'Virtual Host';
+  }
+  const mounts: unknown[] = [];
+  const hives: Array<{ key: string; path: string }> = [];
+  const sorted = [...drives.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [drive, uploads] of sorted) {
+    const scope = `LET OVERLAY_ACCESSOR_DELEGATES <= dict(accessor="collector", paths=${JSON.stringify(uploads)})\n`;
+    const from = { accessor: 'overlay' };
+    mounts.push(
+      { type: 'mount', description: `The collection's ${drive} as \\\\.\\${drive}`, scope, from, on: { accessor: 'ntfs', prefix: `\\\\.\\${drive}`, path_type: 'ntfs' } },
+      { type: 'mount', description: `The collection's ${drive} (file)`, scope, from, on: { accessor: 'file', prefix: drive, path_type: 'windows' } },
+      { type: 'mount', description: `The collection's ${drive} (auto)`, scope, from, on: { accessor: 'auto', prefix: drive, path_type: 'windows' } },
+    );
+  }
+  // The hives: the first upload of each (any drive's, C: first), then each user's NTUSER.DAT.
+  const member = async (rel: string): Promise<string | null> => {
+    for (const [, uploads] of sorted) {
+      const found = await collect(`SELECT OSPath FROM foreach(row=Roots, query={ SELECT OSPath FROM stat(accessor='collector', filename=pathspec(parse=_value) + Rel) }) LIMIT 1`, { registry, vars: { Roots: uploads, Rel: rel.split('/').filter(Boolean) }, log: () => {} });
+      const p = found[0]?.get('OSPath');
+      if (p) return String(p);
+    }
+    return null;
+  };
+  const hiveFrom = (p: string) => ({ DelegateAccessor: 'collector', DelegatePath: p });
+  for (const [inVolume, key] of SYSTEM_HIVES) {
+    const p = await member(inVolume);
+    if (!p) continue;
+    hives.push({ key, path: p });
+    mounts.push(...hiveMounts(`Map ${key}`, hiveFrom(p), key));
+  }
+  const users = await collect(`SELECT Name FROM foreach(row=Roots, query={ SELECT Name FROM glob(globs='Users/*', accessor='collector', root=pathspec(parse=_value)) WHERE IsDir }) GROUP BY Name`, { registry, vars: { Roots: sorted.flatMap(([, u]) => u) }, log: () => {} });
+  for (const user of users.map((r) => String(r.get('Name'))).sort()) {
+    const p = await member(`Users/${user}/NTUSER.DAT`);
+    if (!p) continue;
+    const key = `HKEY_USERS\\${user}`;
+    hives.push({ key, path: p });
+    mounts.push(...hiveMounts(`Map User hive for ${user}`, hiveFrom(p), key));
+  }
+  const shadows = [{ type: 'shadow', from: { accessor: 'collector' }, on: { accessor: 'collector' } }];
+  return {
+    kind: 'collection container',
+    hives,
+    drives: sorted.map(([drive, uploads]) => ({ drive, uploads })),
+    config: { remappings: [...common(hostname), ...shadows, ...mounts] },
+  };
+}
+
 /** What was found, in one line: `C: is the NTFS volume at byte 1048576; registry: ...`. */
 export function evidenceSummary(r: EvidenceRemap): string {
-  const where = r.kind === 'directory' ? 'the folder is C:' : `C: is the NTFS volume at byte ${r.offset}`;
+  const uploadsOf = (d: { drive: string; uploads: readonly string[] }) => `${d.drive} (${d.uploads.map((u) => /\/uploads\/([^/]+)\//.exec(u)?.[1] ?? u).join(', ')})`;
+  const where = r.kind === 'directory' ? 'the folder is C:'
+    : r.kind === 'collection container' ? `the collection's uploads are ${(r.drives ?? []).map(uploadsOf).join(', ')}`
+    : `C: is the NTFS volume at byte ${r.offset}`;
   return `${where}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}`;
 }
 
 /**
- * The remapping for the evidence at `path` (a folder, a partition image or a disk image), with
- * `hostname` as the impersonated host. Throws an EvidenceError saying what was looked for.
+ * The remapping for the evidence at `path` (a folder, a partition or disk image, a collection
+ * container), with `hostname` as the impersonated host (default "Virtual Host", or a
+ * container's own). Throws an EvidenceError saying what was looked for.
  */
-export async function remapForEvidence(registry: Registry, path: string, hostname = 'Virtual Host'): Promise<EvidenceRemap> {
+export async function remapForEvidence(registry: Registry, path: string, hostname?: string): Promise<EvidenceRemap> {
   let st;
   try {
     st = await stat(path);
@@ -320,11 +411,12 @@ export async function remapForEvidence(registry: Registry, path: string, hostnam
     throw new EvidenceError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
   }
   let built: Omit<EvidenceRemap, 'yaml'>;
-  if (st.isDirectory()) built = await directoryRemap(path, hostname);
+  if (st.isDirectory()) built = await directoryRemap(path, hostname ?? 'Virtual Host');
+  else if (await isZip(path)) built = await collectionRemap(registry, path, hostname);
   else {
     const image = await openImage(path);
     try {
-      built = await imageRemap(registry, image, hostname);
+      built = await imageRemap(registry, image, hostname ?? 'Virtual Host');
     } finally {
       await image.close().catch(() => {});
     }

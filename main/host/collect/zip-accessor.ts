@@ -1,5 +1,5 @@
 /**
- * The `zip` and `zip_nocase` accessors: members of a zip file as a filesystem, addressed by a
+ * The `zip`, `zip_nocase` and `collector` accessors: members of a zip file as a filesystem, addressed by a
  * pathspec whose delegate names the zip (VQL-FUNCTIONS.md 10.4):
  *
  *     pathspec(DelegateAccessor="file", DelegatePath="/data/x.zip", Path="/dir/a.txt")
@@ -21,6 +21,7 @@ import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
+import { unescapeComponent } from './zip-escape.ts';
 
 interface Node {
   readonly name: string;
@@ -39,6 +40,7 @@ const CACHE_SIZE = 5;
 /** Zips inside zips at most. */
 const MAX_NESTING = 8;
 const CACHE = Symbol('zip-accessor-cache');
+const COLLECTOR_CACHE = Symbol('collector-accessor-cache');
 
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'zlib' };
 const DIR_MODE = FileMode.fromPosix(constants.S_IFDIR | 0o755);
@@ -57,12 +59,14 @@ function zipDelegate(p: OSPath, scope: Scope, self: string): { accessor: Accesso
   return d;
 }
 
-function buildTree(entries: readonly ZipEntry[]): Node {
+function buildTree(entries: readonly ZipEntry[], unescape: boolean): Node {
   const root: Node = { name: '', children: new Map(), lower: new Map() };
   for (const e of entries) {
     if (e.name.startsWith('{')) continue;
     if (e.name.endsWith('/') && e.size === 0) continue;
-    const comps = e.name.split(/[\\/]/).filter((c) => c !== '' && c !== '.' && c !== '..');
+    // A collection's names are split on `/` only, each part unescaped (`%5C%5C.%5CC%3A` is `\\.\C:`).
+    const parts = unescape ? e.name.split('/').map(unescapeComponent) : e.name.split(/[\\/]/);
+    const comps = parts.filter((c) => c !== '' && c !== '.' && c !== '..');
     if (!comps.length) continue;
     let node = root;
     for (let i = 0; i < comps.length; i++) {
@@ -83,10 +87,10 @@ function buildTree(entries: readonly ZipEntry[]): Node {
 }
 
 /** The zip a path's delegate names, read once per query and kept while the file does not change. */
-function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip> {
+function loadZip(p: OSPath, scope: Scope, self: string, unescape: boolean): Promise<LoadedZip> {
   const d = zipDelegate(p, scope, self);
   const { accessor, target } = d;
-  return keptContainer(scope, CACHE, p, d, async (): Promise<LoadedZip> => {
+  return keptContainer(scope, unescape ? COLLECTOR_CACHE : CACHE, p, d, async (): Promise<LoadedZip> => {
     const r = await accessor.open(target, scope);
     try {
       if (r.size === null) throw new Error(`${self} accessor: the size of ${pathText(target)} is unknown: a zip must be a file`);
@@ -95,7 +99,7 @@ function loadZip(p: OSPath, scope: Scope, self: string): Promise<LoadedZip> {
         const first = dir.unsafe[0]!;
         scope.log('warn', `${self} accessor: ${pathText(target)}: ${dir.unsafe.length} entr${dir.unsafe.length === 1 ? 'y has a name' : 'ies have names'} that would escape a folder if extracted (e.g. '${first.name}' ${first.why}): listed without their '..' and leading parts`);
       }
-      return { root: buildTree(dir.entries) };
+      return { root: buildTree(dir.entries, unescape) };
     } finally {
       await r.close();
     }
@@ -142,19 +146,19 @@ function zipPath(filename: unknown): OSPath {
   return OSPath.parse(pathText(filename as never), 'pathspec');
 }
 
-function makeZipAccessor(name: string, nocase: boolean): Accessor {
+function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: string): Accessor {
   const lookup = async (p: OSPath, scope: Scope | undefined): Promise<Node> => {
     if (!scope) throw new Error(`${name} accessor: needs the query's scope`);
-    const zip = await loadZip(p, scope, name);
+    const zip = await loadZip(p, scope, name, unescape);
     const node = find(zip.root, p.components, nocase);
     if (!node) throw new NotFound(`${name} accessor: ${p.path || '/'} is not in ${pathText((p.delegate?.spec ?? p.delegate?.path ?? '') as never)}`);
     return node;
   };
   return {
     name,
-    doc: nocase
+    doc: doc ?? (nocase
       ? 'Members of a zip, names matched whatever their case (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)'
-      : 'Members of a zip (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)',
+      : 'Members of a zip (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)'),
     path: zipPath,
     async open(filename, scope): Promise<FileReader> {
       const p = zipPath(filename);
@@ -183,10 +187,18 @@ function makeZipAccessor(name: string, nocase: boolean): Accessor {
 
 export const zipAccessor = makeZipAccessor('zip', false);
 export const zipNocaseAccessor = makeZipAccessor('zip_nocase', true);
+/**
+ * `collector`: a Velociraptor collection container with its member names unescaped (`uploads/
+ * ntfs/\\.\C:/$MFT`), as Velociraptor's collector accessor shows them, and found whatever
+ * their case (Windows' files are asked for as `Config` where they were stored as `config`).
+ */
+export const collectorAccessor = makeZipAccessor('collector', true, true,
+  'A collection container (zip) with its member names unescaped: uploads/auto/C:/..., uploads/ntfs/\\\\.\\C:/... (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)');
 
-/** Registers zip and zip_nocase. */
+/** Registers zip, zip_nocase and collector. */
 export function registerZipAccessors(registry: Registry): void {
   registerAccessor(registry, zipAccessor);
   registerAccessor(registry, zipNocaseAccessor);
+  registerAccessor(registry, collectorAccessor);
 }
 

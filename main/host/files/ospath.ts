@@ -4,7 +4,7 @@
  * delegate (another accessor's file that this path lives inside, as in `sparse` or `zip`).
  *
  * Members: Components, Basename, Dirname, String, Path, Type, DelegateAccessor, DelegatePath,
- * Delegate. An OSPath serializes as its string form (`toJSON`): the plain path, or the compact
+ * Delegate, PathSpec. An OSPath serializes as its string form (`toJSON`): the plain path, or the compact
  * JSON pathspec when it has a delegate.
  */
 import { ABSENT, GET_MEMBER, MEMBERS, TRUTHY, VDict, type Absent, type HostObject, type Value } from '../../vql/index.ts';
@@ -108,7 +108,7 @@ export function joinComponents(components: readonly string[], type: PathType): s
 }
 
 /** Listed members (Dirname and Delegate resolve too, but are not listed: they nest OSPaths). */
-const OSPATH_MEMBERS = ['Components', 'Basename', 'String', 'Path', 'Type', 'DelegateAccessor', 'DelegatePath'];
+const OSPATH_MEMBERS = ['Components', 'Basename', 'String', 'Path', 'Type', 'DelegateAccessor', 'DelegatePath', 'PathSpec'];
 
 export class OSPath implements HostObject {
   constructor(
@@ -193,6 +193,19 @@ export class OSPath implements HostObject {
   [MEMBERS](): readonly string[] {
     return OSPATH_MEMBERS;
   }
+  /**
+   * Velociraptor's `OSPath.PathSpec`: DelegateAccessor, DelegatePath, Delegate, Path, and
+   * `String`, the pathspec as JSON (what a mount's `from.prefix` or a DelegatePath takes).
+   */
+  pathSpec(): VDict {
+    return new VDict([
+      ['DelegateAccessor', this.delegate?.accessor ?? ''],
+      ['DelegatePath', this.delegate?.path ?? ''],
+      ['Delegate', this.delegate?.spec ?? null],
+      ['Path', this.path],
+      ['String', JSON.stringify(this.spec())],
+    ]);
+  }
   [GET_MEMBER](name: string): Value | Absent {
     switch (name) {
       case 'Components':
@@ -213,6 +226,8 @@ export class OSPath implements HostObject {
         return this.delegate?.path ?? '';
       case 'Delegate':
         return this.delegate?.spec ?? null;
+      case 'PathSpec':
+        return this.pathSpec();
       default:
         return ABSENT;
     }
@@ -249,5 +264,6 @@ export function pathTypeArg(v: Value, fallback: PathType): PathType | undefined 
   const t = String(v).toLowerCase();
   if (t === 'unix' || t === 'darwin') return 'linux';
   if (t === 'ntfs') return 'windows';
+  if (t === 'zip') return 'generic'; // Velociraptor's name for a container's member paths
   return (PATH_TYPES as readonly string[]).includes(t) ? (t as PathType) : undefined;
 }

@@ -10,7 +10,8 @@
  *   current one (`remap()`), plus `remap(copy=[...])`'s accessors.
  * - `shadow`: the current accessor `from.accessor` under the name `on.accessor`.
  * - `mount`: `on.accessor` becomes (or stays) a mount tree (mount.ts) with `on.prefix` served
- *   by `from.accessor` at `from.prefix`.
+ *   by `from.accessor` at `from.prefix`; the variables of its `scope:` LETs are seen by that
+ *   accessor (the `overlay` accessor reads its delegates from them).
  * - `impersonation`: info() says the OS and hostname given; environ() and expand() see the
  *   given env; each disabled function returns NULL and each disabled plugin no rows, saying so
  *   once.
@@ -19,7 +20,9 @@
  *   `--allow-execve`).
  */
 import type { FunctionDef, Mocks, PluginDef, Registry, Scope, Value } from '../../vql/index.ts';
-import { VDict } from '../../vql/index.ts';
+import { VDict, parseScript } from '../../vql/index.ts';
+import type { Let } from '../../vql/ast/nodes.ts';
+import { scopeWithLets } from '../../vql/eval/session.ts';
 import { accessorTable, registryAccessors, setRemappedAccessors, type Accessor } from '../files/accessors.ts';
 import { OSPath, type PathType } from '../files/ospath.ts';
 import { infoRow } from '../system/info.ts';
@@ -93,14 +96,15 @@ function fromPath(config: RemapConfig, m: MountRemap, from: Accessor): OSPath {
 
 /**
  * Builds the accessor table of `config` over `current` (the accessors it is applied over; their
- * sessions' mocks key is `currentKey`, undefined for the registry's own table). Throws a
+ * sessions' mocks key is `currentKey`, undefined for the registry's own table; `copy` takes
+ * from `copyFrom`). Throws a
  * RemapError for an accessor that does not exist.
  */
-export function buildRemap(config: RemapConfig, current: ReadonlyMap<string, Accessor>, currentKey: object | undefined, opts: ApplyOptions): BuiltRemap {
+export function buildRemap(config: RemapConfig, current: ReadonlyMap<string, Accessor>, currentKey: object | undefined, opts: ApplyOptions, copyFrom = current): BuiltRemap {
   const table = new Map<string, Accessor>(opts.clear ? [] : current);
   for (const name of opts.copy ?? []) {
-    const a = current.get(name);
-    if (!a) throw new RemapError(`${config.source}: copy: there is no accessor ${JSON.stringify(name)} to keep (known: ${known(current)})`);
+    const a = copyFrom.get(name);
+    if (!a) throw new RemapError(`${config.source}: copy: there is no accessor ${JSON.stringify(name)} to keep (known: ${known(copyFrom)})`);
     table.set(name, a);
   }
   const pristine = pristineScoper(currentKey);
@@ -143,7 +147,10 @@ export function buildRemap(config: RemapConfig, current: ReadonlyMap<string, Acc
         mine.add(tree as MountAccessor);
         table.set(r.on.accessor, tree);
         const label = `${r.from.accessor} ${fp.toString() || '(root)'}`;
-        (tree as MountAccessor).add({ prefix, fold: onType === 'windows' || onType === 'registry', from, fromPath: fp, pristine, label });
+        // `scope:` LETs are variables the mounted accessor sees (evaluated when read).
+        const lets = r.scope ? (parseScript(r.scope).statements as Let[]) : null;
+        const mountScope = lets ? (s: Scope) => scopeWithLets(pristine(s), lets) : pristine;
+        (tree as MountAccessor).add({ prefix, fold: onType === 'windows' || onType === 'registry', from, fromPath: fp, pristine: mountScope, label });
         const onText = new OSPath(prefix, onType).toString() || '(root)';
         messages.push(`remap: Mounting ${r.from.accessor} path ${fp.toString() || '(root)'} on ${r.on.accessor} path ${onText}${r.description ? ` (${r.description})` : ''}`);
         break;
@@ -281,13 +288,17 @@ export function applyToScope(scope: Scope, config: RemapConfig, opts: ApplyOptio
   const env = scope.env;
   const current = accessorTable(scope);
   // The sessions the mounts read through: the current table, under a key of its own (the
-  // session's mocks object is about to map to the new one).
+  // session's mocks object is about to map to the new one). A remapping that starts clear
+  // mounts and shadows this machine's own accessors (as Velociraptor's pristine ones), even in
+  // a session already remapped; `copy` keeps current ones.
   let currentKey: object | undefined;
-  if (env.mocks !== undefined && states.has(env.mocks)) {
+  const remapped = env.mocks !== undefined && states.has(env.mocks);
+  if (remapped && !opts.clear) {
     currentKey = { plugins: new Map(), functions: new Map() };
     setRemappedAccessors(currentKey, new Map(current));
   }
-  const built = buildRemap(config, current, currentKey, opts);
+  const base = remapped && opts.clear ? registryAccessors(env.registry) : current;
+  const built = buildRemap(config, base, currentKey, opts, current);
   for (const m of built.messages) scope.log('info', m);
   if (!env.mocks) env.mocks = { plugins: new Map(), functions: new Map() };
   return installRemap(env.mocks, config, built);
@@ -320,6 +331,7 @@ export function configValue(config: RemapConfig): VDict {
         };
         d.set('from', side(r.from));
         d.set('on', side(r.on));
+        if (r.type === 'mount' && r.scope !== undefined) d.set('scope', r.scope);
       }
     }
     return d;

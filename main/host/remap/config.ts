@@ -14,6 +14,7 @@
  */
 import { load as loadYaml } from 'js-yaml';
 import { nativePathType, pathTypeArg, type PathType } from '../files/ospath.ts';
+import { parseScript } from '../../vql/index.ts';
 
 export class RemapError extends Error {}
 
@@ -59,6 +60,8 @@ export interface MountRemap extends Base {
   readonly type: 'mount';
   readonly from: MountSide;
   readonly on: MountSide;
+  /** VQL LET statements whose variables the `from` accessor sees (the `overlay` accessor's delegates). */
+  readonly scope?: string;
 }
 
 export type Remapping = PermissionsRemap | ImpersonationRemap | ShadowRemap | MountRemap;
@@ -78,7 +81,7 @@ const KEYS: Record<string, readonly string[]> = {
   permissions: ['type', 'description', 'permissions'],
   impersonation: ['type', 'description', 'os', 'hostname', 'env', 'disabled_functions', 'disabled_plugins'],
   shadow: ['type', 'description', 'from', 'on'],
-  mount: ['type', 'description', 'from', 'on'],
+  mount: ['type', 'description', 'from', 'on', 'scope'],
 };
 
 /**
@@ -206,6 +209,18 @@ function parseOne(item: unknown, index: number, line: number | undefined, source
         }
       }
       if (t === 'mount' && on.prefix.trim().startsWith('{')) bad('on.prefix must be a path (where the mount appears, e.g. C: or HKEY_LOCAL_MACHINE\\Software), not a pathspec');
+      if (t === 'mount' && obj.scope !== undefined && obj.scope !== null && obj.scope !== '') {
+        if (typeof obj.scope !== 'string') bad('`scope` must be VQL text: LET statements, e.g. LET OVERLAY_ACCESSOR_DELEGATES <= dict(accessor="collector", paths=[...])');
+        const scope = obj.scope as string;
+        let kinds: string[] = [];
+        try {
+          kinds = parseScript(scope).statements.map((st) => st.kind);
+        } catch (e) {
+          bad(`\`scope\` does not parse as VQL: ${(e as Error).message}`);
+        }
+        if (kinds.some((k) => k !== 'Let')) bad('`scope` may hold only LET statements (they set variables for the mounted accessor)');
+        return { type: t, ...base, from, on, scope };
+      }
       return { type: t, ...base, from, on };
     }
   }

@@ -18,6 +18,25 @@ import { queryStarted, teeLogger } from './recent.ts';
 /** The recursion guard default (SPEC 5.5: the exact limit does not matter). */
 export const DEFAULT_MAX_DEPTH = 200;
 
+/**
+ * A scope under `parent` with the LETs of `statements` bound, each evaluated when it is read
+ * (`<=` too): the variables a remapping mount's `scope:` gives the accessor it mounts.
+ */
+export function scopeWithLets(parent: Scope, statements: readonly Let[]): Scope {
+  const vars = new Map<string, Value>();
+  for (const stmt of statements) {
+    const params = stmt.params && stmt.params.length > 0 ? compileParams(stmt.params) : undefined;
+    const name = stmt.name.name;
+    if (stmt.body.kind === 'Select') {
+      const c = compileSelect(stmt.body);
+      vars.set(name, new StoredQuery(name, (sc) => c.open(sc), params));
+    } else {
+      vars.set(name, new StoredExpression(name, compileExpr(stmt.body), params));
+    }
+  }
+  return new Scope(parent, new Bindings(vars), parent.env, parent.agg, parent.depth, parent.signal);
+}
+
 export interface SessionOptions {
   readonly registry: Registry;
   /** Variables visible to every statement (`--env K=V`, artifact parameters...). */

@@ -205,3 +205,26 @@ test('zip accessor: a zip is kept for the query while it does not change, and re
   assert.deepEqual(results, [[{ M: 'one' }], [{ M: 'second, longer' }], [{ M: 'second, longer' }]]);
   assert.deepEqual(logs, []);
 });
+
+test('collector accessor: a collection\'s member names unescaped (C%3A is C:), found in any case; PathSpec.String names a member', async () => {
+  const zip = join(dir, 'collection.zip');
+  writeFileSync(zip, zipSync({
+    'uploads/auto/C%3A/Windows/System32/config/SOFTWARE': strToU8('hive'),
+    'uploads/ntfs/%5C%5C.%5CC%3A/%24Extend/%24UsnJrnl%3A%24J': strToU8('usn'),
+    'results/Windows.KapeFiles.Targets%2FUploads.json': strToU8('{}\n'),
+  }));
+  const { rows, logs } = await t.query(
+    `SELECT OSPath.Components AS C, OSPath.PathSpec.String AS S FROM glob(globs='**', root=pathspec(DelegateAccessor='file', DelegatePath=Z), accessor='collector') WHERE NOT IsDir ORDER BY S`,
+    { Z: zip },
+  );
+  assert.deepEqual(logs, []);
+  assert.deepEqual(rows.map((r) => r.C), [
+    ['results', 'Windows.KapeFiles.Targets/Uploads.json'],
+    ['uploads', 'auto', 'C:', 'Windows', 'System32', 'config', 'SOFTWARE'],
+    ['uploads', 'ntfs', '\\\\.\\C:', '$Extend', '$UsnJrnl:$J'],
+  ]);
+  // The PathSpec string opens the member again (as a mount's DelegatePath does), whatever the case.
+  const back = await t.query(`SELECT read_file(accessor='collector', filename=S) AS X, read_file(accessor='collector', filename=pathspec(DelegateAccessor='file', DelegatePath=Z, Path='/uploads/auto/C:/windows/SYSTEM32/Config/software', path_type='zip')) AS Y FROM scope()`, { S: rows[1]!.S, Z: zip });
+  assert.deepEqual(back.rows, [{ X: 'hive', Y: 'hive' }]);
+  assert.deepEqual(back.logs, []);
+});

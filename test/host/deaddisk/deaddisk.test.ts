@@ -327,6 +327,75 @@ test('Windows.Sys.Users lists the image\'s profiles (ProfileList, names without 
   ], JSON.stringify(history, null, 1));
 });
 
+// ---------------------------------------------------------------------------------------------
+// A Velociraptor collection container as evidence: a KAPE-style triage of the image (hives through
+// ntfs, the users' files through auto), collected here into an offline-collector zip.
+
+const TRIAGE = String.raw`name: Custom.Triage.Kape
+description: Uploads the hives through ntfs and the users' files through auto, as a KAPE-style triage does.
+sources:
+  - query: |
+      SELECT upload(file=OSPath, accessor='ntfs') AS Upload FROM glob(globs=['Windows/System32/config/*', 'Users/*/NTUSER.DAT'], root='\\\\.\\C:', accessor='ntfs') WHERE NOT IsDir
+  - name: Files
+    query: |
+      SELECT upload(file=OSPath, accessor='auto') AS Upload FROM glob(globs='C:/Users/**', accessor='auto') WHERE NOT IsDir
+`;
+
+let COLLECTION = '';
+/** The triage of the disk image as a collection zip (made once). */
+function collection(): string {
+  if (COLLECTION) return COLLECTION;
+  const defs = join(TMP, 'triage-defs');
+  mkdirSync(defs, { recursive: true });
+  writeFileSync(join(defs, 'Custom.Triage.Kape.yaml'), TRIAGE);
+  COLLECTION = join(TMP, 'Collection-triage.zip');
+  vql(['artifacts', 'collect', 'Custom.Triage.Kape', '--definitions', defs, '--evidence', DISK, '--output', COLLECTION]);
+  return COLLECTION;
+}
+
+test('a Velociraptor collection container is evidence: its uploads (auto and ntfs merged) are C:, its hives the registry; Windows artifacts give what they give on the disk', { skip: SKIP }, () => {
+  const zip = collection();
+  const summary = vql(['deaddisk', zip]);
+  assert.equal(summary.stderr.trim(), 'collection container: the collection\'s uploads are C: (auto, ntfs); registry: HKEY_LOCAL_MACHINE/Software, HKEY_LOCAL_MACHINE/System, HKEY_USERS\\bob');
+  assert.match(summary.stdout, /accessor: overlay/);
+  assert.match(summary.stdout, /LET OVERLAY_ACCESSOR_DELEGATES <= dict\(accessor="collector"/);
+  const byDisk = (name: string) => rows(vql(['artifacts', 'collect', name, '--definitions', CORPUS, '--evidence', DISK, '--format', 'json']).stdout);
+  const byZip = (name: string) => rows(vql(['artifacts', 'collect', name, '--definitions', CORPUS, '--evidence', zip, '--format', 'json']).stdout);
+  const programs = byZip('Windows.Sys.Programs');
+  assert.deepEqual(programs.map((r) => r.DisplayName).sort(), ['7-Zip 23.01 (x64)', 'Notepad++ (32-bit x86)', 'PuTTY release 0.80']);
+  assert.deepEqual(programs, byDisk('Windows.Sys.Programs'));
+  // The users from the hive (uploaded through ntfs), their files (through auto): one C:.
+  const history = byZip('Windows.Applications.Chrome.History');
+  assert.deepEqual(history.map((h) => [h.User, h.visited_url]), [['bob', 'https://evil.example/payload.exe']]);
+  const hidden = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'OSPath' && k !== 'HomedirMtime'));
+  assert.deepEqual(byZip('Windows.Sys.Users').map(hidden), byDisk('Windows.Sys.Users').map(hidden));
+  // Nothing of this machine: C: has only what was collected.
+  const top = rows(vql(['query', '--evidence', zip, '--format', 'json', `SELECT Name FROM glob(globs='C:/*') ORDER BY Name`]).stdout);
+  assert.deepEqual(top.map((r) => r.Name), ['Users', 'Windows']);
+});
+
+test('Velociraptor\'s own Windows.Collectors.Remapping maps the container (collector, overlay, mount scope:), and its remapping runs artifacts', { skip: SKIP }, () => {
+  const zip = collection();
+  const remap = join(TMP, 'collector-remap.yaml');
+  const out = rows(vql(['artifacts', 'collect', 'Windows.Collectors.Remapping', '--definitions', CORPUS, '--args', `ZipPath=${zip}`, '--args', 'Upload=N', '--args', `WriteRemappingPath=${remap}`, '--allow-execve', '--format', 'json']).stdout);
+  const by = (source: string) => out.filter((r) => r._Source === `Windows.Collectors.Remapping/${source}`).map((r) => r.OSPath);
+  assert.deepEqual(by('TestRegistryAccess'), ['HKEY_LOCAL_MACHINE\\Software\\Microsoft', 'HKEY_LOCAL_MACHINE\\Software\\WOW6432Node']);
+  // (The artifact's test lists the first five entries of C:, the ntfs and auto uploads merged.)
+  assert.deepEqual(by('TestFileAccess').slice(0, 3), ['C:\\Users', 'C:\\Windows', 'C:\\Users\\bob'], JSON.stringify(by('TestFileAccess')));
+  const programs = rows(vql(['artifacts', 'collect', 'Windows.Sys.Programs', '--definitions', CORPUS, '--remap', remap, '--format', 'json']).stdout);
+  assert.deepEqual(programs.map((r) => r.DisplayName).sort(), ['7-Zip 23.01 (x64)', 'Notepad++ (32-bit x86)', 'PuTTY release 0.80']);
+});
+
+test('a zip that is not a collection of files is refused with what to do instead', { skip: NO_IMAGE }, () => {
+  const zip = join(TMP, 'results-only.zip');
+  const defs = join(TMP, 'defs-results');
+  mkdirSync(defs, { recursive: true });
+  writeFileSync(join(defs, 'Custom.Rows.yaml'), 'name: Custom.Rows\nsources:\n  - query: SELECT 1 AS One FROM scope()\n');
+  vql(['artifacts', 'collect', 'Custom.Rows', '--definitions', defs, '--output', zip]);
+  const r = vql(['deaddisk', zip], 1);
+  assert.match(r.stderr, /a zip without drive uploads .*not a Velociraptor collection of a Windows machine's files\. A collection of results only opens in the Logs workbench/);
+});
+
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {
   const remap = remappingFor(DISK);
   const r = vql(['artifacts', 'collect', 'Windows.Registry.AppCompatCache', '--definitions', CORPUS, '--remap', remap, '--format', 'json']);

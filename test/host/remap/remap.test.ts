@@ -245,3 +245,63 @@ test('OSPath[i] is a path component (from the end when negative), as DeadDiskRem
   const r = await remapped(`SELECT OSPath[-2] AS User, OSPath[0] AS Drive, OSPath[9] AS Past, 'HKEY_USERS\\\\' + OSPath[-2] AS Key FROM glob(globs='C:/Users/*/NTUSER.DAT')`);
   assert.deepEqual(r.rows, [{ User: 'bob', Drive: 'C:', Past: null, Key: 'HKEY_USERS\\bob' }]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Collection containers: the `collector` accessor, the `overlay` accessor and a mount's `scope:`
+// (what Windows.Collectors.Remapping writes).
+
+test('the overlay accessor merges folders of another accessor (first one wins), from a mount\'s scope: LETs', async () => {
+  const a = join(t.dir, 'overlay-a');
+  const b = join(t.dir, 'overlay-b');
+  for (const [d, files] of [[a, { 'Windows/one.txt': 'from a', 'shared.txt': 'a wins' }], [b, { 'Windows/two.txt': 'from b', 'SHARED.txt': 'b loses', 'Users/bob/x.txt': 'only in b' }]] as const) {
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(d, f, '..'), { recursive: true });
+      writeFileSync(join(d, f), text);
+    }
+  }
+  const cfg = `remappings:
+- type: mount
+  scope: |
+    LET OVERLAY_ACCESSOR_DELEGATES <= dict(accessor="file", paths=[A, B])
+    LET A = ${JSON.stringify(a)}
+    LET B = ${JSON.stringify(b)}
+  from: {accessor: overlay}
+  "on": {accessor: auto, prefix: 'D:', path_type: windows}
+`;
+  const r = await plain(`
+    LET _ <= remap(config=Cfg, clear=TRUE)
+    SELECT OSPath, read_file(filename=OSPath) AS Text FROM glob(globs='D:/**') WHERE NOT IsDir`, { Cfg: cfg });
+  assert.deepEqual(problems(r.logs), []);
+  assert.deepEqual(r.rows.map((x) => [x.OSPath, x.Text]).sort(), [
+    ['D:\\Users\\bob\\x.txt', 'only in b'],
+    ['D:\\Windows\\one.txt', 'from a'],
+    ['D:\\Windows\\two.txt', 'from b'],
+    ['D:\\shared.txt', 'a wins'],
+  ]);
+  const gone = await plain(`LET _ <= remap(config=Cfg, clear=TRUE) SELECT read_file(filename='D:/nothing.txt') AS X FROM scope()`, { Cfg: cfg });
+  assert.match(gone.logs.join('\n'), /overlay accessor: \/nothing\.txt is in none of .*overlay-a, .*overlay-b/);
+  // Without the variable, the accessor says what it needs.
+  const bare = await plain(`SELECT read_file(filename='x', accessor='overlay') AS X FROM scope()`);
+  assert.match(bare.logs.join('\n'), /set OVERLAY_ACCESSOR_DELEGATES = dict\(accessor=NAME, paths=\[FOLDER, \.\.\.\]\)/);
+});
+
+test('a mount\'s scope: must be LET statements that parse', () => {
+  const cfg = (scope: string) => `remappings:\n- type: mount\n  scope: ${JSON.stringify(scope)}\n  from: {accessor: overlay}\n  "on": {accessor: auto, prefix: 'D:', path_type: windows}\n`;
+  assert.throws(() => parseRemapConfig(cfg('SELECT * FROM info()'), 'x.yaml'), /x\.yaml: remapping #1 \(line 2\): `scope` may hold only LET statements/);
+  assert.throws(() => parseRemapConfig(cfg('LET X <= dict(accessor='), 'x.yaml'), /`scope` does not parse as VQL/);
+});
+
+test('remap(clear=TRUE) in a session already remapped mounts this machine\'s accessors again', async () => {
+  const cfg = `remappings:
+- type: mount
+  from: {accessor: file, prefix: '${t.drive}'}
+  "on": {accessor: file, prefix: 'C:', path_type: windows}
+`;
+  // The second clear remapping mounts from file, which the first one made a mount tree.
+  const r = await plain(`
+    LET _ <= remap(config=Cfg, clear=TRUE)
+    LET _ <= remap(config=Cfg, clear=TRUE)
+    SELECT stat(filename='C:/Windows/win.ini', accessor='file').Size AS S FROM scope()`, { Cfg: cfg });
+  assert.deepEqual(problems(r.logs), []);
+  assert.deepEqual(r.rows, [{ S: 25 }]);
+});
