@@ -16,12 +16,13 @@
  */
 import { constants } from 'node:fs';
 import { VDict, VTime, type Registry, type Scope } from '../../vql/index.ts';
-import { NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
+import { NotFound, readFull, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
 import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
 import { unescapeComponent } from './zip-escape.ts';
+import { expandSparse, parseSparseIndex, sparseReader, sparseSize, type SparseRange } from './sparse-upload.ts';
 
 interface Node {
   readonly name: string;
@@ -154,6 +155,32 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
     if (!node) throw new NotFound(`${name} accessor: ${p.path || '/'} is not in ${pathText((p.delegate?.spec ?? p.delegate?.path ?? '') as never)}`);
     return node;
   };
+  /** A collection member's sparse index (`<member>.idx`), when it has one. */
+  const sparseIndex = async (p: OSPath, scope: Scope): Promise<SparseRange[] | null> => {
+    if (!p.components.length) return null;
+    const idx = p.dirname().append([`${p.basename}.idx`]);
+    let node: Node;
+    try {
+      node = await lookup(idx, scope);
+    } catch {
+      return null;
+    }
+    if (!node.entry || node.entry.size > 64 << 20) return null;
+    const { accessor, target } = zipDelegate(p, scope, name);
+    const r = await openZipEntry(await accessor.open(target, scope), node.entry);
+    try {
+      return parseSparseIndex(Buffer.from(await readFull(r, 0, node.entry.size)).toString('utf8'));
+    } finally {
+      await r.close();
+    }
+  };
+  /** File information; a sparse upload has the size of the file it was (when read expanded). */
+  const statAs = async (p: OSPath, node: Node, scope: Scope | undefined): Promise<FileStat> => {
+    const st = statOf(p, node);
+    if (!unescape || st.isDir || !scope) return st;
+    const ranges = await sparseIndex(p, scope);
+    return ranges && expandSparse(ranges) ? { ...st, size: sparseSize(ranges) } : st;
+  };
   return {
     name,
     doc: doc ?? (nocase
@@ -167,13 +194,15 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
       const why = unreadable(node.entry);
       if (why) throw new Error(`${name} accessor: ${why}`);
       const { accessor, target } = zipDelegate(p, scope, name);
-      return openZipEntry(await accessor.open(target, scope), node.entry);
+      const member = await openZipEntry(await accessor.open(target, scope), node.entry);
+      const ranges = unescape ? await sparseIndex(p, scope) : null;
+      return ranges && expandSparse(ranges) ? sparseReader(member, ranges) : member;
     },
     async lstat(p, scope) {
-      return statOf(p, await lookup(p, scope));
+      return statAs(p, await lookup(p, scope), scope);
     },
     async stat(p, scope) {
-      return statOf(p, await lookup(p, scope));
+      return statAs(p, await lookup(p, scope), scope);
     },
     async readDir(dir, scope) {
       const node = await lookup(dir, scope);
@@ -190,7 +219,8 @@ export const zipNocaseAccessor = makeZipAccessor('zip_nocase', true);
 /**
  * `collector`: a Velociraptor collection container with its member names unescaped (`uploads/
  * ntfs/\\.\C:/$MFT`), as Velociraptor's collector accessor shows them, and found whatever
- * their case (Windows' files are asked for as `Config` where they were stored as `config`).
+ * their case (Windows' files are asked for as `Config` where they were stored as `config`); a
+ * sparse upload (with a `.idx` member) is read as the file it was (sparse-upload.ts).
  */
 export const collectorAccessor = makeZipAccessor('collector', true, true,
   'A collection container (zip) with its member names unescaped: uploads/auto/C:/..., uploads/ntfs/\\\\.\\C:/... (a pathspec: DelegateAccessor/DelegatePath name the zip, Path the member)');

@@ -228,3 +228,39 @@ test('collector accessor: a collection\'s member names unescaped (C%3A is C:), f
   assert.deepEqual(back.rows, [{ X: 'hive', Y: 'hive' }]);
   assert.deepEqual(back.logs, []);
 });
+
+test('collector accessor: a sparse upload (.idx) reads as the file it was, holes as zeros; a mostly-hole giant reads as stored, as Velociraptor', async () => {
+  const zip = join(dir, 'sparse.zip');
+  // Stored: "AAAAA" + "BBB"; the file: AAAAA, 5 bytes of hole, BBB.
+  const idx = JSON.stringify({ ranges: [{ file_length: 5, length: 5 }, { file_offset: 5, original_offset: 5, length: 5 }, { file_offset: 5, original_offset: 10, file_length: 3, length: 3 }] });
+  // The older index: one range per line.
+  const lines = ['{"file_length":2,"length":2}', '{"file_offset":2,"original_offset":4,"file_length":2,"length":2}'].join('\n');
+  // A $J-like file: 300 MiB of which 6 bytes are data.
+  const giant = JSON.stringify({ ranges: [{ original_offset: 0, length: 300 * 2 ** 20 - 6 }, { original_offset: 300 * 2 ** 20 - 6, file_length: 6, length: 6 }] });
+  writeFileSync(zip, zipSync({
+    'uploads/ntfs/%5C%5C.%5CC%3A/sparse.bin': strToU8('AAAAABBB'),
+    'uploads/ntfs/%5C%5C.%5CC%3A/sparse.bin.idx': strToU8(idx),
+    'uploads/ntfs/%5C%5C.%5CC%3A/old.bin': strToU8('xxyy'),
+    'uploads/ntfs/%5C%5C.%5CC%3A/old.bin.idx': strToU8(lines),
+    'uploads/ntfs/%5C%5C.%5CC%3A/%24Extend/%24UsnJrnl%3A%24J': strToU8('RECORD'),
+    'uploads/ntfs/%5C%5C.%5CC%3A/%24Extend/%24UsnJrnl%3A%24J.idx': strToU8(giant),
+  }));
+  // (The device component is quoted, as a generic path prints a component with separators.)
+  const spec = (p: string) => JSON.stringify({ DelegateAccessor: 'file', DelegatePath: zip, Path: `/uploads/ntfs/"\\\\.\\C:"/${p}` });
+  const P = (p: string) => `pathspec(parse=${JSON.stringify(spec(p))})`;
+  const { rows, logs } = await t.query(`SELECT
+      format(format='%x', args=read_file(accessor='collector', filename=${P('sparse.bin')})) AS Sparse,
+      stat(accessor='collector', filename=${P('sparse.bin')}).Size AS SparseSize,
+      format(format='%x', args=read_file(accessor='collector', filename=${P('old.bin')})) AS Old,
+      read_file(accessor='collector', filename=${P('$Extend/$UsnJrnl:$J')}) AS J,
+      stat(accessor='collector', filename=${P('$Extend/$UsnJrnl:$J')}).Size AS JSize
+    FROM scope()`, { Z: zip });
+  assert.deepEqual(logs, []);
+  assert.deepEqual(rows, [{
+    Sparse: Buffer.from('AAAAA\0\0\0\0\0BBB').toString('hex'),
+    SparseSize: 13,
+    Old: Buffer.from('xx\0\0yy').toString('hex'),
+    J: 'RECORD',
+    JSize: 6,
+  }]);
+});
