@@ -78,6 +78,7 @@ function common(hostname: string): unknown[] {
     shadow('raw_reg', 'raw_reg'),
     shadow('raw_reg', 'raw_registry'),
     shadow('raw_ntfs', 'ntfs'),
+    shadow('raw_ntfs', 'raw_ntfs'),
     shadow('data', 'data'),
     shadow('scope', 'scope'),
     shadow('sparse', 'sparse'),
@@ -303,6 +304,14 @@ async function imageRemap(registry: Registry, image: ImageSource, hostname: stri
   }
   // The mft accessor's \\.\C:\<inode> paths (Windows.NTFS.Recover, Windows.Triage.SDS) are the volume's.
   const mft = { type: 'mount', description: 'MFT entries of C:', from: { accessor: 'mft', prefix: JSON.stringify(volume) }, on: { accessor: 'mft', prefix: '\\\\.\\C:', path_type: 'ntfs' } };
+  // A whole disk is the machine's first physical drive, as raw_file reads it (Windows.Forensics.UEFI
+  // reads \\.\PhysicalDrive0's partition table, PartitionTable \\?\GLOBALROOT\Device\Harddisk0\DR0).
+  if (kind.endsWith('disk image')) {
+    const from = image.format ? { accessor: image.format, prefix: JSON.stringify(image.spec.Delegate) } : { accessor: 'file', prefix: image.path };
+    for (const name of ['\\\\.\\PhysicalDrive0', '\\\\?\\GLOBALROOT\\Device\\Harddisk0\\DR0']) {
+      mounts.push({ type: 'mount', description: `The disk as ${name}`, from, on: { accessor: 'raw_file', prefix: name, path_type: 'ntfs' } });
+    }
+  }
   return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), mft, ...mounts] } };
 }
 

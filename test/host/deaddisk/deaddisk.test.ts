@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,28 @@ function signedByPlantedRoot(): Buffer | null {
   return readFileSync(join(TMP, 'evil.exe'));
 }
 let EVIL: Buffer | null = null;
+
+/** The Windows boot manager's path on the EFI system partition. */
+const BOOTMGR = 'EFI/Microsoft/Boot/bootmgfw.efi';
+
+/**
+ * An EFI system partition (FAT16 by dosfstools' mkfs.fat, filled by mtools' mcopy) holding a boot
+ * manager signed under the planted root (a bootkit's trick), or null without those tools.
+ */
+function efiPartition(): string | null {
+  const mkfs = ['mkfs.fat', '/usr/sbin/mkfs.fat', '/sbin/mkfs.fat'].find((t) => spawnSync(t, ['--help']).error === undefined);
+  if (!EVIL || !mkfs || spawnSync('mcopy', ['-V']).status !== 0) return null;
+  const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+  const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: TMP, stdio: 'pipe', env });
+  const boot = buildPe({ is64: true, machine: 0x8664, timeDateStamp: 1500000000, imageBase: 0x10000000n, characteristics: 0x22, imports: [{ dll: 'KERNEL32.dll', functions: ['ExitProcess'] }] });
+  writeFileSync(join(TMP, 'bootmgfw-unsigned.efi'), boot.bytes);
+  run('osslsigncode', ['sign', '-certs', 'evil.pem', '-key', 'evil.key', '-n', 'Boot Manager', '-in', 'bootmgfw-unsigned.efi', '-out', 'bootmgfw.efi']);
+  const efi = join(TMP, 'efi.img');
+  run(mkfs, ['-C', '-F', '16', '-n', 'SYSTEM', efi, String(16 * 1024)]);
+  run('mmd', ['-i', efi, '::/EFI', '::/EFI/Microsoft', '::/EFI/Microsoft/Boot']);
+  run('mcopy', ['-i', efi, join(TMP, 'bootmgfw.efi'), `::/${BOOTMGR}`]);
+  return efi;
+}
 let CATALOG: { notepad: Buffer; catalog: Buffer } | null = null;
 const CATROOT = 'Windows/System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}';
 
@@ -207,7 +229,7 @@ before(() => {
     mkdirSync(dirname(join(FOLDER, p)), { recursive: true });
     writeFileSync(join(FOLDER, p), content);
   }
-  wrapInGpt(PART, DISK);
+  wrapInGpt(PART, DISK, efiPartition() ?? undefined);
 });
 
 after(() => {
@@ -394,6 +416,19 @@ test('a zip that is not a collection of files is refused with what to do instead
   vql(['artifacts', 'collect', 'Custom.Rows', '--definitions', defs, '--output', zip]);
   const r = vql(['deaddisk', zip], 1);
   assert.match(r.stderr, /a zip without drive uploads .*not a Velociraptor collection of a Windows machine's files\. A collection of results only opens in the Logs workbench/);
+});
+
+test('Windows.Forensics.UEFI finds the boot manager on the image\'s EFI partition (raw_file is the disk, fat, parse_pe, authenticode)', { skip: SKIP }, (t) => {
+  if (!existsSync(join(TMP, 'efi.img'))) return t.skip('mkfs.fat, mtools or osslsigncode is not installed (apt-get install dosfstools mtools osslsigncode): no EFI partition in the image');
+  const out = rows(vql(['artifacts', 'collect', 'Windows.Forensics.UEFI', '--definitions', CORPUS, '--evidence', DISK, '--format', 'json']).stdout);
+  assert.equal(out.length, 1, JSON.stringify(out, null, 1));
+  const efi = out[0] as { OSPath: string; Size: number; Partition: { PartitionName: string }; Hash: { SHA256: string }; PEInfo: { FileHeader: { Machine: string } }; Authenticode: { Trusted: string; SubjectName: string; ProgramName: string } };
+  assert.equal(efi.OSPath.replace(/\\/g, '/').replace(/^\//, '').toLowerCase(), BOOTMGR.toLowerCase());
+  assert.equal(efi.Partition.PartitionName, 'EFI system partition');
+  assert.equal(efi.Size, statSync(join(TMP, 'bootmgfw.efi')).size);
+  assert.equal(efi.Hash.SHA256, createHash('sha256').update(readFileSync(join(TMP, 'bootmgfw.efi'))).digest('hex'));
+  assert.equal(efi.PEInfo.FileHeader.Machine, 'IMAGE_FILE_MACHINE_AMD64');
+  assert.deepEqual([efi.Authenticode.Trusted, efi.Authenticode.SubjectName, efi.Authenticode.ProgramName], ['trusted', 'Totally Legit Software', 'Boot Manager']);
 });
 
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {

@@ -44,22 +44,33 @@ function guidBytes(guid: string): Buffer {
 /** Windows' "Basic data partition" type. */
 const BASIC_DATA = 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7';
 
+/** The EFI system partition's type. */
+const EFI_SYSTEM = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+
 /**
  * Writes a GPT disk image at `disk` with one "Basic data partition" at PARTITION_LBA holding
- * the partition image's bytes: protective MBR, primary header and entries (CRCs set), and the
+ * the partition image's bytes, and, given `efi` (a FAT volume image), an "EFI system partition"
+ * after it (1 MiB aligned): protective MBR, primary header and entries (CRCs set), and the
  * backup header at the last sector.
  */
-export function wrapInGpt(partitionImage: string, disk: string): void {
+export function wrapInGpt(partitionImage: string, disk: string, efi?: string): void {
+  const align = (n: number) => Math.ceil(n / 2048) * 2048;
   const partSize = statSync(partitionImage).size;
   const partSectors = Math.ceil(partSize / SECTOR);
-  const totalSectors = PARTITION_LBA + partSectors + 34;
+  const efiLba = align(PARTITION_LBA + partSectors);
+  const efiSectors = efi ? Math.ceil(statSync(efi).size / SECTOR) : 0;
+  const totalSectors = (efi ? efiLba + efiSectors : PARTITION_LBA + partSectors) + 34;
   const lastUsable = totalSectors - 34;
   const entries = Buffer.alloc(128 * 128);
-  guidBytes(BASIC_DATA).copy(entries, 0);
-  guidBytes('6A4F3B2C-1D0E-4F5A-8B9C-0D1E2F3A4B5C').copy(entries, 16);
-  entries.writeBigUInt64LE(BigInt(PARTITION_LBA), 32);
-  entries.writeBigUInt64LE(BigInt(PARTITION_LBA + partSectors - 1), 40);
-  Buffer.from('Basic data partition', 'utf16le').copy(entries, 56);
+  const entry = (i: number, type: string, id: string, first: number, sectors: number, name: string) => {
+    guidBytes(type).copy(entries, i * 128);
+    guidBytes(id).copy(entries, i * 128 + 16);
+    entries.writeBigUInt64LE(BigInt(first), i * 128 + 32);
+    entries.writeBigUInt64LE(BigInt(first + sectors - 1), i * 128 + 40);
+    Buffer.from(name, 'utf16le').copy(entries, i * 128 + 56);
+  };
+  entry(0, BASIC_DATA, '6A4F3B2C-1D0E-4F5A-8B9C-0D1E2F3A4B5C', PARTITION_LBA, partSectors, 'Basic data partition');
+  if (efi) entry(1, EFI_SYSTEM, '7B5A4C3D-2E1F-4A6B-9C8D-1E2F3A4B5C6D', efiLba, efiSectors, 'EFI system partition');
   const header = (current: number, backup: number, entriesLba: number): Buffer => {
     const h = Buffer.alloc(SECTOR);
     h.write('EFI PART', 0, 'latin1');
@@ -96,4 +107,5 @@ export function wrapInGpt(partitionImage: string, disk: string): void {
   }
   // The partition's bytes (sparse regions stay sparse: dd with conv=sparse).
   execFileSync('dd', [`if=${partitionImage}`, `of=${disk}`, 'bs=1M', `seek=${(PARTITION_LBA * SECTOR) / (1 << 20)}`, 'conv=notrunc,sparse', 'status=none']);
+  if (efi) execFileSync('dd', [`if=${efi}`, `of=${disk}`, 'bs=1M', `seek=${(efiLba * SECTOR) / (1 << 20)}`, 'conv=notrunc,sparse', 'status=none']);
 }
