@@ -7,14 +7,7 @@
  * than twice the stored data (a `$J` of a few MB data in a GB of holes): then the stored ranges are
  * read as they are, which is what parsers that scan for records (parse_usn) want.
  */
-import type { FileReader } from '../files/accessors.ts';
-
-export interface SparseRange {
-  fileOffset: number;
-  originalOffset: number;
-  fileLength: number;
-  length: number;
-}
+import { sparseSize, type SparseRange } from '../files/ranged-reader.ts';
 
 /** Velociraptor's `ShouldPadFile` threshold (defaults.max_sparse_expand_size). */
 export const MAX_SPARSE_EXPAND = 100 * 1024 * 1024;
@@ -53,33 +46,4 @@ export function expandSparse(ranges: readonly SparseRange[]): boolean {
   const total = sparseSize(ranges);
   const data = ranges.reduce((n, r) => n + r.fileLength, 0);
   return !(total >= MAX_SPARSE_EXPAND && total > 2 * data);
-}
-
-/** The original file's size: the end of the last range. */
-export function sparseSize(ranges: readonly SparseRange[]): number {
-  return ranges.reduce((n, r) => Math.max(n, r.originalOffset + r.length), 0);
-}
-
-/** The original file over `stored` (the member): data ranges where they were, holes as zeros. */
-export function sparseReader(stored: FileReader, ranges: readonly SparseRange[]): FileReader {
-  const sorted = [...ranges].sort((a, b) => a.originalOffset - b.originalOffset);
-  const size = sparseSize(sorted);
-  return {
-    size,
-    async read(offset, length) {
-      const end = Math.min(offset + length, size);
-      if (end <= offset) return new Uint8Array(0);
-      const out = new Uint8Array(end - offset);
-      for (const r of sorted) {
-        if (r.fileLength === 0) continue; // a hole: zeros already
-        const from = Math.max(offset, r.originalOffset);
-        const to = Math.min(end, r.originalOffset + Math.min(r.length, r.fileLength));
-        if (to <= from) continue;
-        const b = await stored.read(r.fileOffset + (from - r.originalOffset), to - from);
-        out.set(b, from - offset);
-      }
-      return out;
-    },
-    close: () => stored.close(),
-  };
 }

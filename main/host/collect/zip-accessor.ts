@@ -22,7 +22,8 @@ import { OSPath, pathText } from '../files/ospath.ts';
 import { openZipEntry, readZipDirectory, unreadable, type ZipEntry } from './zip-read.ts';
 import { delegateOf, keptContainer } from '../files/delegate.ts';
 import { unescapeComponent } from './zip-escape.ts';
-import { expandSparse, parseSparseIndex, sparseReader, sparseSize, type SparseRange } from './sparse-upload.ts';
+import { expandSparse, parseSparseIndex } from './sparse-upload.ts';
+import { rangedReader, sparseSize, type SparseRange } from '../files/ranged-reader.ts';
 
 interface Node {
   readonly name: string;
@@ -196,7 +197,7 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
       const { accessor, target } = zipDelegate(p, scope, name);
       const member = await openZipEntry(await accessor.open(target, scope), node.entry);
       const ranges = unescape ? await sparseIndex(p, scope) : null;
-      return ranges && expandSparse(ranges) ? sparseReader(member, ranges) : member;
+      return ranges && expandSparse(ranges) ? rangedReader(member, ranges) : member;
     },
     async lstat(p, scope) {
       return statAs(p, await lookup(p, scope), scope);

@@ -9,6 +9,7 @@
  *
  * Accessors live in a small per-registry table: `registerAccessor(registry, accessor)` adds one.
  */
+import { rangedReader } from './ranged-reader.ts';
 import { lstat, open as fsOpen, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ABSENT, type Registry, type Scope, type Value } from '../../vql/index.ts';
@@ -153,22 +154,7 @@ const sparseAccessor: Accessor = {
     const ranges = JSON.parse(p.components.join('/') || '[]') as Array<{ Offset: number; Length: number }>;
     const delegate = accessorFor(scope, p.delegate?.accessor ?? 'auto');
     const inner = await delegate.open(p.delegate?.spec ?? p.delegate?.path ?? '', scope);
-    const size = ranges.reduce((m, r) => Math.max(m, r.Offset + r.Length), 0);
-    return {
-      size,
-      async read(offset, length) {
-        const end = Math.min(offset + length, size);
-        if (end <= offset) return new Uint8Array(0);
-        const out = new Uint8Array(end - offset);
-        for (const r of ranges) {
-          const from = Math.max(offset, r.Offset);
-          const to = Math.min(end, r.Offset + r.Length);
-          if (to > from) out.set(await inner.read(from, to - from), from - offset);
-        }
-        return out;
-      },
-      close: () => inner.close(),
-    };
+    return rangedReader(inner, ranges.map((r) => ({ fileOffset: r.Offset, originalOffset: r.Offset, fileLength: r.Length, length: r.Length })));
   },
 };
 
