@@ -335,6 +335,11 @@ async function isZip(path: string): Promise<boolean> {
  */
 async function collectionRemap(registry: Registry, zip: string, hostname: string | undefined): Promise<Omit<EvidenceRemap, 'yaml'>> {
   const vars = { Zip: zip };
+  // A damaged zip says so (not "no uploads"): its listing is read first, and its error kept.
+  const problems: string[] = [];
+  await collect(`SELECT * FROM stat(accessor='collector', filename=pathspec(DelegateAccessor='file', DelegatePath=Zip, Path='uploads'))`, { registry, vars, log: (_level, m) => void problems.push(m) });
+  const damage = problems.find((m) => !/ is not in /.test(m));
+  if (damage) throw new EvidenceError(`${zip}: the zip cannot be read: ${damage.replace(/^(stat: )+/, '')}`);
   const rows = await collect(`SELECT OSPath, OSPath.Basename AS Name, OSPath.Components[1] AS Accessor FROM glob(globs='/uploads/*/*', accessor='collector', root=pathspec(DelegateAccessor='file', DelegatePath=Zip)) WHERE IsDir`, { registry, vars, log: () => {} });
   const drives = new Map<string, string[]>();
   for (const r of rows) {

@@ -408,7 +408,7 @@ test('Velociraptor\'s own Windows.Collectors.Remapping maps the container (colle
   assert.deepEqual(programs.map((r) => r.DisplayName).sort(), ['7-Zip 23.01 (x64)', 'Notepad++ (32-bit x86)', 'PuTTY release 0.80']);
 });
 
-test('a zip that is not a collection of files is refused with what to do instead', { skip: NO_IMAGE }, () => {
+test('a zip that is not a collection of files, or is damaged, is refused with what to do instead', { skip: NO_IMAGE }, () => {
   const zip = join(TMP, 'results-only.zip');
   const defs = join(TMP, 'defs-results');
   mkdirSync(defs, { recursive: true });
@@ -416,6 +416,10 @@ test('a zip that is not a collection of files is refused with what to do instead
   vql(['artifacts', 'collect', 'Custom.Rows', '--definitions', defs, '--output', zip]);
   const r = vql(['deaddisk', zip], 1);
   assert.match(r.stderr, /a zip without drive uploads .*not a Velociraptor collection of a Windows machine's files\. A collection of results only opens in the Logs workbench/);
+  // A damaged one (cut short in a copy) says so.
+  const cut = join(TMP, 'cut-short.zip');
+  writeFileSync(cut, readFileSync(zip).subarray(0, 200));
+  assert.match(vql(['deaddisk', cut], 1).stderr, /cut-short\.zip: the zip cannot be read: not a zip file \(no end-of-central-directory record\)/);
 });
 
 test('Windows.Forensics.UEFI finds the boot manager on the image\'s EFI partition (raw_file is the disk, fat, parse_pe, authenticode)', { skip: SKIP }, (t) => {
