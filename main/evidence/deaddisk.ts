@@ -205,23 +205,28 @@ async function openImage(path: string): Promise<ImageSource> {
   };
 }
 
-/** The byte offsets of a disk image's partitions: GPT's when it has one, else the MBR's. */
+/**
+ * The byte offsets of a disk image's partitions: GPT's when it has one (its header at LBA 1 of
+ * 512-byte sectors, or of 4096-byte ones on a 4Kn disk), else the MBR's.
+ */
 export async function partitionOffsets(image: ImageSource): Promise<number[]> {
   const readAt = (offset: number, length: number) => image.readAt(offset, length);
   const head = await readAt(0, 2 * SECTOR);
   if (head.length < 2 * SECTOR) return [];
-  if (head.subarray(SECTOR, SECTOR + 8).toString('latin1') === 'EFI PART') {
-    const entriesLba = Number(head.readBigUInt64LE(SECTOR + 72));
-    const count = Math.min(head.readUInt32LE(SECTOR + 80), 1024);
-    const size = head.readUInt32LE(SECTOR + 84);
+  for (const lba of [SECTOR, 4096]) {
+    const h = lba === SECTOR ? head.subarray(SECTOR) : await readAt(lba, SECTOR);
+    if (h.length < 92 || h.subarray(0, 8).toString('latin1') !== 'EFI PART') continue;
+    const entriesLba = Number(h.readBigUInt64LE(72));
+    const count = Math.min(h.readUInt32LE(80), 1024);
+    const size = h.readUInt32LE(84);
     if (size < 128 || size > 4096) return [];
-    const table = await readAt(entriesLba * SECTOR, count * size);
+    const table = await readAt(entriesLba * lba, count * size);
     const out: number[] = [];
     for (let i = 0; (i + 1) * size <= table.length; i++) {
       const e = table.subarray(i * size, (i + 1) * size);
       if (e.subarray(0, 16).every((b) => b === 0)) continue;
       const start = Number(e.readBigUInt64LE(32));
-      if (start > 0) out.push(start * SECTOR);
+      if (start > 0) out.push(start * lba);
     }
     return out;
   }

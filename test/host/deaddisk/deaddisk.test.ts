@@ -435,6 +435,16 @@ test('Windows.Forensics.UEFI finds the boot manager on the image\'s EFI partitio
   assert.deepEqual([efi.Authenticode.Trusted, efi.Authenticode.SubjectName, efi.Authenticode.ProgramName], ['trusted', 'Totally Legit Software', 'Boot Manager']);
 });
 
+test('a disk with 4096-byte sectors (4Kn): its GPT and its NTFS volume are found and read', { skip: NO_IMAGE }, () => {
+  const part = join(TMP, 'part-4k.img');
+  const disk = join(TMP, 'disk-4k.img');
+  buildNtfsPartition(part, { 'Windows/System32/drivers/etc/hosts': '127.0.0.1 localhost\r\n', 'Users/bob/Documents/report.txt': 'on a 4Kn disk\n' }, 16, 4096);
+  wrapInGpt(part, disk, undefined, 4096);
+  assert.equal(vql(['deaddisk', disk]).stderr.trim(), 'disk image: C: is the NTFS volume at byte 1048576; registry: no hives found');
+  const out = rows(vql(['query', '--evidence', disk, '--env', 'Dev=\\\\.\\C:', '--format', 'json', `SELECT read_file(filename='C:/Users/bob/Documents/report.txt') AS R, parse_ntfs(device=Dev, filename='Users/bob/Documents/report.txt').MFTID > 0 AS InMft FROM scope()`]).stdout);
+  assert.deepEqual(out, [{ R: 'on a 4Kn disk\n', InMft: true }]);
+});
+
 test('Windows.Registry.AppCompatCache reads the Shimcache of the SYSTEM hive inside the image', { skip: SKIP }, () => {
   const remap = remappingFor(DISK);
   const r = vql(['artifacts', 'collect', 'Windows.Registry.AppCompatCache', '--definitions', CORPUS, '--remap', remap, '--format', 'json']);

@@ -50,10 +50,10 @@ function unmount(mnt: string): void {
 }
 
 /** An empty NTFS volume: 512-byte sectors, 4 KiB clusters (compression needs <= 4 KiB). */
-export function makeVolume(image: string, sizeMiB: number, label = 'Test'): void {
+export function makeVolume(image: string, sizeMiB: number, label = 'Test', sectorSize: 512 | 4096 = 512): void {
   writeFileSync(image, '');
   execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
-  execFileSync(tool('mkntfs')!, ['-F', '-q', '-Q', '-s', '512', '-c', '4096', '-L', label, image], { stdio: 'ignore' });
+  execFileSync(tool('mkntfs')!, ['-F', '-q', '-Q', '-s', String(sectorSize), '-c', '4096', '-L', label, image], { stdio: 'ignore' });
 }
 
 /** Runs `fn` with the volume mounted (alternate streams as `file:stream`). */
