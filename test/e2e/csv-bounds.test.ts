@@ -39,15 +39,14 @@ describe('e2e: files that are not CSV, in the log workbench', { skip: e2eSkip() 
     await dialog.getByLabel('Path').fill(path);
     await dialog.getByLabel('Path').press('Enter');
     const name = path.split('/').pop()!;
-    await page.waitForFunction((n) => {
-      const s = document.querySelector('[aria-label="Table summary"]')?.textContent ?? '';
-      const alert = document.querySelector('section[aria-label="Logs workbench"] p[role="alert"]')?.textContent ?? '';
-      return (s.includes(n) && s.includes('loaded in')) || alert.includes(n);
+    // The summary and the error are read in the same check that sees the file done, not after
+    // it (the page may redraw in between).
+    const done = await page.waitForFunction((n) => {
+      const summary = document.querySelector('[aria-label="Table summary"]')?.textContent ?? '';
+      const error = document.querySelector('section[aria-label="Logs workbench"] p[role="alert"]')?.textContent ?? '';
+      return (summary.includes(n) && summary.includes('loaded in')) || error.includes(n) ? { summary, error } : false;
     }, name, { timeout: 150_000 });
-    return page.evaluate(() => ({
-      summary: document.querySelector('[aria-label="Table summary"]')?.textContent ?? '',
-      error: document.querySelector('section[aria-label="Logs workbench"] p[role="alert"]')?.textContent ?? '',
-    }));
+    return (await done.jsonValue()) as { summary: string; error: string };
   }
 
   async function problems(): Promise<string[]> {
@@ -80,8 +79,8 @@ describe('e2e: files that are not CSV, in the log workbench', { skip: e2eSkip() 
     // And a real CSV file after it opens as usual.
     const good = join(app.dir, 'good.csv');
     writeFileSync(good, 'id,note\n1,"a\rb"\n2,plain\n');
-    const { summary } = await open(good);
-    assert.match(summary.replace(/\s+/g, ' '), /good\.csv · csv · 2 rows · 2 columns/);
+    const opened = await open(good);
+    assert.match(opened.summary.replace(/\s+/g, ' '), /good\.csv · csv · 2 rows · 2 columns/, `the error shown: ${opened.error}`);
     assert.deepEqual(app.errors, []);
   });
 
