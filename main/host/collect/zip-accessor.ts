@@ -31,6 +31,8 @@ interface Node {
   children?: Map<string, Node>;
   /** Lower-cased names → children (zip_nocase). */
   lower?: Map<string, Node>;
+  /** collector: the member's sparse ranges from its `.idx` (null: none), read once per loaded zip. */
+  sparse?: Promise<SparseRange[] | null>;
 }
 
 interface LoadedZip {
@@ -156,8 +158,9 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
     if (!node) throw new NotFound(`${name} accessor: ${p.path || '/'} is not in ${pathText((p.delegate?.spec ?? p.delegate?.path ?? '') as never)}`);
     return node;
   };
-  /** A collection member's sparse index (`<member>.idx`), when it has one. */
-  const sparseIndex = async (p: OSPath, scope: Scope): Promise<SparseRange[] | null> => {
+  /** A collection member's sparse index (`<member>.idx`), when it has one; kept on the member. */
+  const sparseIndex = (p: OSPath, member: Node, scope: Scope): Promise<SparseRange[] | null> => (member.sparse ??= readSparseIndex(p, scope));
+  const readSparseIndex = async (p: OSPath, scope: Scope): Promise<SparseRange[] | null> => {
     if (!p.components.length) return null;
     const idx = p.dirname().append([`${p.basename}.idx`]);
     let node: Node;
@@ -179,7 +182,7 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
   const statAs = async (p: OSPath, node: Node, scope: Scope | undefined): Promise<FileStat> => {
     const st = statOf(p, node);
     if (!unescape || st.isDir || !scope) return st;
-    const ranges = await sparseIndex(p, scope);
+    const ranges = await sparseIndex(p, node, scope);
     return ranges && expandSparse(ranges) ? { ...st, size: sparseSize(ranges) } : st;
   };
   return {
@@ -196,7 +199,7 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
       if (why) throw new Error(`${name} accessor: ${why}`);
       const { accessor, target } = zipDelegate(p, scope, name);
       const member = await openZipEntry(await accessor.open(target, scope), node.entry);
-      const ranges = unescape ? await sparseIndex(p, scope) : null;
+      const ranges = unescape ? await sparseIndex(p, node, scope) : null;
       return ranges && expandSparse(ranges) ? rangedReader(member, ranges) : member;
     },
     async lstat(p, scope) {
