@@ -1,6 +1,6 @@
 /**
  * Flags shared by the commands: output (`--format`, `--max_wait`, `--timeout`, `--output`)
- * and engine (`--definitions`, `--allow-execve`, `--env`, `--tools`, `--tool`), parsed with
+ * and engine (`--definitions`, `--allow-execve`, `--env`, `--tools`, `--tool`, `--filestore`), parsed with
  * node:util parseArgs.
  */
 import { UsageError } from './run-context.ts';
@@ -29,6 +29,7 @@ export const ENGINE_OPTIONS = {
   env: { type: 'string', multiple: true, default: [] as string[] },
   tools: { type: 'string' },
   tool: { type: 'string', multiple: true, default: [] as string[] },
+  filestore: { type: 'string' },
 } as const;
 
 /**
@@ -144,6 +145,14 @@ export function engineFlags(values: Record<string, unknown>): EngineFlags {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const flags: EngineFlags = { definitions: (values.definitions as string[] | undefined) ?? [], allowExecve: values['allow-execve'] === true, env };
+  const filestore = values.filestore as string | undefined;
+  if (filestore !== undefined) {
+    // The fs accessors read $VQL_FILESTORE (host/collect/fs-accessor.ts); worker threads and
+    // the sessions of this run inherit it.
+    const dir = resolve(filestore);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) fail(`--filestore ${filestore}: not a folder (give a Velociraptor server's datastore folder, or a copy of one)`);
+    process.env.VQL_FILESTORE = dir;
+  }
   const toolFiles = (values.tool as string[] | undefined) ?? [];
   if (values.tools !== undefined || toolFiles.length) flags.tools = toolsFlags(values.tools as string | undefined, toolFiles);
   return flags;

@@ -15,6 +15,8 @@ export const QUERY_USAGE = `query flags:
   --allow-execve       let queries run programs (execve)
   --tools DIR          the tools folder artifacts' tools: come from (default <datastore>/tools)
   --tool NAME=PATH     the file of tool NAME (Tool_NAME_PATH for Generic.Utils.FetchBinary); repeatable
+  --filestore DIR      the Velociraptor file store the fs and fs_sparse accessors read (a server's datastore
+                       folder or a copy; default $VQL_FILESTORE, else <datastore>)
   --remap FILE         run against evidence: a Velociraptor remapping config (YAML: mounts, shadows,
                        impersonation) replaces the accessors; see docs/remapping.md
   --evidence PATH      run against Windows evidence (a raw, E01, VHDX or VMDK disk image, an NTFS partition image, a folder,
@@ -36,7 +38,8 @@ export const ARTIFACTS_USAGE = `artifacts commands (each also takes --definition
                                   --output X.zip writes a Velociraptor collection container (rows, log, uploads) instead;
                                   otherwise upload() stores files in a folder uploads-<time> named on stderr;
                                   tools (Generic.Utils.FetchBinary): a file <tools>/NAME or <tools>/NAME/<one file>,
-                                  --tools DIR (default <datastore>/tools), --tool NAME=PATH (repeatable)
+                                  --tools DIR (default <datastore>/tools), --tool NAME=PATH (repeatable);
+                                  --filestore DIR: the Velociraptor file store the fs accessor reads
   artifacts verify PATH... [--strict]
                                   load, validate and parse every artifact under PATH; ends with N passed, N failed
   artifacts reach [DIR...] [--os linux|darwin|windows] [--json] [--remap FILE | --evidence PATH]

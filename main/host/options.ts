@@ -22,4 +22,9 @@ export interface HostOptions {
    * that would otherwise reach the internet.
    */
   readonly network?: 'all' | 'loopback';
+  /**
+   * The folder of a Velociraptor server's file store (a datastore directory or a copy) that the
+   * `fs` and `fs_sparse` accessors read. Absent: $VQL_FILESTORE, else this app's datastore.
+   */
+  readonly filestore?: string;
 }

@@ -1,7 +1,7 @@
 /**
  * Files and collections: `upload()`, `tempfile()`, `tempdir()`, `rm()`, `copy()`, `compress()`,
  * `mkdir()`, `magic()`, the `unzip()`, `write_csv()` and `write_jsonl()` plugins, and the `zip`,
- * `zip_nocase`, `raw_file` and `gzip` accessors (registry only). Where a run's uploads and temp
+ * `zip_nocase`, `raw_file`, `gzip`, `fs` and `fs_sparse` (fs-accessor.ts) accessors (registry only). Where a run's uploads and temp
  * files go is `HostOptions.files` (run-files.ts); the collection container written from them is
  * container.ts, run by container-run.ts (for the CLI and the app alike). Writing out of the temp
  * folder changes files: it needs `allowExecve`, the opt-in that running programs needs
@@ -17,6 +17,7 @@ import { copyFunction } from './copy.ts';
 import { mkdirFunction } from './mkdir.ts';
 import { writeCsvPlugin, writeJsonlPlugin } from './write-rows.ts';
 import { registerZipAccessors } from './zip-accessor.ts';
+import { registerFilestoreAccessors } from './fs-accessor.ts';
 import { registerRawFile } from './raw-file.ts';
 import { gzipAccessor } from './gzip-accessor.ts';
 import { compressFunction } from './compress.ts';
@@ -38,6 +39,7 @@ export function registerCollect(registry: Registry, opts: HostOptions): void {
   registry.registerPlugin(writeJsonlPlugin(allowed));
   registry.registerFunction(magic);
   registerZipAccessors(registry);
+  registerFilestoreAccessors(registry, opts.filestore);
   registerRawFile(registry);
   registerAccessor(registry, gzipAccessor);
   registry.registerFunction(compressFunction(allowed));

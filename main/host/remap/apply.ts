@@ -113,6 +113,11 @@ export function buildRemap(config: RemapConfig, current: ReadonlyMap<string, Acc
   const mine = new Set<MountAccessor>();
   let permissions: readonly string[] | undefined;
   let impersonation: ImpersonationRemap | undefined;
+  // The `file` and `auto` path types are the endpoint's: under an impersonation, the OS it
+  // names (Windows.KapeFiles.Remapping mounts uploads on auto with path_type auto, os windows).
+  const os = config.remappings.find((r): r is ImpersonationRemap => r.type === 'impersonation')?.os?.toLowerCase();
+  const endpointType = (t: PathType | undefined, text: string | undefined): PathType | undefined =>
+    os !== undefined && text !== undefined && /^(file|auto)$/i.test(text) ? (os === 'windows' ? 'windows' : 'linux') : t;
   for (const r of config.remappings) {
     switch (r.type) {
       case 'permissions':
@@ -131,7 +136,7 @@ export function buildRemap(config: RemapConfig, current: ReadonlyMap<string, Acc
         const from = current.get(r.from.accessor);
         if (!from) throw new RemapError(`${where(config, r)}: mount from unknown accessor ${JSON.stringify(r.from.accessor)}: from.accessor must be one of ${known(current)}`);
         const fp = fromPath(config, r, from);
-        const onType: PathType = r.on.pathType ?? 'generic';
+        const onType: PathType = endpointType(r.on.pathType, r.on.pathTypeText) ?? 'generic';
         let prefix: readonly string[];
         try {
           prefix = OSPath.parse(r.on.prefix, onType).components;

@@ -63,7 +63,10 @@ export class Session {
       log: teeLogger(opts.log ?? (() => {})),
       maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
       context: new Map(),
-      mocks: opts.mocks,
+      // Always an object, handed to the sessions this one starts (Artifact.X()): a remap() or
+      // mock() inside an artifact applies to its caller too, as Velociraptor applies both to
+      // the root scope.
+      mocks: opts.mocks ?? { plugins: new Map(), functions: new Map() },
     };
     const signal = opts.signal ?? new AbortController().signal;
     // Concurrent workers each listen on the query's signal: no listener cap.
