@@ -35,7 +35,7 @@ export function unsanitizeComponent(stored: string): string {
 
 /** The store's folder: the option, else $VQL_FILESTORE, else the default datastore. */
 export function filestoreRoot(option?: string): string {
-  return option ?? process.env.VQL_FILESTORE ?? defaultDatastore();
+  return option || process.env.VQL_FILESTORE || defaultDatastore();
 }
 
 /** Splits a leading `fs:` / `ds:` component off. */

@@ -4,6 +4,7 @@
 // Windows.Sys.Programs, unchanged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,10 @@ import { buildHive, REG, type BuildKey } from '../raw-reg/hive-builder.ts';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/velociraptor-artifacts/', import.meta.url));
 const NO_CORPUS = existsSync(CORPUS) ? false : '../shared/velociraptor-artifacts is absent (Velociraptor\'s artifacts)';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'vql.js');
+const NO_CLI = existsSync(join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js is not built (npm run build)';
 
 const CLIENT = 'C.1234abcd5678ef90';
 const FLOW = 'F.CQ1D2E3F4G5H6';
@@ -174,4 +179,16 @@ test('Windows.KapeFiles.Remapping over a flow\'s uploads, then Windows.Sys.Progr
     { OSPath: 'C:\\Users\\bob\\Documents\\notes.txt' },
   ]);
   assert.ok(r.logs.some((l) => /remap: Mounting fs path/.test(l)), r.logs.join('\n'));
+});
+
+test('vql --filestore DIR: the fs accessor reads that folder, on the --timeout worker too; a missing folder is a usage error', { skip: NO_CLI }, () => {
+  const q = `SELECT read_file(filename='${BASE}/auto/C:/Users/bob/Documents/notes.txt', accessor='fs') AS N FROM scope()`;
+  for (const extra of [[], ['--timeout', '60']]) {
+    const r = spawnSync(process.execPath, [BIN, 'query', '--filestore', store, '--format', 'jsonl', ...extra, q], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000, env: { ...process.env, VQL_FILESTORE: '' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), { N: 'meeting at 10\n' });
+  }
+  const bad = spawnSync(process.execPath, [BIN, 'query', '--filestore', join(store, 'nope'), q], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--filestore .*nope: not a folder \(give a Velociraptor server's datastore folder, or a copy of one\)/);
 });
