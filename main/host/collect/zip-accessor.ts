@@ -211,9 +211,13 @@ function makeZipAccessor(name: string, nocase: boolean, unescape = false, doc?: 
     async readDir(dir, scope) {
       const node = await lookup(dir, scope);
       if (!node.children) return [];
-      return [...node.children.values()]
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((child) => statOf(dir.append([child.name]), child));
+      const kids = [...node.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // A sparse upload is listed with the size stat() gives: only members with a `.idx` beside them are looked at.
+      const names = unescape ? new Set(kids.map((k) => k.name)) : null;
+      return Promise.all(kids.map((child) => {
+        const p = dir.append([child.name]);
+        return names && child.entry && names.has(`${child.name}.idx`) ? statAs(p, child, scope) : statOf(p, child);
+      }));
     },
   };
 }

@@ -263,4 +263,12 @@ test('collector accessor: a sparse upload (.idx) reads as the file it was, holes
     J: 'RECORD',
     JSize: 6,
   }]);
+  // A listing gives the same sizes as stat().
+  const listed = await t.query(`SELECT Name, Size FROM glob(globs='**', root=pathspec(DelegateAccessor='file', DelegatePath=Z, Path='/uploads/ntfs'), accessor='collector') WHERE NOT IsDir ORDER BY Name`, { Z: zip });
+  assert.deepEqual(listed.logs, []);
+  assert.deepEqual(listed.rows.filter((r) => !String(r.Name).endsWith('.idx')), [
+    { Name: '$UsnJrnl:$J', Size: 6 },
+    { Name: 'old.bin', Size: 6 },
+    { Name: 'sparse.bin', Size: 13 },
+  ]);
 });
