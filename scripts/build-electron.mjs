@@ -18,8 +18,8 @@ const node = {
   logLevel: 'warning',
   // DuckDB's bindings load a native module per platform: resolved from node_modules at run time.
   // libyara-wasm (yara()) is Emscripten CommonJS that reads __dirname: loaded from node_modules too.
-  // So is wasmagic (magic()).
-  external: ['electron', '@duckdb/*', 'libyara-wasm', 'wasmagic'],
+  // So is wasmagic (magic()), and @virustotal/yara-x (yarax()), whose .wasm is read from its folder.
+  external: ['electron', '@duckdb/*', 'libyara-wasm', '@virustotal/yara-x', 'wasmagic'],
   // CommonJS dependencies require Node's built-ins; give the ESM bundle a require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 };

@@ -17,8 +17,9 @@ const common = {
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   // DuckDB's bindings load a native module per platform: resolved from node_modules at run time (main/tables/engine.ts imports them lazily).
   // libyara-wasm (yara()) is Emscripten CommonJS that reads __dirname: loaded from node_modules too.
-  // So is wasmagic (magic()): its .wasm sits next to its script.
-  external: ['@duckdb/*', 'libyara-wasm', 'wasmagic'],
+  // So is wasmagic (magic()): its .wasm sits next to its script. So is @virustotal/yara-x (yarax()):
+  // main/host/yara/yarax.ts reads its .wasm from the package's folder.
+  external: ['@duckdb/*', 'libyara-wasm', '@virustotal/yara-x', 'wasmagic'],
 };
 
 // The CLI is split into chunks: each command loads only its own code.

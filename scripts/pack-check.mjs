@@ -87,13 +87,17 @@ const worker = join(unpacked, 'resources', 'app.asar.unpacked', 'dist-main', 'qu
 check(existsSync(worker), 'the query worker is unpacked: resources/app.asar.unpacked/dist-main/query-worker.mjs');
 check(!files.some((f) => /^\/(main|test|renderer|scripts)\//.test(f)), 'app.asar holds no sources (main/, renderer/, test/, scripts/)');
 check(!files.some((f) => f.endsWith('.map')), 'app.asar holds no source maps');
-const SHIPPED_MODULES = ['@duckdb', 'libyara-wasm', 'wasmagic', 'node-sqlite3-wasm'];
-check(!files.some((f) => f.startsWith('/node_modules/') && !SHIPPED_MODULES.some((m) => f.startsWith(`/node_modules/${m}`))), `app.asar holds no node_modules but ${SHIPPED_MODULES.join(', ')} (the bundles are self-contained)`);
+const SHIPPED_MODULES = ['@duckdb', 'libyara-wasm', '@virustotal/yara-x', 'wasmagic', 'node-sqlite3-wasm'];
+// A scoped module also lists its scope's folder (/node_modules/@virustotal).
+const isShipped = (f) => SHIPPED_MODULES.some((m) => f.startsWith(`/node_modules/${m}`) || `/node_modules/${m}`.startsWith(`${f}/`));
+check(!files.some((f) => f.startsWith('/node_modules/') && !isShipped(f)), `app.asar holds no node_modules but ${SHIPPED_MODULES.join(', ')} (the bundles are self-contained)`);
 check(files.some((f) => f.startsWith('/node_modules/node-sqlite3-wasm/dist/')), 'app.asar holds node-sqlite3-wasm (required by the first sqlite() call)');
 const unpackedWasm = existsSync(join(unpacked, 'resources', 'app.asar.unpacked', 'node_modules')) ? readdirSync(join(unpacked, 'resources', 'app.asar.unpacked', 'node_modules'), { recursive: true }).filter((f) => String(f).endsWith('.wasm')) : [];
-check(unpackedWasm.length >= 2, `the WebAssembly modules are unpacked, so worker threads read them as plain files (${unpackedWasm.join(', ') || 'none'}; libyara-wasm carries its module inside its script)`);
+check(unpackedWasm.length >= 3, `the WebAssembly modules are unpacked, so worker threads read them as plain files (${unpackedWasm.join(', ') || 'none'}; libyara-wasm carries its module inside its script)`);
 check(files.some((f) => f.startsWith('/node_modules/wasmagic/dist/')), 'app.asar holds wasmagic (loaded by the first magic() call)');
 check(files.some((f) => f.startsWith('/node_modules/libyara-wasm/dist/')), 'app.asar holds libyara-wasm (loaded by the first yara() call)');
+check(files.includes('/node_modules/@virustotal/yara-x/pkg/yara_x_js.js') && unpackedWasm.some((f) => String(f).replaceAll('\\', '/').endsWith('@virustotal/yara-x/pkg/yara_x_js_bg.wasm')),
+  'app.asar holds @virustotal/yara-x, its .wasm unpacked (loaded by the first yarax() call)');
 check(files.some((f) => f.startsWith('/node_modules/@duckdb/node-api/')), 'app.asar holds @duckdb/node-api (loaded when a table opens)');
 const unpackedModules = join(unpacked, 'resources', 'app.asar.unpacked', 'node_modules', '@duckdb');
 const nativeFiles = existsSync(unpackedModules) ? readdirSync(unpackedModules, { recursive: true }).filter((f) => String(f).endsWith('.node')) : [];

@@ -43,7 +43,7 @@ test('electron-builder.yml: identity, output, targets', () => {
 test('electron-builder.yml: the app is its bundles, entered at dist-main/main.js', () => {
   assert.deepEqual(config.files, [
     'dist-main/**', 'dist-renderer/**', 'package.json', '!node_modules/**', 'node_modules/@duckdb/**',
-    'node_modules/libyara-wasm/dist/**', 'node_modules/libyara-wasm/package.json', 'node_modules/wasmagic/dist/**', 'node_modules/wasmagic/package.json',
+    'node_modules/libyara-wasm/dist/**', 'node_modules/libyara-wasm/package.json', 'node_modules/@virustotal/yara-x/pkg/**', 'node_modules/@virustotal/yara-x/package.json', 'node_modules/wasmagic/dist/**', 'node_modules/wasmagic/package.json',
     'node_modules/node-sqlite3-wasm/dist/**', 'node_modules/node-sqlite3-wasm/package.json', '!**/*.map',
   ]);
   // Worker threads load real files: the query worker stays outside the asar, where main looks.

@@ -13,6 +13,7 @@ import { rangedReader } from './ranged-reader.ts';
 import { lstat, open as fsOpen, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ABSENT, type Registry, type Scope, type Value } from '../../vql/index.ts';
+import { member } from '../../vql/protocols/member.ts';
 import { textBytes } from './text.ts';
 import { statFromNode, type FileStat } from './fileinfo.ts';
 import { OSPath, nativePathType, pathText, toOSPath } from './ospath.ts';
@@ -138,7 +139,13 @@ const scopeAccessor: Accessor = {
   path: (filename) => new OSPath([pathText(filename)], 'generic'),
   async open(filename, scope) {
     const name = pathText(filename);
-    const v = await scope.lookup(name);
+    let v = await scope.lookup(name);
+    // `String.Data` (Generic.Detection.Yara.Glob's HitContext): a member of a variable.
+    if (v === ABSENT && name.includes('.')) {
+      const [head, ...rest] = name.split('.');
+      v = await scope.lookup(head!);
+      for (const m of rest) v = v === ABSENT ? ABSENT : await member(v, m, scope);
+    }
     if (v === ABSENT) throw new Error(`scope accessor: no variable ${name}`);
     return memoryReader(textBytes(v));
   },

@@ -12,6 +12,7 @@
  *
  * - `number` (default 1) is a hit budget shared across the files: once it is used up the scan
  *   of the current file stops, and each later file still reports at most its first hit.
+ * - Files, scan modes, budget and rows are shared with yarax() (scan-rows.ts).
  * - Scan modes: a local file (accessor file/auto) of at most 32 MiB, with start 0 and no
  *   force_buffers, is scanned whole (Velociraptor's fast path: `end` is ignored, conditions
  *   such as filesize and pe.* see the whole file). Otherwise the range start..end is read in
@@ -25,52 +26,16 @@
  *   not supported by the WASM engine (an error); `namespace` and `key` are accepted and have
  *   no effect (each scan compiles the rules again: ~15 ms per file).
  */
-import { ABSENT, VBytes, VDict, type PluginCall, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
-import { accessorFor, readFull, type Accessor, type FileReader } from '../files/accessors.ts';
-import type { FileStat } from '../files/fileinfo.ts';
-import type { OSPath } from '../files/ospath.ts';
+import { VDict, type PluginCall, type PluginDef, type Scope } from '../../vql/index.ts';
+import { accessorFor, type Accessor } from '../files/accessors.ts';
 import { scan, type ScanResult } from './engine.ts';
 import { expandShorthand, ruleInfo, type RuleInfo } from './rules.ts';
-import { unreadableProcess } from '../more/process-memory.ts';
+import { scanFiles, type RuleHit } from './scan-rows.ts';
 
-const FAST_MAX = 32 * 1024 * 1024;
-const DEFAULT_BLOCK = 1024 * 1024;
+export { hexDump } from './scan-rows.ts';
+
 const COMPILED = Symbol('yara-compiled');
 const LOGGED = Symbol('yara-logged');
-
-/** Go's encoding/hex Dump. */
-export function hexDump(data: Uint8Array): string {
-  let out = '';
-  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
-  const printable = (b: number) => (b < 32 || b > 126 ? '.' : String.fromCharCode(b));
-  for (let line = 0; line < data.length; line += 16) {
-    const bytes = data.subarray(line, line + 16);
-    out += hex(line, 8) + '  ';
-    for (let i = 0; i < 16; i++) {
-      out += i < bytes.length ? hex(bytes[i]!, 2) + ' ' : '   ';
-      if (i === 7) out += ' ';
-    }
-    out += ' |';
-    for (const b of bytes) out += printable(b);
-    out += '|\n';
-  }
-  return out;
-}
-
-/** Go's FileInfo JSON shape (the File column). */
-function fileColumn(st: FileStat | null, path: OSPath, size: number | null): VDict {
-  return new VDict([
-    ['FullPath', st?.fullPath ?? path.toString()],
-    ['Size', st?.size ?? size ?? 0],
-    ['Mode', st ? st.mode.bits : 0],
-    ['ModeStr', st ? st.mode.toString() : ''],
-    ['ModTime', st?.mtime ?? null],
-    ['Data', st?.data ?? new VDict()],
-    ['Mtime', st?.mtime ?? null],
-    ['Ctime', st?.ctime ?? null],
-    ['Atime', st?.atime ?? null],
-  ]);
-}
 
 /** Compile check (once per query and rule text): the error text, or '' when they compile. */
 async function compileError(rules: string, scope: Scope): Promise<string> {
@@ -94,103 +59,21 @@ function metaDict(info: RuleInfo | undefined, engineMeta: Array<[string, string]
   return d;
 }
 
-interface Budget {
-  number: number;
-  used: number;
-}
-
-/** The rows of one scanned buffer that starts at file offset `base`. */
-function* resultRows(r: ScanResult, buf: Uint8Array, base: number, context: number, infos: Map<string, RuleInfo>, file: VDict, path: OSPath): Generator<VDict> {
-  for (const rule of r.rules) {
+/** libyara's result as the shared rows' hits: tags and typed metadata from the rule text. */
+function ruleHits(r: ScanResult, infos: Map<string, RuleInfo>): RuleHit[] {
+  return r.rules.map((rule) => {
     const info = infos.get(rule.rule);
-    const common = (s: VDict) =>
-      new VDict([
-        ['Rule', rule.rule],
-        ['Meta', metaDict(info, rule.meta)],
-        ['Tags', info?.tags ?? []],
-        ['String', s],
-        ['File', file],
-        ['FileName', path],
-      ]);
-    if (!rule.matches.length) {
-      yield common(new VDict([['Name', ''], ['Offset', 0], ['HexData', hexDump(new Uint8Array(0)).split('\n')], ['Data', new VBytes(new Uint8Array(0))]]));
-      continue;
-    }
-    for (const m of rule.matches) {
-      const data = buf.slice(Math.max(0, m.offset - context), Math.min(buf.length, m.offset + m.length + context));
-      yield common(new VDict([['Name', m.identifier], ['Offset', base + m.offset], ['HexData', hexDump(data).split('\n')], ['Data', new VBytes(data)]]));
-    }
-  }
-}
-
-/** Scans one file; yields its rows while the hit budget lasts. */
-async function* scanFile(call: PluginCall, accessor: Accessor, file: Value, rules: string, infos: Map<string, RuleInfo>, budget: Budget): AsyncGenerator<VDict> {
-  const { args, scope, signal } = call;
-  let path: OSPath;
-  try {
-    path = accessor.path(file);
-  } catch (e) {
-    call.log('error', `argument files: ${(e as Error).message}`);
-    return;
-  }
-  let reader: FileReader;
-  try {
-    reader = await accessor.open(file, scope);
-  } catch (e) {
-    if (accessor.name === 'process') {
-      // As proc_yara(): a process that exited or that the kernel keeps closed is skipped.
-      const { level, why } = unreadableProcess(e);
-      call.log(level, `argument files: cannot read the memory of process ${path.toString().replace(/^\//, '')}: ${why}; skipped`);
-    } else call.log('error', `argument files: ${path.toString()}: ${(e as Error).message}`);
-    return;
-  }
-  try {
-    let st: FileStat | null = null;
-    try {
-      st = (await accessor.stat?.(path)) ?? null;
-    } catch {
-      st = null;
-    }
-    const size = reader.size ?? (st ? Number(st.size) : null);
-    const fileCol = fileColumn(st, path, size);
-    const context = Math.max(0, Number(args.context ?? 0));
-    const start = Math.max(0, Number(args.start ?? 0));
-    const local = accessor.name === 'file' || accessor.name === 'auto';
-    const fast = local && start === 0 && args.force_buffers !== true && size !== null && size <= FAST_MAX;
-    let firstHit = true;
-    const emit = function* (rows: Iterable<VDict>): Generator<VDict, boolean> {
-      for (const row of rows) {
-        // Once the budget is spent a file still reports its first hit (the callback counts after).
-        if (budget.used >= budget.number && !firstHit) return false;
-        firstHit = false;
-        budget.used++;
-        yield row;
-        if (budget.used >= budget.number) return false;
-      }
-      return true;
+    return {
+      rule: rule.rule,
+      meta: () => metaDict(info, rule.meta),
+      tags: info?.tags ?? [],
+      matches: rule.matches,
     };
-    if (fast) {
-      const buf = await readFull(reader, 0, size!, 8 << 20);
-      const r = await scan(buf, rules);
-      yield* emit(resultRows(r, buf, 0, context, infos, fileCol, path));
-      return;
-    }
-    const blocksize = Number(args.blocksize ?? 0) > 0 ? Number(args.blocksize) : DEFAULT_BLOCK;
-    const end = args.end !== undefined && Number(args.end) > 0 ? Number(args.end) : size ?? Number.MAX_SAFE_INTEGER;
-    for (let off = start; off < end; off += blocksize) {
-      if (signal.aborted) return;
-      const buf = await readFull(reader, off, Math.min(blocksize, end - off), 8 << 20);
-      if (buf.length === 0) break;
-      const r = await scan(buf, rules);
-      if (!(yield* emit(resultRows(r, buf, off, context, infos, fileCol, path)))) return;
-    }
-  } finally {
-    await reader.close().catch(() => {});
-  }
+  });
 }
 
 async function* run(call: PluginCall): AsyncGenerator<VDict> {
-  const { args, scope, signal } = call;
+  const { args, scope } = call;
   const warn = (m: string) => call.log('warn', m);
   let text = typeof args.rules === 'string' ? args.rules : '';
   if (text.trim() === '') {
@@ -229,18 +112,7 @@ async function* run(call: PluginCall): AsyncGenerator<VDict> {
     return;
   }
   const infos = ruleInfo(text);
-  const number = Number(args.number ?? 0) > 0 ? Number(args.number) : 1;
-  const budget: Budget = { number, used: 0 };
-  const files = Array.isArray(args.files) ? args.files : args.files === null || args.files === undefined || args.files === ABSENT ? [] : [args.files];
-  for (const f of files) {
-    if (signal.aborted) return;
-    try {
-      yield* scanFile(call, accessor, f, text, infos, budget);
-    } catch (e) {
-      if (signal.aborted) return;
-      call.log('error', `${(e as Error).message}`);
-    }
-  }
+  yield* scanFiles(call, accessor, async (buf) => ruleHits(await scan(buf, text), infos));
 }
 
 export const yara: PluginDef = {

@@ -33,6 +33,9 @@ test('read_file(): file, data and scope accessors; offset and length', async () 
   assert.equal(await value(`read_file(filename=D + '/hello.txt', offset=6, length=5)`, vars), 'world');
   assert.equal(await value(`read_file(accessor='data', filename='inline')`, vars), 'inline');
   assert.equal(await value(`read_file(accessor='scope', filename='Secret')`, vars), 'from scope');
+  // A member of a variable, as Generic.Detection.Yara.Glob uploads a hit's String.Data.
+  assert.equal(await value(`read_file(accessor='scope', filename='Hit.String.Data')`, { Hit: { String: { Data: 'the match' } } }), 'the match');
+  assert.equal(await value(`read_file(accessor='scope', filename='Hit.String.Nope')`, { Hit: { String: { Data: 'x' } } }), '');
   assert.equal(await value(`len(list=read_file(filename=D + '/big.bin'))`, vars), 4 * 1024 * 1024 > big.length ? big.length : 4 * 1024 * 1024);
   const { rows, logs } = await query(`SELECT read_file(filename=D + '/none') AS X, read_file(accessor='bogus', filename='x') AS Y FROM scope()`, vars);
   assert.deepEqual(rows, [{ X: '', Y: null }]);
