@@ -12,7 +12,7 @@
  * blocks is missed - as in Velociraptor's accessor mode. (Velociraptor scans any size of local
  * file whole with mmap; a WebAssembly heap does not give back memory, hence the limit.)
  */
-import { ABSENT, VBytes, VDict, type PluginCall, type Value } from '../../vql/index.ts';
+import { ABSENT, VBytes, VDict, type ArgSpec, type PluginCall, type Value } from '../../vql/index.ts';
 import { readFull, type Accessor, type FileReader } from '../files/accessors.ts';
 import type { FileStat } from '../files/fileinfo.ts';
 import type { OSPath } from '../files/ospath.ts';
@@ -21,6 +21,19 @@ import { unreadableProcess } from '../more/process-memory.ts';
 /** The largest local file scanned whole. */
 export const WHOLE_MAX = 32 * 1024 * 1024;
 export const DEFAULT_BLOCK = 1024 * 1024;
+
+/** The arguments yara() and yarax() share (Velociraptor's); each adds key=, namespace=, vars= with its own docs. */
+export const SCAN_ARGS: Record<string, ArgSpec> = {
+  rules: { type: 'string', doc: 'The rules\' source (or the shorthand "ascii wide nocase: foo,bar")', required: true },
+  files: { type: 'any', doc: 'The file or files to scan (paths or OSPaths)', required: true },
+  accessor: { type: 'string', doc: 'How to read them', default: 'auto' },
+  context: { type: 'int', doc: 'Bytes of context before and after each hit, in String.Data', default: '0' },
+  start: { type: 'int', doc: 'Start offset (a non-zero start scans in blocks)', default: '0' },
+  end: { type: 'int', doc: 'End offset (block scans only; default the file size)' },
+  number: { type: 'int', doc: 'Stop after this many hits (shared across the files)', default: '1' },
+  blocksize: { type: 'int', doc: 'Block size of block scans', default: '1048576' },
+  force_buffers: { type: 'bool', doc: 'Always scan in blocks' },
+};
 
 /** Go's encoding/hex Dump. */
 export function hexDump(data: Uint8Array): string {

@@ -30,7 +30,7 @@ import { VDict, type PluginCall, type PluginDef, type Scope } from '../../vql/in
 import { accessorFor, type Accessor } from '../files/accessors.ts';
 import { scan, type ScanResult } from './engine.ts';
 import { expandShorthand, ruleInfo, type RuleInfo } from './rules.ts';
-import { scanFiles, type RuleHit } from './scan-rows.ts';
+import { SCAN_ARGS, scanFiles, type RuleHit } from './scan-rows.ts';
 
 export { hexDump } from './scan-rows.ts';
 
@@ -122,18 +122,10 @@ export const yara: PluginDef = {
     'Scan files with YARA rules: one row per matching string {Rule, Meta, Tags, String {Name, Offset, HexData, Data}, File, ' +
     'FileName}. number= hits in all (default 1); context= bytes around each hit. Engine: libyara (WebAssembly).',
   args: {
-    rules: { type: 'string', doc: 'The rules\' source (or the shorthand "ascii wide nocase: foo,bar")', required: true },
-    files: { type: 'any', doc: 'The file or files to scan (paths or OSPaths)', required: true },
-    accessor: { type: 'string', doc: 'How to read them', default: 'auto' },
-    context: { type: 'int', doc: 'Bytes of context before and after each hit, in String.Data', default: '0' },
-    start: { type: 'int', doc: 'Start offset (a non-zero start scans in blocks)', default: '0' },
-    end: { type: 'int', doc: 'End offset (block scans only; default the file size)' },
-    number: { type: 'int', doc: 'Stop after this many hits (shared across the files)', default: '1' },
-    blocksize: { type: 'int', doc: 'Block size of block scans', default: '1048576' },
+    ...SCAN_ARGS,
     key: { type: 'string', doc: 'Cache key of the compiled rules (accepted; rules compile per scan here)' },
     namespace: { type: 'string', doc: 'YARA namespace (accepted; no effect here)' },
     vars: { type: 'any', doc: 'External variables (not supported by the engine here)' },
-    force_buffers: { type: 'bool', doc: 'Always scan in blocks' },
   },
   run,
 };

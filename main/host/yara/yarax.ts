@@ -34,7 +34,7 @@ import { dirname, join } from 'node:path';
 import { VBytes, VDict, type PluginCall, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
 import { accessorFor, type Accessor } from '../files/accessors.ts';
 import { expandShorthand } from './rules.ts';
-import { scanFiles, type RuleHit } from './scan-rows.ts';
+import { SCAN_ARGS, scanFiles, type RuleHit } from './scan-rows.ts';
 
 type YaraXModule = typeof import('@virustotal/yara-x');
 type Rules = import('@virustotal/yara-x').Rules;
@@ -257,18 +257,10 @@ export const yarax: PluginDef = {
     'FileName}. number= hits in all (default 1); context= bytes around each hit. Engine: YARA-X (@virustotal/yara-x, WebAssembly); ' +
     'runs on Linux, macOS and Windows. dll_path= is accepted and not used (the engine is built in).',
   args: {
-    rules: { type: 'string', doc: 'The rules\' source (or the shorthand "ascii wide nocase: foo,bar")', required: true },
-    files: { type: 'any', doc: 'The file or files to scan (paths or OSPaths)', required: true },
-    accessor: { type: 'string', doc: 'How to read them', default: 'auto' },
-    context: { type: 'int', doc: 'Bytes of context before and after each hit, in String.Data', default: '0' },
-    start: { type: 'int', doc: 'Start offset (a non-zero start scans in blocks)', default: '0' },
-    end: { type: 'int', doc: 'End offset (block scans only; default the file size)' },
-    number: { type: 'int', doc: 'Stop after this many hits (shared across the files)', default: '1' },
-    blocksize: { type: 'int', doc: 'Block size of block scans', default: '1048576' },
+    ...SCAN_ARGS,
     key: { type: 'string', doc: 'Cache key of the compiled rules (accepted; compiled rules are cached by their text here)' },
     namespace: { type: 'string', doc: 'The YARA-X namespace of the rules' },
     vars: { type: 'any', doc: 'External variables: a dict of booleans, numbers and strings' },
-    force_buffers: { type: 'bool', doc: 'Always scan in blocks' },
     dll_path: { type: 'any', doc: 'Path of Velociraptor\'s yara_x_capi library (accepted, never used: the engine is built in)' },
   },
   run,
