@@ -24,6 +24,7 @@ import { registerRemap } from './remap/index.ts';
 import { registerOle } from './ole/index.ts';
 import { registerDiskImages } from './vdisk/index.ts';
 import { registerFat } from './fat/index.ts';
+import { registerEse } from './ese/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -48,6 +49,7 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerOle(registry);
   registerDiskImages(registry);
   registerFat(registry);
+  registerEse(registry);
   registerRemap(registry);
   registry.registerFunction(verifyFunction);
   return registry;
