@@ -20,6 +20,7 @@ import { certStoreBlob } from '../raw-reg/cert-store.ts';
 import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } from './windows-image.ts';
 import { authenticodeSha256, buildPe } from '../parsers/pe-builder.ts';
 import { buildCatalog } from '../parsers/catalog-writer.ts';
+import { ID_MAP, SID_ALICE, writeSrum } from '../ese/srum-fixture.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vql.js');
@@ -216,6 +217,8 @@ before(() => {
     'Users/bob/NTUSER.DAT': ntuser,
     'Users/bob/Documents/report.txt': 'quarterly numbers\n',
     'Users/bob/AppData/Local/Google/Chrome/User Data/Default/History': chromeHistory(),
+    // SRUM's database (ese-writer.ts), whose user S-1-5-21-...-1001 is bob's SID here.
+    'Windows/System32/sru/SRUDB.dat': writeSrum(10, {}, []).bytes,
   };
   EVIL = signedByPlantedRoot();
   if (EVIL) files['Users/bob/Downloads/evil.exe'] = EVIL;
@@ -347,6 +350,22 @@ test('Windows.Sys.Users lists the image\'s profiles (ProfileList, names without 
   assert.deepEqual(history.map((h) => [h.User, h.visited_url, h.title, h.visit_time, h.visit_duration]), [
     ['bob', 'https://evil.example/payload.exe', 'Download', '2024-03-04T05:06:07Z', '00:00:02.500'],
   ], JSON.stringify(history, null, 1));
+});
+
+test('Windows.Forensics.SRUM reads the image\'s SRUDB.dat with its default arguments: apps and SIDs from the id map, users named from the ProfileList', { skip: SKIP }, () => {
+  assert.equal(SID_ALICE, BOB_SID, 'the fixture\'s user is bob here');
+  const out = vql(['artifacts', 'collect', 'Windows.Forensics.SRUM', '--definitions', CORPUS, '--evidence', DISK, '--format', 'jsonl']);
+  const all = out.stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const bySource = (s: string) => all.filter((r) => r._Source === `Windows.Forensics.SRUM/${s}`);
+  const exec = bySource('Execution Stats');
+  assert.equal(exec.length, 10, out.stderr);
+  const evil = exec.find((r) => /evil\.exe$/.test(String(r.App)))!;
+  assert.deepEqual([evil.App, evil.UserSid, evil.User], [ID_MAP[2]!.value, BOB_SID, 'bob']);
+  assert.ok(exec.some((r) => r.UserSid === 'S-1-5-18'), 'SYSTEM\'s rows are there too');
+  assert.equal(bySource('Application Resource Usage').length, 150);
+  assert.equal(bySource('Network Usage').length, 10);
+  assert.equal(bySource('Network Connections').length, 10);
+  assert.doesNotMatch(out.stderr, /parse_ese|srum_lookup_id|ERROR/, out.stderr);
 });
 
 // ---------------------------------------------------------------------------------------------
