@@ -305,7 +305,7 @@ export function compileSelect(sel: Select): CompiledSelect {
       }
       if (!buffered) return;
       let rows: VDict[] = bins ? [...bins.values()].map((b) => b.row!) : buffered;
-      if (orderBy) rows = sortRows(rows, orderBy.column.name, orderBy.desc);
+      if (orderBy) rows = sortRows(rows, orderBy.column.name, orderBy.desc, qs);
       if (limit !== undefined) rows = rows.slice(0, Math.max(1, limit));
       for (let i = 0; i < rows.length; i += 512) yield rows.slice(i, i + 512);
     } catch (e) {
@@ -384,10 +384,10 @@ function dynamicRow(items: LayoutItem[], input: Value, colScope: Scope): LazyRow
 }
 
 /**
- * ORDER BY (SPEC 12): ascending by `<`, null as "". DESC reverses, so ties come out in
+ * ORDER BY (SPEC 12): ascending by `<` (protocols included: OSPath), null as "". DESC reverses, so ties come out in
  * reverse input order, as the reference's insertion sort does for small inputs.
  */
-function sortRows(rows: VDict[], column: string, desc: boolean): VDict[] {
+function sortRows(rows: VDict[], column: string, desc: boolean, scope: Scope): VDict[] {
   const key = (r: VDict): Value | Absent => {
     const v = r.get(column);
     return v === null ? '' : v;
@@ -396,8 +396,9 @@ function sortRows(rows: VDict[], column: string, desc: boolean): VDict[] {
     const x = key(a);
     const y = key(b);
     if (x === ABSENT || y === ABSENT) return 0;
-    if (lt(x, y)) return -1;
-    if (lt(y, x)) return 1;
+    // With the scope, registered protocols order objects (OSPath, semver()) as `<` does.
+    if (lt(x, y, scope)) return -1;
+    if (lt(y, x, scope)) return 1;
     return 0;
   });
   return desc ? sorted.reverse() : sorted;

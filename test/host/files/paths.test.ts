@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OSPath, joinComponents, parseComponents, splitComponents } from '../../../main/host/files/ospath.ts';
-import { value } from './query-runner.ts';
+import { query, value } from './query-runner.ts';
 
 test('components: separators, quotes, drives, devices and hives', () => {
   assert.deepEqual(splitComponents('/a//b/./"c/d"/e', '/'), ['a', 'b', 'c/d', 'e']);
@@ -64,6 +64,15 @@ test('pathspec(): parse, members, delegates, + and comparisons', async () => {
   assert.equal(await value(`pathspec(parse='/usr/lib', path_type='linux') > '/usr/lix'`), false);
   assert.equal(await value(`pathspec(parse='/usr/lib', path_type='linux').Dirname.String`), '/usr');
   assert.equal(await value(`str(str=pathspec(parse='/usr/lib', path_type='linux'))`), '/usr/lib');
+});
+
+test('ORDER BY an OSPath column sorts by the path (Windows.Search.VSS: ORDER BY OSPath), DESC reversed', async () => {
+  const vql = (dir: string) => `LET X = SELECT pathspec(parse=_value, path_type='windows') AS P FROM foreach(row=Paths)
+    SELECT P FROM X ORDER BY P${dir}`;
+  const Paths = ['\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy2\\a.txt', 'C:\\b.txt', '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy1\\a.txt', 'C:\\a.txt'];
+  const sorted = ['C:\\a.txt', 'C:\\b.txt', '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy1\\a.txt', '\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy2\\a.txt'];
+  assert.deepEqual((await query(vql(''), { Paths })).rows.map((r) => r.P), sorted);
+  assert.deepEqual((await query(vql(' DESC'), { Paths })).rows.map((r) => r.P), [...sorted].reverse());
 });
 
 test('pathspec(accessor=): Path is read by that accessor\'s own rules; an unknown accessor is false', async () => {
