@@ -124,9 +124,16 @@ export function componentMatcher(text: string): (name: string) => boolean {
 
 /** Compiles the components of one (brace-expanded) pattern. */
 export function compileSegments(components: readonly string[]): Segment[] {
-  return components.map((c) => {
+  return components.flatMap((c): Segment | Segment[] => {
     const rec = /^\*\*(\d*)$/.exec(c);
     if (rec) return { kind: 'recurse', depth: rec[1] ? Number(rec[1]) : DEFAULT_RECURSION_DEPTH };
+    // `**.pst` (Windows.Forensics.Pst's C:/Users/*/**.pst): any depth, then a name matching
+    // `*.pst`, as the artifacts mean it (see docs/host-functions.md on glob).
+    const tail = /^\*\*(\d*)(.+)$/.exec(c);
+    if (tail) {
+      const name = '*' + tail[2]!;
+      return [{ kind: 'recurse', depth: tail[1] ? Number(tail[1]) : DEFAULT_RECURSION_DEPTH }, { kind: 'match', test: componentMatcher(name), text: name }];
+    }
     if (!SPECIAL.test(c)) {
       const lower = c.toLowerCase();
       return { kind: 'match', test: (name: string) => name.toLowerCase() === lower, text: c };

@@ -63,6 +63,10 @@ test('glob: ** recursion, depth limits, root=, symlinks and loops', async () => 
   assert.ok(!all.some((p) => p.startsWith('a/loop/')), 'but a link back to an ancestor is not entered');
   assert.deepEqual(await paths(`globs='*', root=D`, `WHERE IsLink`), ['blink', 'dangling']);
   assert.deepEqual(await paths(`globs=D + '/nothere/*'`), []);
+  // Text after ** in the same component is a name pattern at any depth (C:/Users/*/**.pst).
+  assert.deepEqual(await paths(`globs=D + '/**.txt', nosymlink=TRUE`), ['a/x.txt', 'a/b/Y.TXT']);
+  assert.deepEqual(await paths(`globs=D + '/a/**1.txt', nosymlink=TRUE`), ['a/x.txt', 'a/b/Y.TXT']);
+  assert.deepEqual(await paths(`globs=D + '/a/**0.txt', nosymlink=TRUE`), ['a/x.txt']);
 });
 
 test('glob rows: FileInfo columns, Mode, times, recursion_callback', async () => {
