@@ -17,7 +17,9 @@
  * The C: drive is mounted on the `ntfs` (as `\\.\C:`), `file` and `auto` accessors (and an image's
  * MFT entries on `mft`); the SOFTWARE,
  * SECURITY, SYSTEM, SAM and Amcache hives on the `registry` accessor, and each user's NTUSER.DAT at
- * `HKEY_USERS\<user folder>`. The host is impersonated as Windows, and the plugins that would
+ * `HKEY_USERS\<user folder>`. An image's C: volume with Volume Shadow Copies has each copy mounted
+ * on `ntfs` at `\\?\GLOBALROOT\Device\HarddiskVolumeShadowCopyN` (1 = the oldest), where the
+ * `ntfs_vss` accessor's globs find them. The host is impersonated as Windows, and the plugins that would
  * describe this machine instead (pslist, netstat, wmi...) are disabled. Unlike the artifact's
  * config, EXECVE is not granted and `execve` is disabled: evidence never runs programs.
  */
@@ -28,6 +30,7 @@ import { collect, type Registry } from '../vql/index.ts';
 import { localFileReader, readFull } from '../host/files/accessors.ts';
 import { EwfError, VdiskError, openDiskImage, sniffDiskImage, type DiskImageFormat } from '../host/vdisk/index.ts';
 import type { DiskImage } from '../host/vdisk/image-accessor.ts';
+import { VssVolume, shadowDevice } from '../host/vss/index.ts';
 
 const SECTOR = 512;
 
@@ -39,6 +42,13 @@ export interface EvidenceRemap {
   readonly offset?: number;
   /** A collection container's drives, each with the upload folders (auto, file, ntfs) it merges. */
   readonly drives?: ReadonlyArray<{ readonly drive: string; readonly uploads: readonly string[] }>;
+  /**
+   * The Volume Shadow Copies of the C: volume (images only), oldest first: each mounted at its
+   * device path on `ntfs` (and found by `ntfs_vss` globs).
+   */
+  readonly shadowCopies?: ReadonlyArray<{ readonly index: number; readonly device: string; readonly created: string; readonly storeId: string }>;
+  /** Why the C: volume's shadow copies could not be read (a damaged catalog), if so. */
+  readonly shadowError?: string;
   /** The registry hives found, as `registry key → path in the evidence`. */
   readonly hives: ReadonlyArray<{ readonly key: string; readonly path: string }>;
   /** The `remappings:` document. */
@@ -89,6 +99,12 @@ function common(hostname: string): unknown[] {
     shadow('zip_nocase', 'zip_nocase'),
     shadow('offset', 'offset'),
     shadow('fat', 'fat'),
+    // Volume Shadow Copies: `vss` reads a copy's bytes; `ntfs_vss` is `ntfs` (the remapped one)
+    // plus the copies mounted at \\?\GLOBALROOT\Device\HarddiskVolumeShadowCopyN.
+    shadow('vss', 'vss'),
+    shadow('ntfs_vss', 'ntfs_vss'),
+    // An Outlook PST's attachments (Windows.Forensics.Pst uploads and scans them through it).
+    shadow('pst', 'pst'),
   ];
 }
 
@@ -317,7 +333,28 @@ async function imageRemap(registry: Registry, image: ImageSource, hostname: stri
       mounts.push({ type: 'mount', description: `The disk as ${name}`, from, on: { accessor: 'raw_file', prefix: name, path_type: 'ntfs' } });
     }
   }
-  return { kind, offset, hives, config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), mft, ...mounts] } };
+  const { copies, error } = await shadowCopies(image, offset);
+  for (const c of copies) {
+    const from = { accessor: 'raw_ntfs', prefix: JSON.stringify({ DelegateAccessor: 'vss', Delegate: { ...volume, Path: `/${c.index}` } }) };
+    mounts.push({ type: 'mount', description: `Shadow copy ${c.index} of C: (made ${c.created})`, from, on: { accessor: 'ntfs', prefix: c.device, path_type: 'ntfs' } });
+  }
+  return {
+    kind, offset, hives,
+    ...(copies.length ? { shadowCopies: copies } : {}),
+    ...(error ? { shadowError: error } : {}),
+    config: { remappings: [...common(hostname), ...driveMounts({ accessor: 'raw_ntfs', prefix: JSON.stringify(volume) }), mft, ...mounts] },
+  };
+}
+
+/** The Volume Shadow Copies of the NTFS volume at `offset` (none when it has no VSS header; a damaged catalog is said, not thrown). */
+async function shadowCopies(image: ImageSource, offset: number): Promise<{ copies: NonNullable<EvidenceRemap['shadowCopies']>; error?: string }> {
+  const reader = { size: null, read: (at: number, length: number) => image.readAt(offset + at, length), close: async () => {} };
+  try {
+    const v = await VssVolume.open(reader);
+    return { copies: (v?.stores ?? []).map((s) => ({ index: s.index, device: shadowDevice(s.index), created: s.created.toISOString(), storeId: s.storeId })) };
+  } catch (e) {
+    return { copies: [], error: (e as Error).message };
+  }
 }
 
 /** Zip's local file header or end of central directory, at the start of a file. */
@@ -414,7 +451,10 @@ export function evidenceSummary(r: EvidenceRemap): string {
   const where = r.kind === 'directory' ? 'the folder is C:'
     : r.kind === 'collection container' ? `the collection's uploads are ${(r.drives ?? []).map(uploadsOf).join(', ')}`
     : `C: is the NTFS volume at byte ${r.offset}`;
-  return `${where}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}`;
+  const copies = r.shadowCopies ?? [];
+  const vss = copies.length ? `; ${copies.length} shadow ${copies.length === 1 ? 'copy' : 'copies'} (${copies.map((c) => `${c.device.replace(/^.*\\/, '')} made ${c.created}`).join(', ')})`
+    : r.shadowError ? `; shadow copies unreadable: ${r.shadowError}` : '';
+  return `${where}; registry: ${r.hives.map((h) => h.key).join(', ') || 'no hives found'}${vss}`;
 }
 
 /**

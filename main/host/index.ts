@@ -25,6 +25,8 @@ import { registerOle } from './ole/index.ts';
 import { registerDiskImages } from './vdisk/index.ts';
 import { registerFat } from './fat/index.ts';
 import { registerEse } from './ese/index.ts';
+import { registerVss } from './vss/index.ts';
+import { registerPst } from './pst/index.ts';
 import { verifyFunction } from '../artifacts/verify-function.ts';
 
 export type { HostOptions } from './options.ts';
@@ -50,6 +52,8 @@ export function registerHost(registry: Registry, opts: HostOptions = {}): Regist
   registerDiskImages(registry);
   registerFat(registry);
   registerEse(registry);
+  registerVss(registry);
+  registerPst(registry);
   registerRemap(registry);
   registry.registerFunction(verifyFunction);
   return registry;

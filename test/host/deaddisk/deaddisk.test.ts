@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { strFromU8, unzipSync } from 'fflate';
 import { createRequire } from 'node:module';
 import { buildHive, REG } from '../raw-reg/hive-builder.ts';
 import { certStoreBlob } from '../raw-reg/cert-store.ts';
@@ -21,6 +22,8 @@ import { buildNtfsPartition, windowsImageSupport, wrapInGpt, PARTITION_LBA } fro
 import { authenticodeSha256, buildPe } from '../parsers/pe-builder.ts';
 import { buildCatalog } from '../parsers/catalog-writer.ts';
 import { ID_MAP, SID_ALICE, writeSrum } from '../ese/srum-fixture.ts';
+import { writePst } from '../pst/pst-writer.ts';
+import { NOTES, mailbox } from '../pst/pst-fixture.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'vql.js');
@@ -219,6 +222,8 @@ before(() => {
     'Users/bob/AppData/Local/Google/Chrome/User Data/Default/History': chromeHistory(),
     // SRUM's database (ese-writer.ts), whose user S-1-5-21-...-1001 is bob's SID here.
     'Windows/System32/sru/SRUDB.dat': writeSrum(10, {}, []).bytes,
+    // bob's Outlook mailbox (pst-writer.ts), compressible encryption as Outlook writes it.
+    'Users/bob/Documents/Outlook Files/bob.pst': writePst(mailbox({ inbox: 6 }), { crypt: 1 }).bytes,
   };
   EVIL = signedByPlantedRoot();
   if (EVIL) files['Users/bob/Downloads/evil.exe'] = EVIL;
@@ -366,6 +371,19 @@ test('Windows.Forensics.SRUM reads the image\'s SRUDB.dat with its default argum
   assert.equal(bySource('Network Usage').length, 10);
   assert.equal(bySource('Network Connections').length, 10);
   assert.doesNotMatch(out.stderr, /parse_ese|srum_lookup_id|ERROR/, out.stderr);
+});
+
+test('Windows.Forensics.Pst finds bob\'s mailbox in the image, and uploads the attachments it reads through the pst accessor', { skip: SKIP }, () => {
+  const out = join(TMP, 'pst.zip');
+  const r = vql(['artifacts', 'collect', 'Windows.Forensics.Pst', '--definitions', CORPUS, '--evidence', DISK, '--args', 'UploadAttachments=Y', '--output', out]);
+  assert.doesNotMatch(r.stderr, /ERROR/, r.stderr);
+  const zip = unzipSync(new Uint8Array(readFileSync(out)));
+  const mails = strFromU8(zip['results/Windows.Forensics.Pst.json']!).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(mails.length > 6, `${mails.length} messages`);
+  assert.ok(mails.every((m) => typeof m.Subject === 'string' && String(m.Path).startsWith('/Top of Outlook data file')), JSON.stringify(mails[0]));
+  const uploads = Object.keys(zip).filter((k) => k.startsWith('uploads/pst/'));
+  assert.ok(uploads.length > 0, Object.keys(zip).join('\n'));
+  assert.ok(uploads.some((k) => Buffer.from(zip[k]!).equals(NOTES)), 'an attachment is uploaded with its bytes');
 });
 
 // ---------------------------------------------------------------------------------------------
