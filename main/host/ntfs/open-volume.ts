@@ -55,16 +55,7 @@ export async function loadVolume(p: OSPath, scope: Scope, self: string): Promise
     const name = pathText(d.target as Value);
     try {
       const first = await d.accessor.open(d.target, scope);
-      const size = first.size;
-      let spare: typeof first | null = first;
-      const reader = new IdleReader(async () => {
-        if (spare) {
-          const r = spare;
-          spare = null;
-          return r;
-        }
-        return d.accessor.open(d.target, scope);
-      }, size);
+      const reader = new IdleReader(() => d.accessor.open(d.target, scope), first.size, first);
       return { volume: await Volume.open(reader, name), id: `ntfs${++nextId}` };
     } catch (e) {
       const detail = e instanceof NtfsError ? e.message.replace(/^ntfs: /, '') : (e as Error).message;

@@ -51,15 +51,7 @@ export async function loadShadows(p: OSPath, scope: Scope, self: string): Promis
   return keptContainer(scope, CACHE, p, d, async () => {
     const name = pathText(d.target as Value);
     const first = await d.accessor.open(d.target, scope);
-    let spare: FileReader | null = first;
-    const reader = new IdleReader(async () => {
-      if (spare) {
-        const r = spare;
-        spare = null;
-        return r;
-      }
-      return d.accessor.open(d.target, scope);
-    }, first.size);
+    const reader = new IdleReader(() => d.accessor.open(d.target, scope), first.size, first);
     try {
       return await VssVolume.open(reader);
     } catch (e) {

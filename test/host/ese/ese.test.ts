@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRegistry } from '../../../main/host/index.ts';
 import { collect, makeFloat, normInt, toJSON, VDict, VTime, type Registry, type Value } from '../../../main/vql/index.ts';
-import { localFileReader, registerAccessor, registryAccessors } from '../../../main/host/files/accessors.ts';
+import { registerCountingAccessor, type ReadCounter } from '../counting-accessor.ts';
 import { lzxpressDecompress, decompressValue } from '../../../main/host/ese/compression.ts';
 import { esedbMissing, fixChecksum, guidBytes, JET, lzxpressCompress, pack7, writeEse, type WColumn, type WTable, type WValue, type Written } from './ese-writer.ts';
 import { compareTable, esedbExport, plainRows, type CatalogColumn } from './esedb-oracle.ts';
@@ -19,21 +19,13 @@ if (MISSING) console.log(`# ${MISSING}: the esedbexport cross-checks are skipped
 
 let dir = '';
 let registry: Registry;
-let reads = 0;
+let counter: ReadCounter;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vql-ese-'));
   registry = createHostRegistry();
-  // An accessor over local files that counts reads, to see that a query reads pages on demand.
-  registerAccessor(registry, {
-    name: 'counting',
-    doc: 'local files, counting reads',
-    path: (f) => registryAccessors(registry).get('file')!.path(f),
-    async open(filename) {
-      const r = await localFileReader(String(filename));
-      return { size: r.size, read: (o, l) => (reads++, r.read(o, l)), close: () => r.close() };
-    },
-  });
+  // Local files through an accessor that counts reads: a query reads on demand, and LIMIT stops it.
+  counter = registerCountingAccessor(registry);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -181,11 +173,11 @@ test('srum_lookup_id: app names as UTF-16 text, users as SIDs, long values, unkn
   }]);
   // The map is read once per file per query: 20 lookups read what one does.
   const count = async (n: number) => {
-    reads = 0;
+    counter.reads = 0;
     const r = await query(`SELECT srum_lookup_id(file=F, accessor='counting', id=_value) AS V FROM range(start=0, end=N)`, { F: file, N: n });
     assert.deepEqual(problems(r.logs), []);
     assert.equal(r.json.length, n);
-    return reads;
+    return counter.reads;
   };
   const one = await count(1);
   assert.ok(one > 0);
@@ -281,15 +273,15 @@ test('a truncated file: the table ends with an error naming the missing page and
 test('pages are read on demand: LIMIT stops the reading after the first leaf pages', async () => {
   const w = writeSrum(200, { pageSize: 4096 });
   const file = save('limit.dat', w);
-  reads = 0;
+  counter.reads = 0;
   const all = await query(`SELECT count() AS N FROM parse_ese(file=F, accessor='counting', table=T) GROUP BY 1`, { F: file, T: RESOURCE });
   assert.deepEqual(all.json, [{ N: 3000 }]);
-  const full = reads;
-  reads = 0;
+  const full = counter.reads;
+  counter.reads = 0;
   const some = await query(`SELECT AutoIncId FROM parse_ese(file=F, accessor='counting', table=T) LIMIT 3`, { F: file, T: RESOURCE });
   assert.deepEqual(some.json.map((r) => r.AutoIncId), [1, 2, 3]);
   assert.ok(full > w.tables[RESOURCE]!.pages.length, `${full} reads for the whole table`);
-  assert.ok(reads < 15, `${reads} reads for LIMIT 3 (the whole table took ${full})`);
+  assert.ok(counter.reads < 15, `${counter.reads} reads for LIMIT 3 (the whole table took ${full})`);
 });
 
 test('a damaged record is skipped with an error naming the table and its page; the other records of the page are given', async () => {

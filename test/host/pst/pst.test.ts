@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRegistry } from '../../../main/host/index.ts';
 import { collect, toJSON, type Registry } from '../../../main/vql/index.ts';
-import { localFileReader, registerAccessor, registryAccessors } from '../../../main/host/files/accessors.ts';
+import { registerCountingAccessor, type ReadCounter } from '../counting-accessor.ts';
 import { crc32, crc32js, DECODE, ENCODE } from '../../../main/host/pst/ndb.ts';
 import { writePst, type WFolder, type WMessage, type WrittenPst } from './pst-writer.ts';
 import { flatten, IMAGE, LONG_BODY, mailbox, NOTES, unicodeSubject } from './pst-fixture.ts';
@@ -23,21 +23,13 @@ if (MISSING) console.log(`# ${MISSING}`);
 type Row = Record<string, unknown>;
 let dir = '';
 let registry: Registry;
-let reads = 0;
+let counter: ReadCounter;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vql-pst-'));
   registry = createHostRegistry();
-  // Local files, counting reads: a query reads blocks on demand, and LIMIT stops it.
-  registerAccessor(registry, {
-    name: 'counting',
-    doc: 'local files, counting reads',
-    path: (f) => registryAccessors(registry).get('file')!.path(f),
-    async open(filename) {
-      const r = await localFileReader(String(filename));
-      return { size: r.size, read: (o, l) => (reads++, r.read(o, l)), close: () => r.close() };
-    },
-  });
+  // Local files through an accessor that counts reads: a query reads on demand, and LIMIT stops it.
+  counter = registerCountingAccessor(registry);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -191,15 +183,15 @@ test('XXBLOCK data: an attachment of more than 1021 blocks reads whole and in ra
 test('LIMIT stops the walk: the file is read on demand', async () => {
   const folders = mailbox({ inbox: 3000 });
   const file = save('limit.pst', writePst(folders, {}));
-  reads = 0;
+  counter.reads = 0;
   const all = await query(`SELECT Subject FROM parse_pst(filename=F, accessor='counting')`, { F: file });
-  const full = reads;
-  reads = 0;
+  const full = counter.reads;
+  counter.reads = 0;
   const few = await query(`SELECT Subject FROM parse_pst(filename=F, accessor='counting') LIMIT 3`, { F: file });
   assert.equal(all.rows.length, flatten(folders).length);
   assert.deepEqual(few.rows.map((r) => r.Subject), all.rows.slice(0, 3).map((r) => r.Subject));
   assert.ok(full * 64 * 1024 >= statSync(file).size, `the whole walk read ${full} times`);
-  assert.ok(reads * 4 < full, `LIMIT 3 read ${reads} times, the whole walk ${full}`);
+  assert.ok(counter.reads * 4 < full, `LIMIT 3 read ${counter.reads} times, the whole walk ${full}`);
 });
 
 // Damage: one error naming parse_pst, the file and the page or block (with its offset); the
