@@ -40,7 +40,7 @@ describe('e2e: artifacts', { skip: e2eSkip() }, () => {
   });
 
   test('an artifact calling what the workbench lacks says what it needs; "runs on this machine" hides it', T, async () => {
-    const yaml = "name: Custom.Needs.Ese\nsources:\n- query: SELECT * FROM parse_ese(file='/x.edb', table='T')\n";
+    const yaml = "name: Custom.Needs.Etw\nsources:\n- query: SELECT * FROM watch_etw(guid='{22fb2cd6-0e7b-422b-a0c7-2fad1fd0e716}')\n";
     const saved = await app.page.evaluate(async (text) => {
       const ws = new WebSocket(`ws://${location.host}/ws`, ['vql.v1', `vql.token.${sessionStorage.getItem('vql-workbench.token')}`]);
       await new Promise((r) => ws.addEventListener('open', r));
@@ -51,17 +51,17 @@ describe('e2e: artifacts', { skip: e2eSkip() }, () => {
     }, yaml);
     assert.equal(saved, true);
     await libraryView().getByRole('button', { name: 'Refresh' }).click();
-    const row = library().getByRole('row').filter({ hasText: 'Custom.Needs.Ese' });
+    const row = library().getByRole('row').filter({ hasText: 'Custom.Needs.Etw' });
     await row.waitFor();
-    assert.match((await row.textContent())!, /needs parse_ese/);
+    assert.match((await row.textContent())!, /needs watch_etw/);
     await libraryView().getByLabel('runs on this machine').check();
     await row.waitFor({ state: 'detached' });
     assert.ok((await library().getByRole('row').filter({ hasText: 'Generic.Client.Stats' }).count()) === 1);
     await app.screenshot('library-runs-here');
     await libraryView().getByLabel('runs on this machine').uncheck();
     await row.waitFor();
-    await row.getByRole('button', { name: 'Delete Custom.Needs.Ese' }).click();
-    await row.getByRole('button', { name: 'Confirm delete Custom.Needs.Ese' }).click();
+    await row.getByRole('button', { name: 'Delete Custom.Needs.Etw' }).click();
+    await row.getByRole('button', { name: 'Confirm delete Custom.Needs.Etw' }).click();
     await row.waitFor({ state: 'detached' });
   });
 
