@@ -201,6 +201,33 @@ async function* scanFile(call: PluginCall, accessor: Accessor, file: Value, scan
   }
 }
 
+/**
+ * The `rules` argument's source text, or null after logging why it cannot be scanned with
+ * (none given; compiled rules, which neither engine here loads).
+ */
+export function rulesSource(call: PluginCall): string | null {
+  const text = typeof call.args.rules === 'string' ? call.args.rules : '';
+  if (text.trim() === '') {
+    call.log('error', 'argument rules: no rules given');
+    return null;
+  }
+  if (text.startsWith('YARA')) {
+    call.log('error', 'argument rules: compiled rules are not supported here: give the rules\' source text');
+    return null;
+  }
+  return text;
+}
+
+/** Logs `message` through the call once per query; `table` is the plugin's own memory of what it said. */
+export function logOncePerQuery(call: PluginCall, table: symbol, level: 'error' | 'info', message: string): void {
+  const context = call.scope.env.context;
+  let logged = context.get(table) as Set<string> | undefined;
+  if (!logged) context.set(table, (logged = new Set()));
+  if (logged.has(message)) return;
+  logged.add(message);
+  call.log(level, message);
+}
+
 /** The `files` argument as a list. */
 export function fileList(files: Value): Value[] {
   return Array.isArray(files) ? files : files === null || files === undefined || files === ABSENT ? [] : [files];

@@ -27,10 +27,10 @@
  *   no effect (each scan compiles the rules again: ~15 ms per file).
  */
 import { VDict, type PluginCall, type PluginDef, type Scope } from '../../vql/index.ts';
-import { accessorFor, type Accessor } from '../files/accessors.ts';
+import { accessorOrLog } from '../files/read.ts';
 import { scan, type ScanResult } from './engine.ts';
 import { expandShorthand, ruleInfo, type RuleInfo } from './rules.ts';
-import { SCAN_ARGS, scanFiles, type RuleHit } from './scan-rows.ts';
+import { SCAN_ARGS, logOncePerQuery, rulesSource, scanFiles, type RuleHit } from './scan-rows.ts';
 
 export { hexDump } from './scan-rows.ts';
 
@@ -74,28 +74,15 @@ function ruleHits(r: ScanResult, infos: Map<string, RuleInfo>): RuleHit[] {
 
 async function* run(call: PluginCall): AsyncGenerator<VDict> {
   const { args, scope } = call;
-  const warn = (m: string) => call.log('warn', m);
-  let text = typeof args.rules === 'string' ? args.rules : '';
-  if (text.trim() === '') {
-    call.log('error', 'argument rules: no rules given');
-    return;
-  }
-  if (text.startsWith('YARA')) {
-    call.log('error', 'argument rules: compiled rules are not supported here: give the rules\' source text');
-    return;
-  }
+  let text = rulesSource(call);
+  if (text === null) return;
   if (args.vars instanceof VDict && args.vars.size) {
     call.log('error', 'argument vars: external variables are not supported by the YARA engine here (libyara-wasm)');
     return;
   }
-  text = expandShorthand(text, warn);
-  let accessor: Accessor;
-  try {
-    accessor = accessorFor(scope, args.accessor);
-  } catch (e) {
-    call.log('error', `argument accessor: ${(e as Error).message}`);
-    return;
-  }
+  text = expandShorthand(text, (m) => call.log('warn', m));
+  const accessor = accessorOrLog(scope, args.accessor, 'argument accessor', (l, m) => call.log(l, m));
+  if (!accessor) return;
   let err: string;
   try {
     err = await compileError(text, scope);
@@ -104,11 +91,7 @@ async function* run(call: PluginCall): AsyncGenerator<VDict> {
     return;
   }
   if (err) {
-    const seen = scope.env.context.get(LOGGED) as Set<string> | undefined;
-    const logged = seen ?? new Set<string>();
-    if (!seen) scope.env.context.set(LOGGED, logged);
-    if (!logged.has(text)) call.log('error', `argument rules: the rules do not compile: ${err}`);
-    logged.add(text);
+    logOncePerQuery(call, LOGGED, 'error', `argument rules: the rules do not compile: ${err}`);
     return;
   }
   const infos = ruleInfo(text);

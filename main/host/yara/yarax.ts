@@ -31,10 +31,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { VBytes, VDict, type PluginCall, type PluginDef, type Scope, type Value } from '../../vql/index.ts';
-import { accessorFor, type Accessor } from '../files/accessors.ts';
+import { VBytes, VDict, type PluginCall, type PluginDef, type Value } from '../../vql/index.ts';
+import { accessorOrLog } from '../files/read.ts';
 import { expandShorthand } from './rules.ts';
-import { SCAN_ARGS, scanFiles, type RuleHit } from './scan-rows.ts';
+import { SCAN_ARGS, logOncePerQuery, rulesSource, scanFiles, type RuleHit } from './scan-rows.ts';
 
 type YaraXModule = typeof import('@virustotal/yara-x');
 type Rules = import('@virustotal/yara-x').Rules;
@@ -175,25 +175,10 @@ function ruleHits(result: { matches?: XMatch[] }): RuleHit[] {
   return out;
 }
 
-function logOnce(call: PluginCall, scope: Scope, level: 'error' | 'info', message: string): void {
-  let logged = scope.env.context.get(LOGGED) as Set<string> | undefined;
-  if (!logged) scope.env.context.set(LOGGED, (logged = new Set()));
-  if (logged.has(message)) return;
-  logged.add(message);
-  call.log(level, message);
-}
-
 async function* run(call: PluginCall): AsyncGenerator<VDict> {
-  const { args, scope } = call;
-  let text = typeof args.rules === 'string' ? args.rules : '';
-  if (text.trim() === '') {
-    call.log('error', 'argument rules: no rules given');
-    return;
-  }
-  if (text.startsWith('YARA')) {
-    call.log('error', 'argument rules: compiled rules are not supported here: give the rules\' source text');
-    return;
-  }
+  const { args } = call;
+  let text = rulesSource(call);
+  if (text === null) return;
   const vars: Array<[string, boolean | number | string]> = [];
   if (args.vars instanceof VDict) {
     for (const [k, v] of args.vars.entries()) {
@@ -209,13 +194,8 @@ async function* run(call: PluginCall): AsyncGenerator<VDict> {
     return;
   }
   text = expandShorthand(text, (m) => call.log('warn', m));
-  let accessor: Accessor;
-  try {
-    accessor = accessorFor(scope, args.accessor);
-  } catch (e) {
-    call.log('error', `argument accessor: ${(e as Error).message}`);
-    return;
-  }
+  const accessor = accessorOrLog(call.scope, args.accessor, 'argument accessor', (l, m) => call.log(l, m));
+  if (!accessor) return;
   let compiled: Compiled;
   try {
     compiled = await acquire(text, typeof args.namespace === 'string' ? args.namespace : '', vars);
@@ -225,12 +205,12 @@ async function* run(call: PluginCall): AsyncGenerator<VDict> {
   }
   try {
     if (compiled.error || !compiled.rules) {
-      logOnce(call, scope, 'error', `argument rules: the rules do not compile: ${compiled.error}`);
+      logOncePerQuery(call, LOGGED, 'error', `argument rules: the rules do not compile: ${compiled.error}`);
       return;
     }
     // Compiler warnings (slow patterns, invariant conditions such as `condition: true`) do not change
     // the results: logged at info level.
-    for (const w of compiled.warnings) logOnce(call, scope, 'info', `argument rules: ${w}`);
+    for (const w of compiled.warnings) logOncePerQuery(call, LOGGED, 'info', `argument rules: ${w}`);
     const scanner = compiled.rules.scanner();
     try {
       yield* scanFiles(call, accessor, (buf) => {
