@@ -123,13 +123,18 @@ function storeAccessor(name: 'fs' | 'fs_sparse', root: () => string): Accessor {
     },
     async readDir(dir: OSPath, scope?: Scope) {
       const full = await local(dir);
-      const names = (await readdir(full)).sort();
+      const names = await readdir(full);
+      // Only an entry with a `.idx` beside it can be a sparse upload: the others are not looked at again.
+      const present = new Set(names);
       const out: FileStat[] = [];
       for (const n of names) {
         if (scope?.signal.aborted) break;
         const child = new OSPath([...dir.components, unsanitizeComponent(n)], dir.type);
-        const st = await lstat(join(full, n), { bigint: true }).catch(() => null);
-        if (st) out.push(await withSize(statFromNode(child, join(full, n), st), join(full, n)));
+        const file = join(full, n);
+        const st = await lstat(file, { bigint: true }).catch(() => null);
+        if (!st) continue;
+        const info = statFromNode(child, file, st);
+        out.push(present.has(`${n}.idx`) ? await withSize(info, file) : info);
       }
       return out.sort((a, b) => (a.path.basename < b.path.basename ? -1 : a.path.basename > b.path.basename ? 1 : 0));
     },
