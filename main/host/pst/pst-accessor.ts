@@ -5,20 +5,24 @@
  *
  *     read_file(accessor="pst", filename=pathspec(DelegatePath="/case/x.pst", Path="/2097188/32869/report.txt"))
  *
- * Each open reads the PST header and the nodes that lead to the attachment; the attachment's
- * bytes are read block by block as they are asked for.
+ * The PST's header is read once per query (and again when the file changes), its B-tree pages
+ * kept with it, so a stat() and an open() of each attachment (what upload() does) do not parse
+ * it again; each open finds the nodes that lead to the attachment, whose bytes are read block by
+ * block as they are asked for. The file is not held open between reads (IdleReader).
  */
 import { constants } from 'node:fs';
 import { VDict, type Registry, type Scope } from '../../vql/index.ts';
 import { NotFound, registerAccessor, type Accessor, type FileReader } from '../files/accessors.ts';
 import { FileMode, type FileStat } from '../files/fileinfo.ts';
 import { OSPath, pathText } from '../files/ospath.ts';
-import { delegateOf } from '../files/delegate.ts';
+import { delegateOf, keptContainer } from '../files/delegate.ts';
+import { IdleReader } from '../files/idle-reader.ts';
 import { PstError, PstFile } from './ndb.ts';
 import { PstMessages } from './messaging.ts';
 
 const NAME = 'pst';
 const FILE_MODE = FileMode.fromPosix(constants.S_IFREG | 0o644);
+const KEPT = Symbol('pst-files');
 
 function pstPath(filename: unknown): OSPath {
   if (filename instanceof OSPath) return filename;
@@ -40,13 +44,20 @@ async function openAttachment(filename: unknown, scope: Scope | undefined) {
   const p = pstPath(filename);
   const d = delegateOf(p, scope, NAME, 'names no PST file: give a pathspec, e.g. pathspec(DelegatePath="/case/x.pst", Path=Attachment.Path)');
   const { message, attachment } = ids(p);
-  const file = await d.accessor.open(d.target, scope);
   try {
-    const pst = await PstFile.open(file);
+    const pst = await keptContainer(scope, KEPT, p, d, async () => {
+      const first = await d.accessor.open(d.target, scope);
+      const reader = new IdleReader(() => d.accessor.open(d.target, scope), first.size, first);
+      try {
+        return await PstFile.open(reader);
+      } catch (e) {
+        await reader.close();
+        throw e;
+      }
+    }, { size: 4, recheckMs: 1000 });
     const att = await new PstMessages(pst).attachment(message, attachment);
-    return { p, file, att };
+    return { p, att };
   } catch (e) {
-    await file.close().catch(() => {});
     if (e instanceof PstError) throw new Error(`${NAME} accessor: ${pathText(d.target as never)}: ${e.message}`);
     throw e;
   }
@@ -64,12 +75,12 @@ export const pstAccessor: Accessor = {
   doc: 'Attachments of an Outlook PST file (a pathspec: DelegateAccessor/DelegatePath name the PST, Path an attachment\'s Path from parse_pst)',
   path: pstPath,
   async open(filename, scope): Promise<FileReader> {
-    const { file, att } = await openAttachment(filename, scope);
-    return { size: att.size, read: (o, n) => att.read(o, n), close: () => file.close() };
+    const { att } = await openAttachment(filename, scope);
+    // The PST is the query's (kept, closed when idle): closing an attachment leaves it.
+    return { size: att.size, read: (o, n) => att.read(o, n), close: async () => {} };
   },
   async lstat(p, scope) {
-    const { file, att } = await openAttachment(p, scope);
-    await file.close();
+    const { att } = await openAttachment(p, scope);
     return statOf(p, att.size);
   },
   async stat(p, scope) {
